@@ -1,0 +1,223 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from courses.blocks import LearningContentBlock
+
+
+class Track(index.Indexed, models.Model):
+    """A learning track such as Social Selling; trainers add their own as snippets."""
+
+    COLOURS = [
+        ("blue", _("Blue")),
+        ("green", _("Green")),
+        ("orange", _("Orange")),
+        ("purple", _("Purple")),
+        ("teal", _("Teal")),
+        ("red", _("Red")),
+    ]
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    colour = models.CharField(_("colour"), max_length=20, choices=COLOURS, default="blue")
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("colour"),
+        FieldPanel("sort_order"),
+    ]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CourseIndexPage(Page):
+    """The course catalog."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("course catalog")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import selectors
+        from courses.forms import CatalogFilterForm
+
+        context = super().get_context(request, *args, **kwargs)
+        filter_form = CatalogFilterForm(request.GET or None)
+        context["filter_form"] = filter_form
+        context["courses"] = selectors.catalog_courses(
+            catalog=self,
+            filters=filter_form.cleaned_filters(),
+        )
+        return context
+
+
+class CoursePage(Page):
+    track = models.ForeignKey(
+        Track,
+        verbose_name=_("track"),
+        on_delete=models.PROTECT,
+        related_name="courses",
+    )
+    target_departments = ParentalManyToManyField(
+        "people.Department",
+        verbose_name=_("target departments"),
+        blank=True,
+        related_name="recommended_courses",
+        help_text=_("The course is recommended to members of these departments."),
+    )
+    summary = models.TextField(_("summary"), max_length=600)
+    learning_objectives = StreamField(
+        [("objective", blocks.CharBlock(label=_("Objective"), max_length=300))],
+        verbose_name=_("learning objectives"),
+        blank=True,
+    )
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=60)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("cover image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [
+                FieldPanel("track"),
+                FieldPanel("target_departments", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("estimated_minutes"),
+            ],
+            heading=_("Audience"),
+        ),
+        FieldPanel("summary"),
+        FieldPanel("learning_objectives"),
+        FieldPanel("cover_image"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary")]
+
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = selectors.course_outline(course=self, user=request.user)
+        return context
+
+
+class ModulePage(Page):
+    intro = models.CharField(_("teaser"), max_length=300, blank=True)
+    body = StreamField(LearningContentBlock(), verbose_name=_("content"), blank=True)
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=15)
+    required = models.BooleanField(
+        _("required"),
+        default=True,
+        help_text=_("Learners complete the course when every required module is done."),
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("estimated_minutes"), FieldPanel("required")], heading=_("Settings")
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["view"] = selectors.module_view(module=self, user=request.user)
+        return context
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="enrollments"
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="one_enrollment_per_course"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.course}"
+
+
+class ModuleCompletion(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="module_completions",
+    )
+    module = models.ForeignKey(
+        ModulePage, verbose_name=_("module"), on_delete=models.CASCADE, related_name="completions"
+    )
+    completed_at = models.DateTimeField(_("completed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("module completion")
+        verbose_name_plural = _("module completions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="one_completion_per_module"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ✓ {self.module}"

@@ -1,0 +1,233 @@
+"""Read-side queries for courses and learner progress.
+
+Every function here runs a fixed number of queries, whatever the number of
+enrolments or modules, so pages built on them do not grow N+1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, Q, QuerySet
+from wagtail.images import get_image_model
+
+from courses.models import CourseIndexPage, CoursePage, Enrollment, ModuleCompletion, ModulePage
+
+if TYPE_CHECKING:
+    from lms.people.models import User
+
+COVER_RENDITION = "fill-640x360"
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    module: ModulePage
+    completed_at: datetime | None
+    position: int
+
+    @property
+    def is_done(self) -> bool:
+        return self.completed_at is not None
+
+
+@dataclass
+class CourseProgress:
+    course: CoursePage
+    modules: list[ModuleState]
+    enrollment: Enrollment | None
+
+    @property
+    def counted_modules(self) -> list[ModuleState]:
+        """Required modules count; a course of only optional modules counts all of them."""
+        required = [state for state in self.modules if state.module.required]
+        return required or self.modules
+
+    @property
+    def percent(self) -> int:
+        counted = self.counted_modules
+        if not counted:
+            return 0
+        done = sum(1 for state in counted if state.is_done)
+        return round(100 * done / len(counted))
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for state in self.counted_modules if state.is_done)
+
+    @property
+    def next_module(self) -> ModulePage | None:
+        """The first open required module, else the first open module, else None."""
+        for state in self.counted_modules:
+            if not state.is_done:
+                return state.module
+        for state in self.modules:
+            if not state.is_done:
+                return state.module
+        return None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrollment is not None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.enrollment is not None and self.enrollment.completed_at is not None
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(state.module.estimated_minutes for state in self.modules)
+
+
+@dataclass
+class ModuleView:
+    module: ModulePage
+    course: CoursePage
+    progress: CourseProgress
+    state: ModuleState
+    previous: ModulePage | None
+    next: ModulePage | None
+
+
+@dataclass
+class Dashboard:
+    in_progress: list[CourseProgress] = field(default_factory=list)
+    completed: list[CourseProgress] = field(default_factory=list)
+    recommended: list[CoursePage] = field(default_factory=list)
+
+
+def live_modules_of(*, courses: list[CoursePage]) -> QuerySet[ModulePage]:
+    """Live modules of the given courses, in tree order (which is the module order)."""
+    if not courses:
+        return ModulePage.objects.none()
+    children = Q()
+    for course in courses:
+        children |= Q(path__startswith=course.path, depth=course.depth + 1)
+    return ModulePage.objects.live().filter(children).order_by("path")
+
+
+def _completion_times(*, user: User, modules: list[ModulePage]) -> dict[int, datetime]:
+    if not user.is_authenticated or not modules:
+        return {}
+    return dict(
+        ModuleCompletion.objects.filter(
+            user=user, module_id__in=[module.pk for module in modules]
+        ).values_list("module_id", "completed_at")
+    )
+
+
+def _progress(
+    *,
+    course: CoursePage,
+    modules: list[ModulePage],
+    completions: dict[int, datetime],
+    enrollment: Enrollment | None,
+) -> CourseProgress:
+    states = [
+        ModuleState(module=module, completed_at=completions.get(module.pk), position=index)
+        for index, module in enumerate(modules, start=1)
+    ]
+    return CourseProgress(course=course, modules=states, enrollment=enrollment)
+
+
+def course_progress(*, course: CoursePage, user: User) -> CourseProgress:
+    modules = list(live_modules_of(courses=[course]))
+    enrollment = None
+    if user.is_authenticated:
+        enrollment = Enrollment.objects.filter(user=user, course=course).first()
+    return _progress(
+        course=course,
+        modules=modules,
+        completions=_completion_times(user=user, modules=modules),
+        enrollment=enrollment,
+    )
+
+
+course_outline = course_progress
+
+
+def course_of(*, module: ModulePage) -> CoursePage:
+    """The course a module lives in: modules may only be children of a course."""
+    return CoursePage.objects.select_related("track").get(path=module.path[: -module.steplen])
+
+
+def module_view(*, module: ModulePage, user: User) -> ModuleView:
+    course = course_of(module=module)
+    progress = course_progress(course=course, user=user)
+    modules = [state.module for state in progress.modules]
+    index = next(i for i, candidate in enumerate(modules) if candidate.pk == module.pk)
+    return ModuleView(
+        module=module,
+        course=course,
+        progress=progress,
+        state=progress.modules[index],
+        previous=modules[index - 1] if index > 0 else None,
+        next=modules[index + 1] if index + 1 < len(modules) else None,
+    )
+
+
+def learner_dashboard(*, user: User) -> Dashboard:
+    enrollments = list(
+        Enrollment.objects.filter(user=user, course__live=True)
+        .select_related("course", "course__track")
+        .order_by("-enrolled_at")
+    )
+    courses = [enrollment.course for enrollment in enrollments]
+    modules_by_course: dict[str, list[ModulePage]] = {course.path: [] for course in courses}
+    all_modules = list(live_modules_of(courses=courses))
+    for module in all_modules:
+        modules_by_course[module.path[: -module.steplen]].append(module)
+    completions = _completion_times(user=user, modules=all_modules)
+
+    dashboard = Dashboard()
+    for enrollment in enrollments:
+        progress = _progress(
+            course=enrollment.course,
+            modules=modules_by_course[enrollment.course.path],
+            completions=completions,
+            enrollment=enrollment,
+        )
+        if progress.is_completed:
+            dashboard.completed.append(progress)
+        else:
+            dashboard.in_progress.append(progress)
+    dashboard.completed.sort(key=lambda progress: progress.enrollment.completed_at, reverse=True)
+    dashboard.recommended = recommended_courses(
+        user=user, exclude_ids=[course.pk for course in courses]
+    )
+    return dashboard
+
+
+def recommended_courses(*, user: User, exclude_ids: list[int]) -> list[CoursePage]:
+    if not user.department_id:
+        return []
+    return list(
+        with_cover_images(
+            CoursePage.objects.live()
+            .filter(target_departments=user.department_id)
+            .exclude(pk__in=exclude_ids)
+            .select_related("track")
+            .order_by("track__sort_order", "title")
+        )
+    )
+
+
+def with_cover_images(queryset: QuerySet[CoursePage]) -> QuerySet[CoursePage]:
+    images = get_image_model().objects.prefetch_renditions(COVER_RENDITION)
+    return queryset.prefetch_related(Prefetch("cover_image", queryset=images))
+
+
+def catalog_courses(*, catalog: CourseIndexPage, filters: dict) -> QuerySet[CoursePage]:
+    courses = (
+        CoursePage.objects.live()
+        .child_of(catalog)
+        .select_related("track")
+        .prefetch_related("target_departments")
+        .order_by("track__sort_order", "title")
+    )
+    if filters.get("track"):
+        courses = courses.filter(track=filters["track"])
+    if filters.get("department"):
+        courses = courses.filter(target_departments=filters["department"])
+    return with_cover_images(courses)

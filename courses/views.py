@@ -1,0 +1,49 @@
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courses import services
+from courses.models import CourseIndexPage, CoursePage, ModulePage
+from courses.selectors import course_progress, module_view
+
+
+@require_POST
+def enrol(request, course_id: int):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(course.url)
+    _enrollment, created = services.enrol(user=request.user, course=course)
+    if created:
+        messages.success(request, _("You are enrolled in “%(course)s”.") % {"course": course.title})
+    next_module = course_progress(course=course, user=request.user).next_module
+    return redirect(next_module.url if next_module else course.url)
+
+
+@require_POST
+def complete_module(request, module_id: int):
+    module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(module.url)
+    result = services.complete_module(user=request.user, module=module)
+    view = module_view(module=module, user=request.user)
+    if result.course_completed_now:
+        messages.success(
+            request,
+            _("Congratulations! You have completed “%(course)s”.") % {"course": view.course.title},
+        )
+        return redirect(view.course.url)
+    if result.created:
+        messages.success(request, _("“%(module)s” is done.") % {"module": module.title})
+    target = view.next or view.progress.next_module
+    return redirect(target.url if target else view.course.url)
+
+
+def catalog(request):
+    """A stable URL for the catalog, whatever slug editors give its page."""
+    page = CourseIndexPage.objects.live().first()
+    if page is None:
+        raise Http404(_("There is no course catalog yet."))
+    return redirect(page.url)

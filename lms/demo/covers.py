@@ -1,0 +1,58 @@
+"""Cover images for the demo courses, drawn locally so the demo needs no downloads."""
+
+from io import BytesIO
+
+from PIL import Image, ImageDraw, ImageFont
+
+TRACK_COLOURS = {
+    "blue": ((31, 78, 140), (13, 27, 42)),
+    "purple": ((106, 61, 154), (30, 16, 48)),
+    "green": ((28, 124, 63), (10, 40, 24)),
+    "orange": ((164, 71, 13), (48, 20, 6)),
+    "teal": ((15, 110, 110), (6, 36, 36)),
+    "red": ((163, 38, 42), (44, 10, 12)),
+}
+
+
+def cover_png(*, title: str, subtitle: str, colour: str, size=(1280, 720)) -> bytes:
+    start, end = TRACK_COLOURS.get(colour, TRACK_COLOURS["blue"])
+    width, height = size
+    image = Image.new("RGB", size)
+    draw = ImageDraw.Draw(image)
+    for x in range(width):
+        share = x / width
+        draw.line(
+            [(x, 0), (x, height)],
+            fill=tuple(round(a + (b - a) * share) for a, b in zip(start, end, strict=True)),
+        )
+    for radius, alpha in ((420, 40), (260, 60)):
+        overlay = Image.new("L", size, 0)
+        ImageDraw.Draw(overlay).ellipse(
+            (width - radius - 80, height - radius - 60, width + radius - 80, height + radius - 60),
+            fill=alpha,
+        )
+        image.paste((255, 255, 255), mask=overlay)
+    draw = ImageDraw.Draw(image)
+    draw.text((80, 120), subtitle.upper(), fill=(255, 255, 255), font=ImageFont.load_default(40))
+    y = 200
+    for line in _wrap(title, 26):
+        draw.text((80, y), line, fill=(255, 255, 255), font=ImageFont.load_default(76))
+        y += 92
+    buffer = BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if len(candidate) > width and current:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines

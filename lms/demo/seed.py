@@ -1,0 +1,186 @@
+"""Create the demo bootcamp. Every step looks before it writes, so a second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from io import BytesIO
+
+from django.contrib.auth.models import Group
+from django.core.files.images import ImageFile
+from django.db import transaction
+from wagtail.images import get_image_model
+
+from courses.models import CourseIndexPage, CoursePage, ModulePage, Track
+from home.models import HomePage
+from lms.demo import content
+from lms.demo.covers import cover_png
+from lms.people import roles
+from lms.people.models import Department, User
+
+DEMO_PASSWORD = "bootcamp-demo"
+
+DEMO_USERS = [
+    # username, first name, last name, department slug, groups, manager username
+    ("admin", "Alex", "Admin", None, [roles.ADMINS], None),
+    ("trainer", "Tanja", "Trainer", "marketing", [roles.TRAINERS, roles.EMPLOYEES], None),
+    ("manager", "Markus", "Manager", "sales", [roles.MANAGERS, roles.EMPLOYEES], None),
+    ("employee", "Emma", "Beispiel", "sales", [roles.EMPLOYEES], "manager"),
+]
+
+HOME_INTRO = (
+    "<p>Social Media ist keine Aufgabe für eine einzelne Person mehr. In diesem Bootcamp "
+    "lernen Vertrieb, Marketing, HR und Führungskräfte in kurzen Modulen, wie sie "
+    "Social Media für ihre eigenen Ziele nutzen – im eigenen Tempo.</p>"
+)
+
+Report = Callable[[str], None]
+
+
+class DemoSeeder:
+    def __init__(self, *, report: Report, create_users: bool) -> None:
+        self.report = report
+        self.create_users = create_users
+        self.created: Counter[str] = Counter()
+        self.existing: Counter[str] = Counter()
+
+    def _count(self, kind: str, created: bool) -> None:
+        (self.created if created else self.existing)[kind] += 1
+
+    @transaction.atomic
+    def run(self) -> None:
+        self.report("Departments …")
+        departments = self.seed_departments()
+        if self.create_users:
+            self.report("Demo users …")
+            self.seed_users(departments)
+        self.report("Tracks …")
+        tracks = self.seed_tracks()
+        self.report("Home page …")
+        home = self.seed_home()
+        catalog = self.seed_catalog(home)
+        for data in content.courses():
+            self.report(f"Course “{data['title']}” …")
+            self.seed_course(catalog, data, tracks, departments)
+
+    def seed_departments(self) -> dict[str, Department]:
+        departments = {}
+        for name, slug in content.DEPARTMENTS:
+            department, created = Department.objects.get_or_create(
+                slug=slug, defaults={"name": name}
+            )
+            self._count("departments", created)
+            departments[slug] = department
+        return departments
+
+    def seed_users(self, departments: dict[str, Department]) -> None:
+        for username, first, last, department_slug, group_names, manager_name in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            self._count("users", user is None)
+            if user is not None:
+                continue
+            user = User(
+                username=username,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@example.com",
+                department=departments.get(department_slug),
+                manager=User.objects.filter(username=manager_name).first()
+                if manager_name
+                else None,
+                is_superuser=username == "admin",
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.set(Group.objects.filter(name__in=group_names))
+
+    def seed_tracks(self) -> dict[str, Track]:
+        tracks = {}
+        for order, data in enumerate(content.TRACKS, start=1):
+            track, created = Track.objects.get_or_create(
+                slug=data["slug"],
+                defaults={
+                    "name": data["name"],
+                    "colour": data["colour"],
+                    "description": data["description"],
+                    "sort_order": order,
+                },
+            )
+            self._count("tracks", created)
+            tracks[track.slug] = track
+        return tracks
+
+    def seed_home(self) -> HomePage:
+        home = HomePage.objects.first()
+        if home is None:
+            raise RuntimeError(
+                "No home page found. Run `python manage.py migrate` first: its data "
+                "migration creates the home page and the course catalog."
+            )
+        if not home.intro:
+            home.intro = HOME_INTRO
+            home.save_revision().publish()
+            self._count("home page texts", True)
+        return home
+
+    def seed_catalog(self, home: HomePage) -> CourseIndexPage:
+        catalog = CourseIndexPage.objects.first()
+        if catalog is None:
+            catalog = CourseIndexPage(title="Kurse", slug="kurse")
+            home.add_child(instance=catalog)
+            catalog.save_revision().publish()
+            self._count("catalog pages", True)
+        return catalog
+
+    def cover_image(self, *, title: str, track: Track):
+        Image = get_image_model()
+        image = Image.objects.filter(title=f"Cover: {title}").first()
+        self._count("cover images", image is None)
+        if image is None:
+            png = cover_png(title=title, subtitle=track.name, colour=track.colour)
+            image = Image(title=f"Cover: {title}")
+            image.file = ImageFile(BytesIO(png), name=f"cover-{track.slug}.png")
+            image.save()
+        return image
+
+    def seed_course(self, catalog, data, tracks, departments) -> None:
+        course = CoursePage.objects.child_of(catalog).filter(slug=data["slug"]).first()
+        self._count("courses", course is None)
+        if course is not None:
+            return
+        track = tracks[data["track"]]
+        course = CoursePage(
+            title=data["title"],
+            slug=data["slug"],
+            track=track,
+            summary=data["summary"],
+            estimated_minutes=data["estimated_minutes"],
+            learning_objectives=json.dumps(
+                [{"type": "objective", "value": text} for text in data["learning_objectives"]]
+            ),
+            cover_image=self.cover_image(title=data["title"], track=track),
+        )
+        catalog.add_child(instance=course)
+        course.target_departments.set([departments[slug] for slug in data["target_departments"]])
+        course.save_revision().publish()
+        for module_data in data["modules"]:
+            module = ModulePage(
+                title=module_data["title"],
+                slug=module_data["slug"],
+                intro=module_data.get("intro", ""),
+                estimated_minutes=module_data["estimated_minutes"],
+                required=module_data.get("required", True),
+                body=json.dumps(module_data["body"]),
+            )
+            course.add_child(instance=module)
+            module.save_revision().publish()
+            self._count("modules", True)
+
+    def summary(self) -> str:
+        kinds = sorted(set(self.created) | set(self.existing))
+        parts = [
+            f"{kind}: {self.created[kind]} created, {self.existing[kind]} already there"
+            for kind in kinds
+        ]
+        return "; ".join(parts)

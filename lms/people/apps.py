@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
+
+
+class PeopleConfig(AppConfig):
+    default = True
+    name = "lms.people"
+    label = "people"
+    verbose_name = _("People and organisation")
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+class LmsUsersAppConfig(WagtailUsersAppConfig):
+    """Wagtail's user admin, with department and manager on the user forms."""
+
+    user_viewset = "lms.people.viewsets.LmsUserViewSet"

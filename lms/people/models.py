@@ -1,0 +1,69 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
+
+from lms.people import roles
+
+
+class Department(index.Indexed, models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="direct_reports",
+        help_text=_("The person this user reports to."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(manager=F("id")),
+                name="user_is_not_own_manager",
+                violation_error_message=_("A person cannot be their own manager."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def in_group(self, name: str) -> bool:
+        # Cached per instance: templates ask several times per request.
+        if not hasattr(self, "_group_names"):
+            self._group_names = set(self.groups.values_list("name", flat=True))
+        return self.is_superuser or name in self._group_names
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.in_group(roles.TRAINERS) or self.in_group(roles.ADMINS)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.in_group(roles.MANAGERS)

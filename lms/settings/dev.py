@@ -1,0 +1,5 @@
+import os
+
+os.environ.setdefault("DEBUG", "true")
+
+from .base import *  # noqa: F403

@@ -1,0 +1,57 @@
+import pytest
+from django.test import Client
+
+from lms.people import roles
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _english_ui(settings):
+    # Assertions below read English UI text; German is covered by its own tests.
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def sales(db):
+    return factories.department(name="Sales", slug="sales")
+
+
+@pytest.fixture
+def employee(db, sales):
+    return factories.user(username="emma", department=sales, first_name="Emma")
+
+
+@pytest.fixture
+def manager(db, sales):
+    return factories.user(
+        username="mark", groups=(roles.MANAGERS, roles.EMPLOYEES), department=sales
+    )
+
+
+@pytest.fixture
+def trainer(db):
+    return factories.user(username="tina", groups=(roles.TRAINERS,))
+
+
+@pytest.fixture
+def course(db, sales):
+    return factories.course(title="Social Selling Basics", departments=(sales,))
+
+
+@pytest.fixture
+def employee_client(employee) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(employee)
+    return client
+
+
+@pytest.fixture
+def trainer_client(trainer) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(trainer)
+    return client
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

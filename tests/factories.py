@@ -1,0 +1,102 @@
+"""Small builders for test data; they go through the same Wagtail APIs editors use."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from django.contrib.auth.models import Group
+
+from courses.models import CourseIndexPage, CoursePage, ModulePage, Track
+from lms.people import roles
+from lms.people.models import Department, User
+
+_sequence = itertools.count(1)
+
+
+def department(*, name: str | None = None, slug: str | None = None) -> Department:
+    number = next(_sequence)
+    return Department.objects.create(
+        name=name or f"Department {number}", slug=slug or f"department-{number}"
+    )
+
+
+def user(
+    *,
+    username: str | None = None,
+    groups: tuple[str, ...] = (roles.EMPLOYEES,),
+    department: Department | None = None,
+    manager: User | None = None,
+    password: str = "secret-pass-123",
+    **extra,
+) -> User:
+    account = User(
+        username=username or f"user{next(_sequence)}",
+        department=department,
+        manager=manager,
+        **extra,
+    )
+    account.set_password(password)
+    account.save()
+    account.groups.set(Group.objects.filter(name__in=groups))
+    return account
+
+
+def track(*, name: str | None = None, slug: str | None = None) -> Track:
+    number = next(_sequence)
+    return Track.objects.create(name=name or f"Track {number}", slug=slug or f"track-{number}")
+
+
+def catalog() -> CourseIndexPage:
+    return CourseIndexPage.objects.get()
+
+
+def course(
+    *,
+    title: str | None = None,
+    track_: Track | None = None,
+    modules: int = 3,
+    optional: tuple[int, ...] = (),
+    departments: tuple[Department, ...] = (),
+    live: bool = True,
+) -> CoursePage:
+    number = next(_sequence)
+    page = CoursePage(
+        title=title or f"Course {number}",
+        slug=f"course-{number}",
+        track=track_ or track(),
+        summary="A course used by the tests.",
+        estimated_minutes=30,
+    )
+    catalog().add_child(instance=page)
+    page.target_departments.set(departments)
+    revision = page.save_revision()
+    if live:
+        revision.publish()
+    else:
+        page.unpublish()
+    for index in range(modules):
+        module(course=page, title=f"Module {index + 1}", required=index not in optional)
+    return page
+
+
+def module(*, course: CoursePage, title: str = "Module", required: bool = True) -> ModulePage:
+    page = ModulePage(
+        title=title,
+        slug=f"module-{next(_sequence)}",
+        estimated_minutes=10,
+        required=required,
+        body=json.dumps(
+            [
+                {"type": "heading", "value": {"text": f"{title} heading", "level": "h2"}},
+                {"type": "paragraph", "value": f"<p>Body of {title}.</p>"},
+            ]
+        ),
+    )
+    course.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def modules_of(course: CoursePage) -> list[ModulePage]:
+    return list(ModulePage.objects.child_of(course).order_by("path"))
