@@ -16,7 +16,13 @@ $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-install: $(STAMP)
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null 2>&1 || { echo "msgfmt not found: install gettext (apt-get install gettext)"; exit 1; }
+	msgfmt --check-format -o $@ $<
+
+install: $(STAMP) $(MO_FILES)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -44,6 +50,9 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	SECRET_KEY=check-only-$$(date +%s)-not-a-real-secret-but-long-enough-for-the-check \
 		DJANGO_SETTINGS_MODULE=lms.settings.production $(PY) manage.py check --deploy --fail-level WARNING
+
+messages: install
+	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=staticfiles
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -175,4 +175,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Every task run and page publish is logged at INFO; that drowns command output.
+    "loggers": {
+        name: {"level": os.environ.get("LIBRARY_LOG_LEVEL", "WARNING")}
+        for name in ("django_tasks", "django.tasks", "wagtail")
+    },
 }

@@ -1,0 +1,100 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from wagtail.images import get_image_model
+
+from courses.models import CoursePage, ModulePage, Track
+from lms.people import roles
+from lms.people.models import Department, User
+
+pytestmark = pytest.mark.django_db
+
+DEMO_USERS = {"employee", "manager", "trainer", "admin"}
+
+
+def run_seed(*args, **settings_overrides):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_bootcamp", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    return {
+        "departments": list(Department.objects.order_by("pk").values()),
+        "users": list(User.objects.order_by("pk").values("pk", "username", "password")),
+        "tracks": list(Track.objects.order_by("pk").values()),
+        "pages": list(
+            CoursePage.objects.order_by("pk").values("pk", "title", "latest_revision_id")
+        )
+        + list(ModulePage.objects.order_by("pk").values("pk", "title", "latest_revision_id")),
+        "images": get_image_model().objects.count(),
+    }
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEBUG = True
+    output = run_seed()
+    return output
+
+
+def test_seed_creates_departments_users_tracks_and_courses(seeded):
+    assert set(Department.objects.values_list("name", flat=True)) == {
+        "Sales",
+        "Marketing",
+        "HR",
+        "Leadership",
+    }
+    assert set(Track.objects.values_list("slug", flat=True)) >= {
+        "social-selling",
+        "storytelling",
+        "employer-branding",
+        "linkedin-leaders",
+    }
+    for track in Track.objects.all():
+        course = CoursePage.objects.live().get(track=track)
+        modules = ModulePage.objects.live().child_of(course)
+        assert modules.count() >= 3
+        assert all(len(module.body) >= 5 for module in modules), course.title
+    assert "Demo bootcamp ready" in seeded
+
+
+def test_demo_users_and_reporting_line(seeded):
+    assert set(User.objects.values_list("username", flat=True)) == DEMO_USERS
+    employee = User.objects.get(username="employee")
+    assert employee.department.slug == "sales"
+    assert employee.manager.username == "manager"
+    assert authenticate(username="employee", password="bootcamp-demo") == employee
+    assert User.objects.get(username="trainer").groups.filter(name=roles.TRAINERS).exists()
+    assert User.objects.get(username="manager").groups.filter(name=roles.MANAGERS).exists()
+
+
+def test_seed_is_idempotent(seeded):
+    before = snapshot()
+    output = run_seed()
+    assert snapshot() == before
+    assert "0 created" in output
+    assert "courses: 0 created, 4 already there" in output
+
+
+def test_demo_users_need_debug_or_flag(settings):
+    settings.DEBUG = False
+    output = run_seed()
+    assert not User.objects.exists()
+    assert "--demo-users" in output
+    assert CoursePage.objects.count() == 4
+
+    run_seed("--demo-users")
+    assert set(User.objects.values_list("username", flat=True)) == DEMO_USERS
+
+
+def test_social_selling_is_recommended_to_sales(seeded):
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(User.objects.get(username="employee"))
+    page = client.get("/").content.decode()
+    recommended = page.split('id="recommended-heading"')[1].split("</section>")[0]
+    assert CoursePage.objects.get(track__slug="social-selling").title in recommended
