@@ -25,9 +25,7 @@ def snapshot():
         "departments": list(Department.objects.order_by("pk").values()),
         "users": list(User.objects.order_by("pk").values("pk", "username", "password")),
         "tracks": list(Track.objects.order_by("pk").values()),
-        "pages": list(
-            CoursePage.objects.order_by("pk").values("pk", "title", "latest_revision_id")
-        )
+        "pages": list(CoursePage.objects.order_by("pk").values("pk", "title", "latest_revision_id"))
         + list(ModulePage.objects.order_by("pk").values("pk", "title", "latest_revision_id")),
         "images": get_image_model().objects.count(),
     }
