@@ -146,11 +146,21 @@ class ModulePage(Page):
         default=True,
         help_text=_("Learners complete the course when every required module is done."),
     )
+    quiz = models.ForeignKey(
+        "quizzes.Quiz",
+        verbose_name=_("quiz"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="modules",
+        help_text=_("With a quiz, the module is complete only once the learner passes it."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         MultiFieldPanel(
-            [FieldPanel("estimated_minutes"), FieldPanel("required")], heading=_("Settings")
+            [FieldPanel("estimated_minutes"), FieldPanel("required"), FieldPanel("quiz")],
+            heading=_("Settings"),
         ),
         FieldPanel("body"),
     ]
@@ -167,6 +177,13 @@ class ModulePage(Page):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return super().serve(request, *args, **kwargs)
+
+    @property
+    def active_quiz_id(self) -> int | None:
+        """The quiz that gates completion; a draft quiz gates nothing yet."""
+        if self.quiz_id and not self.quiz.draft:
+            return self.quiz_id
+        return None
 
     def get_context(self, request, *args, **kwargs):
         from courses import selectors

@@ -14,6 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from wagtail.images import get_image_model
 
 from courses.models import CourseIndexPage, CoursePage, Enrollment, ModuleCompletion, ModulePage
+from lms.quizzes.selectors import QuizState, quiz_states
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -26,6 +27,7 @@ class ModuleState:
     module: ModulePage
     completed_at: datetime | None
     position: int
+    quiz_state: QuizState | None = None
 
     @property
     def is_done(self) -> bool:
@@ -104,7 +106,7 @@ def live_modules_of(*, courses: list[CoursePage]) -> QuerySet[ModulePage]:
     children = Q()
     for course in courses:
         children |= Q(path__startswith=course.path, depth=course.depth + 1)
-    return ModulePage.objects.live().filter(children).order_by("path")
+    return ModulePage.objects.live().filter(children).select_related("quiz").order_by("path")
 
 
 def _completion_times(*, user: User, modules: list[ModulePage]) -> dict[int, datetime]:
@@ -117,15 +119,27 @@ def _completion_times(*, user: User, modules: list[ModulePage]) -> dict[int, dat
     )
 
 
+def _quiz_states(*, user: User, modules: list[ModulePage]) -> dict[int, QuizState]:
+    quizzes = {module.quiz_id: module.quiz for module in modules if module.active_quiz_id}
+    return quiz_states(user=user, quizzes=list(quizzes.values()))
+
+
 def _progress(
     *,
     course: CoursePage,
     modules: list[ModulePage],
     completions: dict[int, datetime],
     enrollment: Enrollment | None,
+    quizzes: dict[int, QuizState] | None = None,
 ) -> CourseProgress:
+    quizzes = quizzes or {}
     states = [
-        ModuleState(module=module, completed_at=completions.get(module.pk), position=index)
+        ModuleState(
+            module=module,
+            completed_at=completions.get(module.pk),
+            position=index,
+            quiz_state=quizzes.get(module.active_quiz_id),
+        )
         for index, module in enumerate(modules, start=1)
     ]
     return CourseProgress(course=course, modules=states, enrollment=enrollment)
@@ -141,6 +155,7 @@ def course_progress(*, course: CoursePage, user: User) -> CourseProgress:
         modules=modules,
         completions=_completion_times(user=user, modules=modules),
         enrollment=enrollment,
+        quizzes=_quiz_states(user=user, modules=modules),
     )
 
 

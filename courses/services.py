@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from lms.people.models import User
 
 
+class QuizNotPassed(Exception):
+    """The module has a quiz; only passing it completes the module."""
+
+
 @dataclass(frozen=True)
 class CompletionResult:
     completion: ModuleCompletion
@@ -44,9 +48,15 @@ def complete_module(*, user: User, module: ModulePage) -> CompletionResult:
     """Record that the learner finished a module.
 
     A learner who was not enrolled is enrolled first, so a direct link to a module
-    still counts. When every counted module of the course is done the enrolment gets
+    still counts. A module with a quiz completes only after the learner passed it.
+    When every counted module of the course is done the enrolment gets
     its completion time, once: a later completion never moves it.
     """
+    from lms.quizzes.selectors import has_passed
+
+    quiz_id = module.active_quiz_id
+    if quiz_id and not has_passed(user=user, quiz_id=quiz_id):
+        raise QuizNotPassed
     course = course_of(module=module)
     with transaction.atomic():
         enrollment, enrolled_now = enrol(user=user, course=course)

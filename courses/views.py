@@ -27,7 +27,11 @@ def complete_module(request, module_id: int):
     module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
     if not request.user.is_authenticated:
         return redirect_to_login(module.url)
-    result = services.complete_module(user=request.user, module=module)
+    try:
+        result = services.complete_module(user=request.user, module=module)
+    except services.QuizNotPassed:
+        messages.error(request, _("Pass the quiz of this module to complete it."))
+        return redirect(module.url)
     view = module_view(module=module, user=request.user)
     if result.course_completed_now:
         messages.success(

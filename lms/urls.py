@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from courses import urls as course_urls
 from lms.people import urls as people_urls
+from lms.quizzes import urls as quiz_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/", include(people_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("learn/", include(course_urls)),
+    path("quizzes/", include(quiz_urls)),
 ]
 
 if settings.DEBUG:

@@ -100,3 +100,44 @@ def module(*, course: CoursePage, title: str = "Module", required: bool = True) 
 
 def modules_of(course: CoursePage) -> list[ModulePage]:
     return list(ModulePage.objects.child_of(course).order_by("path"))
+
+
+def quiz(*, questions=(), **options):
+    """A quiz with the given questions; each question is a dict as in question()."""
+    from lms.quizzes.models import Quiz, QuizQuestion
+
+    number = next(_sequence)
+    options.setdefault("title", f"Quiz {number}")
+    options.setdefault("slug", f"quiz-{number}")
+    options.setdefault("pass_mark", 50)
+    created = Quiz.objects.create(**options)
+    for order, spec in enumerate(questions):
+        item = spec if not isinstance(spec, dict) else question(**spec)
+        QuizQuestion.objects.create(quiz=created, question=item, sort_order=order)
+    return created
+
+
+def question(*, kind="mc", content=None, answers=None, correct=None, category=None, **extra):
+    """kind mc: answers is a list of (text, is_correct); kind tf: correct is a bool."""
+    from lms.quizzes.models import Answer, Question
+
+    created = Question.objects.create(
+        kind=kind,
+        content=content or f"Question {next(_sequence)}?",
+        correct_statement=correct if kind == "tf" else None,
+        category=category,
+        **extra,
+    )
+    if kind == "mc":
+        for order, (text, is_correct) in enumerate(answers or [("Right", True), ("Wrong", False)]):
+            Answer.objects.create(
+                question=created, content=text, correct=is_correct, sort_order=order
+            )
+    return created
+
+
+def quiz_category(*, name=None):
+    from lms.quizzes.models import Category
+
+    number = next(_sequence)
+    return Category.objects.create(name=name or f"Category {number}", slug=f"category-{number}")

@@ -6,6 +6,7 @@ from wagtail.images import get_image_model
 from courses.models import CoursePage, ModulePage, Track
 from lms.people import roles
 from lms.people.models import Department, User
+from lms.quizzes.models import Question
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,7 @@ def snapshot():
         "pages": list(CoursePage.objects.order_by("pk").values("pk", "title", "latest_revision_id"))
         + list(ModulePage.objects.order_by("pk").values("pk", "title", "latest_revision_id")),
         "images": get_image_model().objects.count(),
+        "questions": Question.objects.count(),
     }
 
 
@@ -56,6 +58,11 @@ def test_seed_creates_departments_users_tracks_and_courses(seeded):
         modules = ModulePage.objects.live().child_of(course)
         assert modules.count() >= 3
         assert all(len(module.body) >= 5 for module in modules), course.title
+        quiz_modules = [module for module in modules if module.quiz_id]
+        assert len(quiz_modules) == 1, course.title
+        quiz = quiz_modules[0].quiz
+        assert quiz.quiz_questions.count() >= 5
+        assert not quiz.draft
     assert "Demo bootcamp ready" in seeded
 
 
@@ -75,6 +82,7 @@ def test_seed_is_idempotent(seeded):
     assert snapshot() == before
     assert "0 created" in output
     assert "courses: 0 created, 4 already there" in output
+    assert "quizzes: 0 created, 4 already there" in output
 
 
 def test_demo_users_need_debug_or_flag(settings):

@@ -18,6 +18,8 @@ from lms.demo import content
 from lms.demo.covers import cover_png
 from lms.people import roles
 from lms.people.models import Department, User
+from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
+from lms.quizzes.models import Category as QuizCategory
 
 DEMO_PASSWORD = "bootcamp-demo"
 
@@ -63,6 +65,8 @@ class DemoSeeder:
         for data in content.courses():
             self.report(f"Course “{data['title']}” …")
             self.seed_course(catalog, data, tracks, departments)
+            if data.get("quiz"):
+                self.seed_quiz(data, tracks[data["track"]])
 
     def seed_departments(self) -> dict[str, Department]:
         departments = {}
@@ -176,6 +180,49 @@ class DemoSeeder:
             course.add_child(instance=module)
             module.save_revision().publish()
             self._count("modules", True)
+
+    def seed_quiz(self, data: dict, track: Track) -> None:
+        spec = data["quiz"]
+        quiz = Quiz.objects.filter(slug=spec["slug"]).first()
+        self._count("quizzes", quiz is None)
+        if quiz is None:
+            category, _created = QuizCategory.objects.get_or_create(
+                slug=track.slug, defaults={"name": track.name}
+            )
+            has_essay = any(item["type"] == "essay" for item in spec["questions"])
+            quiz = Quiz.objects.create(
+                title=spec["title"],
+                slug=spec["slug"],
+                description=spec.get("description", ""),
+                category=category,
+                pass_mark=spec.get("pass_mark", 60),
+                success_text=spec.get("success_text", ""),
+                fail_text=spec.get("fail_text", ""),
+                exam_paper=has_essay,
+            )
+            for order, item in enumerate(spec["questions"]):
+                question = Question.objects.create(
+                    kind=item["type"],
+                    content=item["text"],
+                    explanation=item.get("explanation", ""),
+                    category=category,
+                    answer_order=item.get("answer_order", Question.ORDER_NONE),
+                    correct_statement=item.get("correct") if item["type"] == "tf" else None,
+                )
+                for position, answer in enumerate(item.get("answers", [])):
+                    Answer.objects.create(
+                        question=question,
+                        content=answer["text"],
+                        correct=answer["correct"],
+                        sort_order=position,
+                    )
+                QuizQuestion.objects.create(quiz=quiz, question=question, sort_order=order)
+        course = CoursePage.objects.get(slug=data["slug"])
+        module = ModulePage.objects.child_of(course).filter(slug=spec["module"]).first()
+        if module is not None and module.quiz_id is None:
+            module.quiz = quiz
+            module.save_revision().publish()
+            self._count("quiz modules", True)
 
     def summary(self) -> str:
         kinds = sorted(set(self.created) | set(self.existing))

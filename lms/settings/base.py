@@ -34,6 +34,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "lms.people",
     "lms.demo",
+    "lms.quizzes",
     "courses",
     "home",
     "wagtail.contrib.forms",

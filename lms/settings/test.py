@@ -1,5 +1,17 @@
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, DATABASES
+
+# A file, not SQLite's shared in-memory database: that one locks whole tables and
+# ignores the busy timeout, so concurrency tests would not see production behaviour.
+# One file per test process, so parallel runs (two checkouts, CI) never share it.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"bootcamp-lms-test-{os.getpid()}.sqlite3")
+    }
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,9 +4,9 @@ Permissions are normally created after all migrations ran; a fresh database has
 none yet, so they are created here first for the apps this migration refers to.
 """
 
-from django.contrib.auth.management import create_permissions
-from django.contrib.contenttypes.management import create_contenttypes
 from django.db import migrations
+
+from lms.people.migrations._permissions import ensure_permissions_exist
 
 GROUP_PERMISSIONS = {
     "Employees": [],
@@ -44,14 +44,6 @@ COLLECTION_PERMISSIONS["Admins"] = COLLECTION_PERMISSIONS["Trainers"] + [
     ("wagtailimages", "image", "delete_image"),
     ("wagtaildocs", "document", "delete_document"),
 ]
-
-
-def ensure_permissions_exist(apps):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_contenttypes(app_config, verbosity=0, apps=apps)
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
 
 
 def get_permission(apps, app_label, model, codename):

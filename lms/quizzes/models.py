@@ -1,0 +1,486 @@
+"""Quizzes with the feature model of django-quiz-app, plus time limits, attempt limits and pools.
+
+One Question model carries all three kinds (multiple choice, true/false, essay) so a
+quiz page loads with a fixed number of queries. Scores are computed on the server
+from SittingAnswer rows only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable, PreviewableMixin
+from wagtail.search import index
+
+
+class Category(index.Indexed, ClusterableModel):
+    name = models.CharField(_("name"), max_length=250, unique=True)
+    slug = models.SlugField(_("slug"), max_length=250, unique=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        InlinePanel("sub_categories", label=_("Sub-categories")),
+    ]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("quiz category")
+        verbose_name_plural = _("quiz categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubCategory(Orderable):
+    category = ParentalKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.CASCADE,
+        related_name="sub_categories",
+    )
+    name = models.CharField(_("name"), max_length=250)
+
+    panels = [FieldPanel("name")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("sub-category")
+        verbose_name_plural = _("sub-categories")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="unique_sub_category_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} › {self.name}"
+
+
+class Question(index.Indexed, ClusterableModel):
+    MULTIPLE_CHOICE = "mc"
+    TRUE_FALSE = "tf"
+    ESSAY = "essay"
+    KINDS = [
+        (MULTIPLE_CHOICE, _("Multiple choice")),
+        (TRUE_FALSE, _("True or false")),
+        (ESSAY, _("Essay")),
+    ]
+    ORDER_CONTENT = "content"
+    ORDER_RANDOM = "random"
+    ORDER_NONE = "none"
+    ANSWER_ORDERS = [
+        (ORDER_NONE, _("As entered")),
+        (ORDER_CONTENT, _("Alphabetical")),
+        (ORDER_RANDOM, _("Random for each learner")),
+    ]
+
+    kind = models.CharField(_("type"), max_length=10, choices=KINDS, default=MULTIPLE_CHOICE)
+    content = models.TextField(_("question"), max_length=1000)
+    explanation = models.TextField(
+        _("explanation"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Shown after the question has been answered."),
+    )
+    figure = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("figure"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions",
+    )
+    sub_category = models.ForeignKey(
+        SubCategory,
+        verbose_name=_("sub-category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions",
+    )
+    answer_order = models.CharField(
+        _("answer order"),
+        max_length=10,
+        choices=ANSWER_ORDERS,
+        default=ORDER_NONE,
+        help_text=_("Multiple choice only."),
+    )
+    correct_statement = models.BooleanField(
+        _("the statement is true"),
+        null=True,
+        blank=True,
+        help_text=_("True/false only: tick if the statement is true."),
+    )
+    import_key = models.CharField(
+        _("import key"), max_length=100, blank=True, db_index=True, editable=False
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("category"), FieldPanel("sub_category")]),
+        FieldPanel("content"),
+        FieldPanel("figure"),
+        MultiFieldPanel(
+            [FieldPanel("answer_order"), InlinePanel("answers", label=_("Answers"))],
+            heading=_("Multiple choice answers"),
+        ),
+        FieldPanel("correct_statement"),
+        FieldPanel("explanation"),
+    ]
+    search_fields = [index.SearchField("content"), index.AutocompleteField("content")]
+
+    class Meta:
+        ordering = ["category__name", "pk"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="tf") | Q(correct_statement__isnull=False),
+                name="true_false_question_has_answer",
+                violation_error_message=_("Say whether the statement is true or false."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.content if len(self.content) <= 80 else f"{self.content[:77]}…"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == self.TRUE_FALSE and self.correct_statement is None:
+            raise ValidationError(
+                {"correct_statement": _("Say whether the statement is true or false.")}
+            )
+        if self.sub_category_id and self.sub_category.category_id != self.category_id:
+            raise ValidationError(
+                {"sub_category": _("The sub-category must belong to the chosen category.")}
+            )
+
+    @property
+    def is_multiple_choice(self) -> bool:
+        return self.kind == self.MULTIPLE_CHOICE
+
+    @property
+    def is_true_false(self) -> bool:
+        return self.kind == self.TRUE_FALSE
+
+    @property
+    def is_essay(self) -> bool:
+        return self.kind == self.ESSAY
+
+
+class Answer(Orderable):
+    question = ParentalKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="answers"
+    )
+    content = models.CharField(_("answer"), max_length=1000)
+    correct = models.BooleanField(_("correct"), default=False)
+    import_key = models.CharField(max_length=100, blank=True, editable=False)
+
+    panels = [FieldPanel("content"), FieldPanel("correct")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self) -> str:
+        return self.content
+
+
+class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quizzes",
+    )
+    random_order = models.BooleanField(
+        _("random order"), default=False, help_text=_("Ask the questions in a random order.")
+    )
+    max_questions = models.PositiveIntegerField(
+        _("questions per attempt"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Ask only this many questions in each attempt. Empty: all of them."),
+    )
+    question_pool = models.ForeignKey(
+        Category,
+        verbose_name=_("draw questions from category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Each attempt draws its questions at random from this category's question bank "
+            "instead of the list below (limit them with “questions per attempt”)."
+        ),
+    )
+    answers_at_end = models.BooleanField(
+        _("answers at end"),
+        default=False,
+        help_text=_("Show the right answers only on the result page, not after each question."),
+    )
+    exam_paper = models.BooleanField(
+        _("exam paper"),
+        default=False,
+        help_text=_(
+            "List each finished attempt as an exam paper that the learner and trainers can review."
+        ),
+    )
+    single_attempt = models.BooleanField(
+        _("single attempt"), default=False, help_text=_("Each learner may take the quiz once.")
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("maximum attempts"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: unlimited. “Single attempt” means one."),
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit in minutes"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: no time limit. Answers after the deadline are not counted."),
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Percentage of right answers needed to pass."),
+    )
+    success_text = models.TextField(_("success text"), blank=True)
+    fail_text = models.TextField(_("fail text"), blank=True)
+    draft = models.BooleanField(
+        _("draft"), default=False, help_text=_("Drafts are invisible to learners.")
+    )
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("category"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("time_limit_minutes")]),
+                FieldRowPanel([FieldPanel("single_attempt"), FieldPanel("max_attempts")]),
+                FieldRowPanel([FieldPanel("random_order"), FieldPanel("max_questions")]),
+                FieldRowPanel([FieldPanel("answers_at_end"), FieldPanel("exam_paper")]),
+                FieldPanel("question_pool"),
+                FieldPanel("draft"),
+            ],
+            heading=_("Rules"),
+        ),
+        InlinePanel("quiz_questions", label=_("Questions"), heading=_("Questions")),
+        FieldPanel("success_text"),
+        FieldPanel("fail_text"),
+    ]
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+        constraints = [
+            models.CheckConstraint(condition=Q(pass_mark__lte=100), name="pass_mark_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def attempt_limit(self) -> int | None:
+        if self.single_attempt:
+            return 1
+        return self.max_attempts
+
+    @property
+    def time_limit(self) -> timedelta | None:
+        if not self.time_limit_minutes:
+            return None
+        return timedelta(minutes=self.time_limit_minutes)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.single_attempt and self.max_attempts and self.max_attempts != 1:
+            raise ValidationError(
+                {"max_attempts": _("A single-attempt quiz cannot allow more attempts.")}
+            )
+
+    def get_preview_template(self, request, mode_name):
+        return "quizzes/quiz_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        from lms.quizzes.selectors import preview_questions
+
+        context = super().get_preview_context(request, mode_name)
+        context["questions"] = preview_questions(quiz=self)
+        return context
+
+
+class QuizQuestion(Orderable):
+    """A question's place in a quiz; the same question may serve several quizzes."""
+
+    quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions")
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    panels = [FieldPanel("question")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("quiz question")
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "question"], name="question_once_per_quiz"),
+        ]
+
+
+class Sitting(models.Model):
+    """One attempt of one learner at one quiz."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("learner"),
+        on_delete=models.CASCADE,
+        related_name="quiz_sittings",
+    )
+    quiz = models.ForeignKey(
+        Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="sittings"
+    )
+    module = models.ForeignKey(
+        "courses.ModulePage",
+        verbose_name=_("module"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quiz_sittings",
+        help_text=_("The module the learner started the quiz from."),
+    )
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    question_order = models.JSONField(_("question order"), default=list)
+    score = models.PositiveIntegerField(_("score"), default=0)
+    possible = models.PositiveIntegerField(_("possible score"), default=0)
+    complete = models.BooleanField(_("complete"), default=False)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    needs_marking = models.BooleanField(_("awaiting essay marking"), default=False)
+    finished_late = models.BooleanField(
+        _("time ran out"),
+        default=False,
+        help_text=_("The time limit passed; only answers given before the deadline count."),
+    )
+    start = models.DateTimeField(_("started"), default=timezone.now)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    end = models.DateTimeField(_("finished"), null=True, blank=True)
+    import_key = models.CharField(max_length=100, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        permissions = [("mark_quizzes", _("Can mark essay answers"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "quiz", "attempt"], name="one_sitting_per_attempt"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=Q(complete=False),
+                name="one_open_sitting_per_quiz",
+            ),
+            models.CheckConstraint(condition=Q(attempt__gte=1), name="attempt_counts_from_one"),
+            models.CheckConstraint(
+                condition=Q(score__lte=models.F("possible")), name="score_at_most_possible"
+            ),
+        ]
+        indexes = [models.Index(fields=["quiz", "needs_marking"], name="sitting_marking_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.quiz} #{self.attempt}"
+
+    @property
+    def percent(self) -> int:
+        if not self.possible:
+            return 0
+        return round(100 * self.score / self.possible)
+
+    @property
+    def status(self) -> str:
+        if not self.complete:
+            return "open"
+        if self.needs_marking:
+            return "awaiting_marking"
+        return "passed" if self.passed else "failed"
+
+
+class SittingAnswer(models.Model):
+    """The learner's answer to one question in one sitting; recorded once."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    chosen_answers = models.ManyToManyField(Answer, blank=True, related_name="+")
+    true_false = models.BooleanField(null=True, blank=True)
+    essay = models.TextField(blank=True, max_length=10_000)
+    is_correct = models.BooleanField(_("correct"), null=True, blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(null=True, blank=True)
+    marker_comment = models.TextField(_("comment"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("answer in an attempt")
+        constraints = [
+            models.UniqueConstraint(fields=["sitting", "question"], name="one_answer_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sitting} · {self.question}"
+
+
+class CategoryProgress(models.Model):
+    """Running totals per learner and category, as the old app's progress page shows them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_progress"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="progress")
+    score = models.PositiveIntegerField(default=0)
+    possible = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("quiz progress")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="one_progress_per_category"),
+            models.CheckConstraint(
+                condition=Q(score__lte=models.F("possible")), name="progress_score_at_most_possible"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.category}: {self.score}/{self.possible}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score / self.possible) if self.possible else 0

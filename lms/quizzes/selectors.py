@@ -1,0 +1,211 @@
+"""Read-side queries for quizzes; each runs a fixed number of queries."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+
+from lms.quizzes.models import Answer, CategoryProgress, Question, Quiz, Sitting, SittingAnswer
+
+if TYPE_CHECKING:
+    from lms.people.models import User
+
+
+def can_edit_quizzes(user: User) -> bool:
+    return user.is_authenticated and user.has_perm("quizzes.change_quiz")
+
+
+def can_mark(user: User) -> bool:
+    return user.is_authenticated and user.has_perm("quizzes.mark_quizzes")
+
+
+def visible_quizzes(*, user: User) -> QuerySet[Quiz]:
+    """Drafts exist only for people who may edit quizzes."""
+    quizzes = Quiz.objects.all()
+    if not can_edit_quizzes(user):
+        quizzes = quizzes.filter(draft=False)
+    return quizzes
+
+
+def questions_with_answers() -> QuerySet[Question]:
+    return Question.objects.select_related("figure", "category").prefetch_related(
+        Prefetch("answers", queryset=Answer.objects.order_by("sort_order", "pk"))
+    )
+
+
+def ordered_answers(*, question: Question, seed: str) -> list[Answer]:
+    """Answers in the order the question asks for; a random order stays put on reload."""
+    answers = list(question.answers.all())
+    if question.answer_order == Question.ORDER_CONTENT:
+        answers.sort(key=lambda answer: answer.content.casefold())
+    elif question.answer_order == Question.ORDER_RANDOM:
+        random.Random(f"{seed}:{question.pk}").shuffle(answers)
+    return answers
+
+
+def preview_questions(*, quiz: Quiz) -> list[Question]:
+    """The quiz's own questions, unsaved inline edits included (for the admin preview)."""
+    questions = [item.question for item in quiz.quiz_questions.all() if item.question_id]
+    for question in questions:
+        question.preview_answers = ordered_answers(question=question, seed="preview")
+    return questions
+
+
+def answered_question_ids(*, sitting: Sitting) -> set[int]:
+    return set(sitting.answers.values_list("question_id", flat=True))
+
+
+def current_question_id(*, sitting: Sitting, answered: set[int] | None = None) -> int | None:
+    if sitting.complete:
+        return None
+    if answered is None:
+        answered = answered_question_ids(sitting=sitting)
+    for question_id in sitting.question_order:
+        if question_id not in answered:
+            return question_id
+    return None
+
+
+def open_sitting(*, user: User, quiz: Quiz) -> Sitting | None:
+    return Sitting.objects.filter(user=user, quiz=quiz, complete=False).first()
+
+
+@dataclass(frozen=True)
+class QuizState:
+    """What a learner has done with a quiz so far."""
+
+    quiz: Quiz
+    attempts: int
+    passed: bool
+    awaiting_marking: bool
+    in_progress: bool
+    best_percent: int | None
+
+    @property
+    def attempts_left(self) -> int | None:
+        limit = self.quiz.attempt_limit
+        return None if limit is None else max(limit - self.attempts, 0)
+
+    @property
+    def can_start(self) -> bool:
+        return self.in_progress or self.attempts_left is None or self.attempts_left > 0
+
+
+def quiz_states(*, user: User, quizzes: list[Quiz]) -> dict[int, QuizState]:
+    """One query for the state of many quizzes, keyed by quiz id."""
+    if not quizzes:
+        return {}
+    rows = {}
+    if user.is_authenticated:
+        rows = {
+            row["quiz_id"]: row
+            for row in Sitting.objects.filter(user=user, quiz__in=quizzes)
+            .values("quiz_id")
+            .annotate(
+                attempts=Count("pk"),
+                passed_count=Count("pk", filter=Q(passed=True)),
+                marking=Count("pk", filter=Q(complete=True, needs_marking=True)),
+                open_count=Count("pk", filter=Q(complete=False)),
+                best=Max("score", filter=Q(complete=True)),
+                best_possible=Max("possible", filter=Q(complete=True)),
+            )
+        }
+    states = {}
+    for quiz in quizzes:
+        row = rows.get(quiz.pk)
+        best_percent = None
+        if row and row["best"] is not None and row["best_possible"]:
+            best_percent = round(100 * row["best"] / row["best_possible"])
+        states[quiz.pk] = QuizState(
+            quiz=quiz,
+            attempts=row["attempts"] if row else 0,
+            passed=bool(row and row["passed_count"]),
+            awaiting_marking=bool(row and row["marking"]),
+            in_progress=bool(row and row["open_count"]),
+            best_percent=best_percent,
+        )
+    return states
+
+
+def has_passed(*, user: User, quiz_id: int) -> bool:
+    return Sitting.objects.filter(user=user, quiz_id=quiz_id, passed=True).exists()
+
+
+def sitting_review(*, sitting: Sitting) -> list[dict]:
+    """Each question of a finished sitting with the learner's answer and the right one."""
+    answers = {
+        answer.question_id: answer
+        for answer in SittingAnswer.objects.filter(sitting=sitting).prefetch_related(
+            "chosen_answers"
+        )
+    }
+    questions = {
+        question.pk: question
+        for question in questions_with_answers().filter(pk__in=sitting.question_order)
+    }
+    review = []
+    for question_id in sitting.question_order:
+        question = questions.get(question_id)
+        if question is None:
+            continue
+        given = answers.get(question_id)
+        review.append(
+            {
+                "question": question,
+                "given": given,
+                "chosen_ids": {a.pk for a in given.chosen_answers.all()} if given else set(),
+                "answers": ordered_answers(question=question, seed=str(sitting.pk)),
+            }
+        )
+    return review
+
+
+def category_progress(*, user: User) -> QuerySet[CategoryProgress]:
+    return (
+        CategoryProgress.objects.filter(user=user)
+        .select_related("category")
+        .order_by("category__name")
+    )
+
+
+def exam_papers(*, user: User) -> QuerySet[Sitting]:
+    return (
+        Sitting.objects.filter(user=user, complete=True, quiz__exam_paper=True)
+        .select_related("quiz")
+        .order_by("-end")
+    )
+
+
+def marking_queue(
+    *, quiz_id: int | None = None, username: str = "", include_marked: bool = False
+) -> QuerySet[Sitting]:
+    sittings = Sitting.objects.filter(complete=True, answers__question__kind=Question.ESSAY)
+    if not include_marked:
+        sittings = sittings.filter(needs_marking=True)
+    if quiz_id:
+        sittings = sittings.filter(quiz_id=quiz_id)
+    if username:
+        sittings = sittings.filter(user__username__icontains=username)
+    return (
+        sittings.select_related("quiz", "user")
+        .annotate(
+            unmarked=Count(
+                "answers",
+                filter=Q(answers__question__kind=Question.ESSAY, answers__is_correct__isnull=True),
+                distinct=True,
+            )
+        )
+        .distinct()
+        .order_by("end")
+    )
+
+
+def essay_answers(*, sitting: Sitting) -> QuerySet[SittingAnswer]:
+    return (
+        SittingAnswer.objects.filter(sitting=sitting, question__kind=Question.ESSAY)
+        .select_related("question", "marked_by")
+        .order_by("pk")
+    )

@@ -1,0 +1,358 @@
+"""Write-side rules for quizzes: starting attempts, scoring answers, marking essays.
+
+Scores come only from stored SittingAnswer rows. Every write locks the sitting row
+(PostgreSQL) or runs in an immediate transaction (SQLite), so a double submit or two
+tabs cannot count an answer twice or start more attempts than allowed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from lms.quizzes.cleaning import clean_essay
+from lms.quizzes.models import (
+    Answer,
+    CategoryProgress,
+    Question,
+    Quiz,
+    Sitting,
+    SittingAnswer,
+)
+from lms.quizzes.selectors import answered_question_ids, current_question_id
+
+if TYPE_CHECKING:
+    from courses.models import ModulePage
+    from lms.people.models import User
+
+# Answers that leave the browser just before the deadline still count.
+DEADLINE_GRACE = timedelta(seconds=5)
+
+
+class QuizError(Exception):
+    """A refused action, with a message for the learner."""
+
+
+class TimeUp(QuizError):
+    pass
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    sitting: Sitting
+    answer: SittingAnswer | None
+    duplicate: bool
+    finished: bool
+
+
+def draw_question_ids(*, quiz: Quiz, rng: random.Random | None = None) -> list[int]:
+    rng = rng or random.Random()
+    if quiz.question_pool_id:
+        ids = list(
+            Question.objects.filter(category_id=quiz.question_pool_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        rng.shuffle(ids)
+    else:
+        ids = list(
+            quiz.quiz_questions.order_by("sort_order", "pk").values_list("question_id", flat=True)
+        )
+        if quiz.random_order:
+            rng.shuffle(ids)
+    if quiz.max_questions:
+        ids = ids[: quiz.max_questions]
+    return ids
+
+
+def start_sitting(
+    *, user: User, quiz: Quiz, module: ModulePage | None = None, now: datetime | None = None
+) -> Sitting:
+    """Resume the learner's open attempt or start a new one within the attempt limit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        existing = (
+            Sitting.objects.select_for_update(of=("self",))
+            .filter(user=user, quiz=quiz, complete=False)
+            .first()
+        )
+        if existing is not None and not _close_if_expired(existing, now=now):
+            return existing
+        used = Sitting.objects.filter(user=user, quiz=quiz).count()
+        limit = quiz.attempt_limit
+        if limit is not None and used >= limit:
+            raise QuizError(
+                ngettext(
+                    "You have used your only attempt at this quiz.",
+                    "You have used all %(count)d attempts at this quiz.",
+                    limit,
+                )
+                % {"count": limit}
+            )
+        question_ids = draw_question_ids(quiz=quiz)
+        if not question_ids:
+            raise QuizError(_("This quiz has no questions yet."))
+        last_attempt = (
+            Sitting.objects.filter(user=user, quiz=quiz)
+            .order_by("-attempt")
+            .values_list("attempt", flat=True)
+            .first()
+        )
+        sitting = Sitting(
+            user=user,
+            quiz=quiz,
+            module=module,
+            attempt=(last_attempt or 0) + 1,
+            question_order=question_ids,
+            possible=len(question_ids),
+            start=now,
+            deadline=now + quiz.time_limit if quiz.time_limit else None,
+        )
+        try:
+            with transaction.atomic():
+                sitting.save()
+        except IntegrityError:
+            # Another request started an attempt in the same moment; use that one.
+            concurrent = Sitting.objects.filter(user=user, quiz=quiz, complete=False).first()
+            if concurrent is None:
+                raise QuizError(_("You have no attempts left at this quiz.")) from None
+            return concurrent
+    return sitting
+
+
+def _close_if_expired(sitting: Sitting, *, now: datetime) -> bool:
+    if sitting.deadline and now > sitting.deadline + DEADLINE_GRACE:
+        _finish(sitting, end=sitting.deadline, late=True)
+        return True
+    return False
+
+
+def close_if_expired(*, sitting: Sitting, now: datetime | None = None) -> bool:
+    """Finish an open attempt whose time is up, scored as of its deadline."""
+    if sitting.complete or not sitting.deadline:
+        return False
+    with transaction.atomic():
+        locked = (
+            Sitting.objects.select_for_update(of=("self",))
+            .select_related("quiz")
+            .get(pk=sitting.pk)
+        )
+        if locked.complete:
+            return True
+        return _close_if_expired(locked, now=now or timezone.now())
+
+
+def submit_answer(
+    *,
+    user: User,
+    sitting_id: int,
+    question_id: int,
+    choice_ids: list[int] | None = None,
+    true_false: bool | None = None,
+    essay: str = "",
+    now: datetime | None = None,
+) -> SubmitResult:
+    now = now or timezone.now()
+    with transaction.atomic():
+        sitting = (
+            Sitting.objects.select_for_update(of=("self",))
+            .select_related("quiz")
+            .filter(pk=sitting_id, user=user)
+            .first()
+        )
+        if sitting is None:
+            raise Sitting.DoesNotExist
+        if sitting.complete:
+            raise QuizError(_("This attempt is already finished; answers can no longer change."))
+        timed_out = _close_if_expired(sitting, now=now)
+        if not timed_out:
+            result = _answer_current_question(
+                sitting=sitting,
+                question_id=question_id,
+                choice_ids=choice_ids,
+                true_false=true_false,
+                essay=essay,
+                now=now,
+            )
+    if timed_out:
+        # Raised after the commit so the closed, late-flagged attempt is kept.
+        raise TimeUp(_("Time was up; only the answers you gave before the deadline were scored."))
+    return result
+
+
+def _answer_current_question(
+    *, sitting: Sitting, question_id: int, choice_ids, true_false, essay, now
+) -> SubmitResult:
+    answered = answered_question_ids(sitting=sitting)
+    if question_id in answered:
+        # A refresh or a double click: the first submission stands.
+        return SubmitResult(sitting=sitting, answer=None, duplicate=True, finished=False)
+    if question_id != current_question_id(sitting=sitting, answered=answered):
+        raise QuizError(_("This is not the current question of your attempt."))
+    question = Question.objects.prefetch_related("answers").get(pk=question_id)
+    answer = _record_answer(
+        sitting=sitting,
+        question=question,
+        choice_ids=choice_ids,
+        true_false=true_false,
+        essay=essay,
+        now=now,
+    )
+    finished = len(answered) + 1 >= len(sitting.question_order)
+    if finished:
+        _finish(sitting, end=now, late=False)
+    return SubmitResult(sitting=sitting, answer=answer, duplicate=False, finished=finished)
+
+
+def _record_answer(*, sitting, question, choice_ids, true_false, essay, now) -> SittingAnswer:
+    if question.kind == Question.MULTIPLE_CHOICE:
+        valid = {answer.pk: answer for answer in question.answers.all()}
+        chosen = set(choice_ids or [])
+        if not chosen:
+            raise QuizError(_("Choose at least one answer."))
+        if not chosen <= valid.keys():
+            raise QuizError(_("That answer does not belong to this question."))
+        correct = {pk for pk, answer in valid.items() if answer.correct}
+        answer = SittingAnswer.objects.create(
+            sitting=sitting, question=question, is_correct=chosen == correct, answered_at=now
+        )
+        answer.chosen_answers.add(*chosen)
+        return answer
+    if question.kind == Question.TRUE_FALSE:
+        if true_false is None:
+            raise QuizError(_("Choose true or false."))
+        return SittingAnswer.objects.create(
+            sitting=sitting,
+            question=question,
+            true_false=true_false,
+            is_correct=true_false == question.correct_statement,
+            answered_at=now,
+        )
+    cleaned = clean_essay(essay)
+    if not cleaned:
+        raise QuizError(_("Write an answer before you continue."))
+    return SittingAnswer.objects.create(
+        sitting=sitting, question=question, essay=cleaned, is_correct=None, answered_at=now
+    )
+
+
+def _score(sitting: Sitting) -> None:
+    answers = list(sitting.answers.values_list("is_correct", flat=True))
+    sitting.score = sum(1 for correct in answers if correct)
+    sitting.possible = len(sitting.question_order)
+    sitting.needs_marking = any(correct is None for correct in answers)
+    if sitting.needs_marking:
+        sitting.passed = None
+    else:
+        sitting.passed = sitting.percent >= sitting.quiz.pass_mark
+
+
+def _finish(sitting: Sitting, *, end: datetime, late: bool) -> None:
+    sitting.complete = True
+    sitting.end = end
+    sitting.finished_late = late
+    _score(sitting)
+    sitting.save()
+    _add_progress(
+        sitting.user_id,
+        sitting.answers.exclude(is_correct__isnull=True).select_related("question"),
+    )
+    if sitting.passed:
+        _complete_modules(sitting)
+
+
+def _add_progress(user_id: int, answers, *, sign: int = 1) -> None:
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for answer in answers:
+        if answer.question.category_id:
+            totals[answer.question.category_id][0] += 1 if answer.is_correct else 0
+            totals[answer.question.category_id][1] += 1
+    for category_id, (score, possible) in totals.items():
+        progress, _created = CategoryProgress.objects.get_or_create(
+            user_id=user_id, category_id=category_id
+        )
+        CategoryProgress.objects.filter(pk=progress.pk).update(
+            score=F("score") + sign * score, possible=F("possible") + sign * possible
+        )
+
+
+def _complete_modules(sitting: Sitting) -> None:
+    """Passing a quiz completes the module it was taken from and every module using it
+    in the courses the learner is enrolled in."""
+    from courses.models import Enrollment, ModulePage
+    from courses.services import complete_module
+
+    modules = {
+        module.pk: module
+        for module in ModulePage.objects.live().filter(quiz=sitting.quiz)
+        if Enrollment.objects.filter(
+            user_id=sitting.user_id, course__path=module.path[: -module.steplen]
+        ).exists()
+    }
+    if sitting.module_id and sitting.module.live and sitting.module.quiz_id == sitting.quiz_id:
+        modules[sitting.module_id] = sitting.module
+    for module in modules.values():
+        complete_module(user=sitting.user, module=module)
+
+
+def mark_essay(*, marker: User, answer_id: int, correct: bool, comment: str = "") -> Sitting:
+    """Mark one essay answer right or wrong; the sitting's score and pass state follow."""
+    with transaction.atomic():
+        answer = (
+            SittingAnswer.objects.select_for_update(of=("self",))
+            .select_related("question", "sitting__quiz", "sitting__user")
+            .get(pk=answer_id)
+        )
+        if answer.question.kind != Question.ESSAY:
+            raise QuizError(_("Only essay answers are marked by hand."))
+        sitting = (
+            Sitting.objects.select_for_update(of=("self",))
+            .select_related("quiz", "user", "module")
+            .get(pk=answer.sitting_id)
+        )
+        if not sitting.complete:
+            raise QuizError(_("The learner is still working on this attempt."))
+        was_passed = sitting.passed
+        previous = answer.is_correct
+        if previous is not None:
+            _add_progress(sitting.user_id, [answer], sign=-1)
+        answer.is_correct = correct
+        answer.marked_by = marker
+        answer.marked_at = timezone.now()
+        answer.marker_comment = comment.strip()
+        answer.save(update_fields=["is_correct", "marked_by", "marked_at", "marker_comment"])
+        _add_progress(sitting.user_id, [answer])
+        _score(sitting)
+        sitting.save(update_fields=["score", "possible", "needs_marking", "passed"])
+        if sitting.passed and not was_passed:
+            _complete_modules(sitting)
+    return sitting
+
+
+def choice_ids_from(values: list[str]) -> list[int]:
+    try:
+        return [int(value) for value in values]
+    except (TypeError, ValueError):
+        raise QuizError(_("That answer does not belong to this question.")) from None
+
+
+__all__ = [
+    "Answer",
+    "QuizError",
+    "SubmitResult",
+    "TimeUp",
+    "choice_ids_from",
+    "draw_question_ids",
+    "mark_essay",
+    "start_sitting",
+    "submit_answer",
+]

@@ -1,0 +1,275 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from courses.models import ModulePage
+from lms.quizzes import selectors, services
+from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
+from lms.quizzes.models import Question, Quiz, Sitting, SittingAnswer
+
+
+def _visible_quiz(request, slug):
+    quiz = get_object_or_404(Quiz, slug=slug)
+    # Checked only for drafts: permission lookups cost two queries per request.
+    if quiz.draft and not selectors.can_edit_quizzes(request.user):
+        raise Http404
+    return quiz
+
+
+def _module_from(request):
+    module_id = request.POST.get("module") or request.GET.get("module")
+    if not module_id:
+        return None
+    try:
+        return ModulePage.objects.live().filter(pk=int(module_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def quiz_detail(request, slug):
+    quiz = _visible_quiz(request, slug)
+    state = selectors.quiz_states(user=request.user, quizzes=[quiz])[quiz.pk]
+    return render(
+        request,
+        "quizzes/quiz_detail.html",
+        {
+            "quiz": quiz,
+            "state": state,
+            "module": _module_from(request),
+            "question_count": len(services.draw_question_ids(quiz=quiz))
+            if not quiz.question_pool_id
+            else quiz.max_questions,
+        },
+    )
+
+
+@login_required
+@require_POST
+def start(request, slug):
+    quiz = _visible_quiz(request, slug)
+    try:
+        services.start_sitting(user=request.user, quiz=quiz, module=_module_from(request))
+    except services.QuizError as error:
+        messages.error(request, str(error))
+        return redirect("quizzes:detail", slug=quiz.slug)
+    return redirect("quizzes:take", slug=quiz.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def take(request, slug):
+    quiz = _visible_quiz(request, slug)
+    sitting = selectors.open_sitting(user=request.user, quiz=quiz)
+    if sitting is not None and services.close_if_expired(sitting=sitting):
+        messages.warning(
+            request, _("Time was up; only the answers you gave before the deadline were scored.")
+        )
+        return redirect("quizzes:result", pk=sitting.pk)
+    if sitting is None:
+        finished = (
+            Sitting.objects.filter(user=request.user, quiz=quiz, complete=True)
+            .order_by("-attempt")
+            .first()
+        )
+        if request.method == "POST" and finished is not None:
+            # The last answer sent twice: the attempt is already scored.
+            return redirect("quizzes:result", pk=finished.pk)
+        messages.info(request, _("Start an attempt first."))
+        return redirect("quizzes:detail", slug=quiz.slug)
+
+    answered = selectors.answered_question_ids(sitting=sitting)
+    question_id = selectors.current_question_id(sitting=sitting, answered=answered)
+    question = selectors.questions_with_answers().get(pk=question_id)
+    answers = selectors.ordered_answers(question=question, seed=str(sitting.pk))
+
+    if request.method == "POST":
+        posted = request.POST.get("question", "")
+        if not posted.isdigit():
+            return HttpResponseBadRequest(_("The answer names no question."))
+        if int(posted) != question.pk:
+            # A re-sent earlier answer (counted once) or a forged one (refused).
+            return _submit(request, quiz, sitting, question_id=int(posted), answer={})
+        form = AnswerForm(request.POST, question=question, answers=answers)
+        if form.is_valid():
+            return _submit(request, quiz, sitting, question.pk, form.answer_kwargs())
+    else:
+        form = AnswerForm(question=question, answers=answers)
+
+    feedback = None
+    if not quiz.answers_at_end and request.GET.get("after", "").isdigit():
+        feedback = _feedback(sitting, int(request.GET["after"]))
+    return render(
+        request,
+        "quizzes/take.html",
+        {
+            "quiz": quiz,
+            "sitting": sitting,
+            "question": question,
+            "answers": answers,
+            "form": form,
+            "position": len(answered) + 1,
+            "total": len(sitting.question_order),
+            "feedback": feedback,
+        },
+    )
+
+
+def _submit(request, quiz, sitting, question_id, answer):
+    try:
+        result = services.submit_answer(
+            user=request.user, sitting_id=sitting.pk, question_id=question_id, **answer
+        )
+    except services.TimeUp as error:
+        messages.warning(request, str(error))
+        return redirect("quizzes:result", pk=sitting.pk)
+    except services.QuizError as error:
+        messages.error(request, str(error))
+        return redirect("quizzes:take", slug=quiz.slug)
+    url = reverse("quizzes:take", kwargs={"slug": quiz.slug})
+    if result.finished:
+        url = reverse("quizzes:result", kwargs={"pk": sitting.pk})
+    if not quiz.answers_at_end and not result.duplicate:
+        url += f"?after={question_id}"
+    return redirect(url)
+
+
+def _feedback(sitting, question_id):
+    given = (
+        SittingAnswer.objects.filter(sitting=sitting, question_id=question_id)
+        .select_related("question")
+        .prefetch_related("chosen_answers", "question__answers")
+        .first()
+    )
+    if given is None:
+        return None
+    return {
+        "given": given,
+        "question": given.question,
+        "correct_answers": [a for a in given.question.answers.all() if a.correct],
+    }
+
+
+def _can_view_sitting(user, sitting) -> bool:
+    if sitting.user_id == user.pk:
+        return True
+    return selectors.can_mark(user) and (sitting.quiz.exam_paper or sitting.needs_marking)
+
+
+@login_required
+def result(request, pk):
+    sitting = get_object_or_404(Sitting.objects.select_related("quiz", "user", "module"), pk=pk)
+    if not _can_view_sitting(request.user, sitting):
+        raise Http404
+    if not sitting.complete:
+        return redirect("quizzes:take", slug=sitting.quiz.slug)
+    show_review = sitting.quiz.answers_at_end or sitting.user_id != request.user.pk
+    feedback = None
+    if not show_review and request.GET.get("after", "").isdigit():
+        feedback = _feedback(sitting, int(request.GET["after"]))
+    return render(
+        request,
+        "quizzes/result.html",
+        {
+            "sitting": sitting,
+            "quiz": sitting.quiz,
+            "review": selectors.sitting_review(sitting=sitting) if show_review else None,
+            "feedback": feedback,
+            "state": selectors.quiz_states(user=sitting.user, quizzes=[sitting.quiz])[
+                sitting.quiz_id
+            ],
+        },
+    )
+
+
+@login_required
+def progress(request):
+    return render(
+        request,
+        "quizzes/progress.html",
+        {
+            "categories": selectors.category_progress(user=request.user),
+            "papers": selectors.exam_papers(user=request.user),
+        },
+    )
+
+
+def _require_marker(request):
+    if not selectors.can_mark(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def marking_queue(request):
+    _require_marker(request)
+    form = MarkingFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    quiz = filters.get("quiz")
+    sittings = selectors.marking_queue(
+        quiz_id=quiz.pk if quiz else None,
+        username=filters.get("user", ""),
+        include_marked=filters.get("include_marked", False),
+    )
+    page = Paginator(sittings, 25).get_page(request.GET.get("page"))
+    return render(request, "quizzes/marking_queue.html", {"form": form, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mark_sitting(request, pk):
+    _require_marker(request)
+    sitting = get_object_or_404(
+        Sitting.objects.select_related("quiz", "user"), pk=pk, complete=True
+    )
+    answers = list(selectors.essay_answers(sitting=sitting))
+    if not answers:
+        raise Http404
+    errors = {}
+    if request.method == "POST":
+        answer_id = request.POST.get("answer", "")
+        target = next((a for a in answers if str(a.pk) == answer_id), None)
+        if target is None:
+            return HttpResponseBadRequest(_("That answer is not part of this attempt."))
+        form = MarkEssayForm(request.POST, prefix=f"answer-{target.pk}")
+        if form.is_valid():
+            try:
+                services.mark_essay(
+                    marker=request.user,
+                    answer_id=target.pk,
+                    correct=form.cleaned_data["correct"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except services.QuizError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Mark saved."))
+                return redirect("quizzes:mark", pk=sitting.pk)
+        errors[target.pk] = form
+    forms = [
+        (
+            answer,
+            errors.get(answer.pk)
+            or MarkEssayForm(
+                prefix=f"answer-{answer.pk}",
+                initial={
+                    "correct": None
+                    if answer.is_correct is None
+                    else ("1" if answer.is_correct else "0"),
+                    "comment": answer.marker_comment,
+                },
+            ),
+        )
+        for answer in answers
+    ]
+    sitting.refresh_from_db()
+    return render(
+        request,
+        "quizzes/mark_sitting.html",
+        {"sitting": sitting, "forms": forms, "Question": Question},
+    )
