@@ -1,7 +1,9 @@
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
@@ -106,6 +108,13 @@ class CoursePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    required_guidelines = ParentalManyToManyField(
+        "guidelines.GuidelinePage",
+        verbose_name=_("guidelines to accept first"),
+        blank=True,
+        related_name="gated_courses",
+        help_text=_("Learners must accept the current version of these documents to start."),
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -119,6 +128,7 @@ class CoursePage(Page):
         FieldPanel("summary"),
         FieldPanel("learning_objectives"),
         FieldPanel("cover_image"),
+        FieldPanel("required_guidelines", widget=forms.CheckboxSelectMultiple),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary")]
 
@@ -174,8 +184,16 @@ class ModulePage(Page):
         verbose_name_plural = _("modules")
 
     def serve(self, request, *args, **kwargs):
+        from courses.selectors import course_of, guidelines_blocking_start
+
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        course = course_of(module=self)
+        if guidelines_blocking_start(course=course, user=request.user):
+            messages.warning(
+                request, _("Accept the listed guidelines before you start this course.")
+            )
+            return redirect(course.url)
         return super().serve(request, *args, **kwargs)
 
     @property

@@ -39,6 +39,7 @@ class CourseProgress:
     course: CoursePage
     modules: list[ModuleState]
     enrollment: Enrollment | None
+    missing_guidelines: list = field(default_factory=list)
 
     @property
     def counted_modules(self) -> list[ModuleState]:
@@ -150,16 +151,32 @@ def course_progress(*, course: CoursePage, user: User) -> CourseProgress:
     enrollment = None
     if user.is_authenticated:
         enrollment = Enrollment.objects.filter(user=user, course=course).first()
-    return _progress(
+    progress = _progress(
         course=course,
         modules=modules,
         completions=_completion_times(user=user, modules=modules),
         enrollment=enrollment,
         quizzes=_quiz_states(user=user, modules=modules),
     )
+    if user.is_authenticated and enrollment is None:
+        from lms.guidelines.selectors import missing_for_course
+
+        progress.missing_guidelines = missing_for_course(user=user, course=course)
+    return progress
 
 
 course_outline = course_progress
+
+
+def guidelines_blocking_start(*, course: CoursePage, user: User) -> list:
+    """Documents a learner who has not started the course must accept first."""
+    from lms.guidelines.selectors import missing_for_course
+
+    if not user.is_authenticated:
+        return []
+    if Enrollment.objects.filter(user=user, course=course).exists():
+        return []
+    return missing_for_course(user=user, course=course)
 
 
 def course_of(*, module: ModulePage) -> CoursePage:

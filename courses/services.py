@@ -15,6 +15,14 @@ if TYPE_CHECKING:
     from lms.people.models import User
 
 
+class GuidelinesMissing(Exception):
+    """The course requires documents the learner has not accepted yet."""
+
+    def __init__(self, documents):
+        super().__init__()
+        self.documents = documents
+
+
 class QuizNotPassed(Exception):
     """The module has a quiz; only passing it completes the module."""
 
@@ -40,7 +48,15 @@ def _get_or_create_race_safe(model, **lookup):
 
 
 def enrol(*, user: User, course: CoursePage) -> tuple[Enrollment, bool]:
-    """Enrol the learner; enrolling twice returns the existing enrolment."""
+    """Enrol the learner; enrolling twice returns the existing enrolment.
+
+    A course may require accepted guidelines before it starts.
+    """
+    from courses.selectors import guidelines_blocking_start
+
+    missing = guidelines_blocking_start(course=course, user=user)
+    if missing:
+        raise GuidelinesMissing(missing)
     return _get_or_create_race_safe(Enrollment, user=user, course=course)
 
 

@@ -15,7 +15,11 @@ def enrol(request, course_id: int):
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     if not request.user.is_authenticated:
         return redirect_to_login(course.url)
-    _enrollment, created = services.enrol(user=request.user, course=course)
+    try:
+        _enrollment, created = services.enrol(user=request.user, course=course)
+    except services.GuidelinesMissing:
+        messages.error(request, _("Accept the listed guidelines before you start this course."))
+        return redirect(course.url)
     if created:
         messages.success(request, _("You are enrolled in “%(course)s”.") % {"course": course.title})
     next_module = course_progress(course=course, user=request.user).next_module
@@ -32,6 +36,9 @@ def complete_module(request, module_id: int):
     except services.QuizNotPassed:
         messages.error(request, _("Pass the quiz of this module to complete it."))
         return redirect(module.url)
+    except services.GuidelinesMissing:
+        messages.error(request, _("Accept the listed guidelines before you start this course."))
+        return redirect(services.course_of(module=module).url)
     view = module_view(module=module, user=request.user)
     if result.course_completed_now:
         messages.success(

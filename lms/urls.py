@@ -5,6 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from courses import urls as course_urls
+from lms.guidelines import urls as guideline_urls
 from lms.people import urls as people_urls
 from lms.quizzes import urls as quiz_urls
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("learn/", include(course_urls)),
     path("quizzes/", include(quiz_urls)),
+    path("guidelines/", include(guideline_urls)),
 ]
 
 if settings.DEBUG:

@@ -141,3 +141,34 @@ def quiz_category(*, name=None):
 
     number = next(_sequence)
     return Category.objects.create(name=name or f"Category {number}", slug=f"category-{number}")
+
+
+def guideline(*, title="Social media guidelines", departments=(), quiz=None, body_text="Be kind."):
+    """A published guideline document (version 1)."""
+    from lms.guidelines.models import GuidelineIndexPage, GuidelinePage
+
+    number = next(_sequence)
+    page = GuidelinePage(
+        title=title,
+        slug=f"guideline-{number}",
+        summary="Rules for speaking for the company.",
+        applies_to_all=not departments,
+        quiz=quiz,
+        body=json.dumps([{"type": "paragraph", "value": f"<p>{body_text}</p>"}]),
+    )
+    GuidelineIndexPage.objects.get().add_child(instance=page)
+    page.departments.set(departments)
+    page.save_revision().publish()
+    return GuidelinePage.objects.get(pk=page.pk)
+
+
+def publish_guideline_change(page, *, text: str, material: bool, summary: str = ""):
+    """Publish an edit of a guideline, as the approval workflow would."""
+    from lms.guidelines.models import GuidelinePage
+
+    page = GuidelinePage.objects.get(pk=page.pk)
+    page.body = json.dumps([{"type": "paragraph", "value": f"<p>{text}</p>"}])
+    page.material_change = material
+    page.change_summary = summary
+    page.save_revision().publish()
+    return GuidelinePage.objects.get(pk=page.pk)

@@ -463,7 +463,7 @@ class TestSafety:
 def test_single_attempt_holds_under_concurrent_starts():
     quiz = factories.quiz(questions=[{}], single_attempt=True)
     learner = factories.user()
-    errors, barrier = [], threading.Barrier(4)
+    errors, unexpected, barrier = [], [], threading.Barrier(4)
 
     def start_and_finish():
         try:
@@ -478,6 +478,8 @@ def test_single_attempt_holds_under_concurrent_starts():
             )
         except services.QuizError as error:
             errors.append(error)
+        except Exception as error:  # reported by the assertion below
+            unexpected.append(error)
         finally:
             connection.close()
 
@@ -486,6 +488,7 @@ def test_single_attempt_holds_under_concurrent_starts():
         thread.start()
     for thread in threads:
         thread.join()
+    assert unexpected == []
     assert Sitting.objects.filter(user=learner, quiz=quiz).count() == 1
     assert SittingAnswer.objects.filter(sitting__user=learner).count() == 1
 

@@ -104,3 +104,25 @@ def test_social_selling_is_recommended_to_sales(seeded):
     page = client.get("/").content.decode()
     recommended = page.split('id="recommended-heading"')[1].split("</section>")[0]
     assert CoursePage.objects.get(track__slug="social-selling").title in recommended
+
+
+def test_demo_guidelines_gate_social_selling(seeded):
+    from django.test import Client
+
+    from courses.models import Enrollment
+    from lms.guidelines.models import GuidelinePage, GuidelineVersion
+
+    documents = {page.slug: page for page in GuidelinePage.objects.live()}
+    assert set(documents) == {"social-media-guidelines", "krisenplan", "freigabematrix"}
+    assert GuidelineVersion.objects.filter(number=1).count() == 3
+    matrix = documents["freigabematrix"]
+    assert any(block.block_type == "approval_matrix" for block in matrix.body)
+    assert any(block.block_type == "crisis_contacts" for block in documents["krisenplan"].body)
+
+    course = CoursePage.objects.get(track__slug="social-selling")
+    assert list(course.required_guidelines.all()) == [documents["social-media-guidelines"]]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(User.objects.get(username="employee"))
+    client.post(f"/learn/courses/{course.pk}/enrol/")
+    assert not Enrollment.objects.exists()
+    assert "Before you start" in client.get(course.url).content.decode()

@@ -16,6 +16,7 @@ from courses.models import CourseIndexPage, CoursePage, ModulePage, Track
 from home.models import HomePage
 from lms.demo import content
 from lms.demo.covers import cover_png
+from lms.guidelines.models import GuidelineIndexPage, GuidelinePage
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
@@ -25,7 +26,7 @@ DEMO_PASSWORD = "bootcamp-demo"
 
 DEMO_USERS = [
     # username, first name, last name, department slug, groups, manager username
-    ("admin", "Alex", "Admin", None, [roles.ADMINS], None),
+    ("admin", "Alex", "Admin", None, [roles.ADMINS, roles.GUIDELINE_APPROVERS], None),
     ("trainer", "Tanja", "Trainer", "marketing", [roles.TRAINERS, roles.EMPLOYEES], None),
     ("manager", "Markus", "Manager", "sales", [roles.MANAGERS, roles.EMPLOYEES], None),
     ("employee", "Emma", "Beispiel", "sales", [roles.EMPLOYEES], "manager"),
@@ -62,9 +63,12 @@ class DemoSeeder:
         self.report("Home page …")
         home = self.seed_home()
         catalog = self.seed_catalog(home)
+        self.report("Guidelines …")
+        documents = self.seed_guidelines(departments)
         for data in content.courses():
             self.report(f"Course “{data['title']}” …")
             self.seed_course(catalog, data, tracks, departments)
+            self.require_guidelines(data, documents)
             if data.get("quiz"):
                 self.seed_quiz(data, tracks[data["track"]])
 
@@ -181,48 +185,101 @@ class DemoSeeder:
             module.save_revision().publish()
             self._count("modules", True)
 
-    def seed_quiz(self, data: dict, track: Track) -> None:
-        spec = data["quiz"]
+    def seed_guidelines(self, departments) -> dict[str, GuidelinePage]:
+        index = GuidelineIndexPage.objects.first()
+        if index is None:
+            raise RuntimeError("No guideline index page: run `python manage.py migrate` first.")
+        data = content.load("guidelines.json")
+        documents = {}
+        for spec in data["documents"]:
+            document = GuidelinePage.objects.child_of(index).filter(slug=spec["slug"]).first()
+            self._count("guideline documents", document is None)
+            if document is None:
+                document = GuidelinePage(
+                    title=spec["title"],
+                    slug=spec["slug"],
+                    kind=spec["kind"],
+                    summary=spec.get("summary", ""),
+                    body=json.dumps(spec["body"]),
+                )
+                if spec["kind"] == "guidelines":
+                    document.quiz = self.build_quiz(
+                        {
+                            "title": "Verständnisfragen zu den Social-Media-Guidelines",
+                            "slug": "quiz-social-media-guidelines",
+                            "description": "Vier kurze Fragen vor der Bestätigung der Guidelines.",
+                            "pass_mark": 75,
+                            "questions": data["comprehension_questions"],
+                        },
+                        category_name="Richtlinien",
+                        category_slug="richtlinien",
+                    )
+                index.add_child(instance=document)
+                # A system publish: the seed is the initial text, not a change to approve.
+                document.save_revision().publish()
+            documents[spec["slug"]] = document
+        return documents
+
+    def require_guidelines(self, data: dict, documents: dict[str, GuidelinePage]) -> None:
+        if data["track"] != "social-selling":
+            return
+        course = CoursePage.objects.get(slug=data["slug"])
+        required = documents["social-media-guidelines"]
+        if not course.required_guidelines.filter(pk=required.pk).exists():
+            course.required_guidelines.add(required)
+            course.save_revision().publish()
+            self._count("course gates", True)
+
+    def build_quiz(self, spec: dict, *, category_name: str, category_slug: str) -> Quiz:
         quiz = Quiz.objects.filter(slug=spec["slug"]).first()
         self._count("quizzes", quiz is None)
-        if quiz is None:
-            category, _created = QuizCategory.objects.get_or_create(
-                slug=track.slug, defaults={"name": track.name}
-            )
-            has_essay = any(item["type"] == "essay" for item in spec["questions"])
-            quiz = Quiz.objects.create(
-                title=spec["title"],
-                slug=spec["slug"],
-                description=spec.get("description", ""),
-                category=category,
-                pass_mark=spec.get("pass_mark", 60),
-                success_text=spec.get("success_text", ""),
-                fail_text=spec.get("fail_text", ""),
-                exam_paper=has_essay,
-            )
-            for order, item in enumerate(spec["questions"]):
-                question = Question.objects.create(
-                    kind=item["type"],
-                    content=item["text"],
-                    explanation=item.get("explanation", ""),
-                    category=category,
-                    answer_order=item.get("answer_order", Question.ORDER_NONE),
-                    correct_statement=item.get("correct") if item["type"] == "tf" else None,
-                )
-                for position, answer in enumerate(item.get("answers", [])):
-                    Answer.objects.create(
-                        question=question,
-                        content=answer["text"],
-                        correct=answer["correct"],
-                        sort_order=position,
-                    )
-                QuizQuestion.objects.create(quiz=quiz, question=question, sort_order=order)
+        if quiz is not None:
+            return quiz
+        category, _created = QuizCategory.objects.get_or_create(
+            slug=category_slug, defaults={"name": category_name}
+        )
+        has_essay = any(item["type"] == "essay" for item in spec["questions"])
+        quiz = Quiz.objects.create(
+            title=spec["title"],
+            slug=spec["slug"],
+            description=spec.get("description", ""),
+            category=category,
+            pass_mark=spec.get("pass_mark", 60),
+            success_text=spec.get("success_text", ""),
+            fail_text=spec.get("fail_text", ""),
+            exam_paper=has_essay,
+        )
+        self.add_questions(quiz, category, spec["questions"])
+        return quiz
+
+    def seed_quiz(self, data: dict, track: Track) -> None:
+        spec = data["quiz"]
+        quiz = self.build_quiz(spec, category_name=track.name, category_slug=track.slug)
         course = CoursePage.objects.get(slug=data["slug"])
         module = ModulePage.objects.child_of(course).filter(slug=spec["module"]).first()
         if module is not None and module.quiz_id is None:
             module.quiz = quiz
             module.save_revision().publish()
             self._count("quiz modules", True)
+
+    def add_questions(self, quiz: Quiz, category: QuizCategory, questions: list[dict]) -> None:
+        for order, item in enumerate(questions):
+            question = Question.objects.create(
+                kind=item["type"],
+                content=item["text"],
+                explanation=item.get("explanation", ""),
+                category=category,
+                answer_order=item.get("answer_order", Question.ORDER_NONE),
+                correct_statement=item.get("correct") if item["type"] == "tf" else None,
+            )
+            for position, answer in enumerate(item.get("answers", [])):
+                Answer.objects.create(
+                    question=question,
+                    content=answer["text"],
+                    correct=answer["correct"],
+                    sort_order=position,
+                )
+            QuizQuestion.objects.create(quiz=quiz, question=question, sort_order=order)
 
     def summary(self) -> str:
         kinds = sorted(set(self.created) | set(self.existing))

@@ -4,5 +4,7 @@ EMPLOYEES = "Employees"
 MANAGERS = "Managers"
 TRAINERS = "Trainers"
 ADMINS = "Admins"
+# Created by the guidelines app's migration: members approve guideline changes.
+GUIDELINE_APPROVERS = "Guideline approvers"
 
 ALL_GROUPS = (EMPLOYEES, MANAGERS, TRAINERS, ADMINS)

@@ -1,0 +1,299 @@
+"""Read-side queries for guidelines and sign-offs; counts are computed in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
+from lms.people.models import Department, User
+
+if TYPE_CHECKING:
+    from courses.models import CoursePage
+
+SIGNED_CURRENT = "current"
+SIGNED_OLDER = "older"
+NEVER_SIGNED = "never"
+
+
+def current_version(*, document: GuidelinePage) -> GuidelineVersion | None:
+    return GuidelineVersion.objects.filter(document=document).order_by("-number").first()
+
+
+def in_scope(*, document: GuidelinePage, user: User) -> bool:
+    if document.applies_to_all:
+        return True
+    return bool(user.department_id) and document.departments.filter(pk=user.department_id).exists()
+
+
+def _scope_filter(user: User) -> Q:
+    scope = Q(applies_to_all=True)
+    if user.department_id:
+        scope |= Q(departments=user.department_id)
+    return scope
+
+
+def _latest_number():
+    return Subquery(
+        GuidelineVersion.objects.filter(document=OuterRef("pk"))
+        .order_by("-number")
+        .values("number")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def documents_in_scope(*, user: User) -> QuerySet[GuidelinePage]:
+    return (
+        GuidelinePage.objects.live()
+        .filter(_scope_filter(user))
+        .distinct()
+        .annotate(current_number=_latest_number())
+        .filter(current_number__isnull=False)
+        .order_by("path")
+    )
+
+
+@dataclass
+class DocumentState:
+    document: GuidelinePage
+    current_number: int
+    signed_number: int | None
+
+    @property
+    def state(self) -> str:
+        if self.signed_number is None:
+            return NEVER_SIGNED
+        return SIGNED_CURRENT if self.signed_number >= self.current_number else SIGNED_OLDER
+
+    @property
+    def is_outstanding(self) -> bool:
+        return self.state != SIGNED_CURRENT
+
+
+def document_states(*, user: User) -> list[DocumentState]:
+    """Every document in the user's scope with the newest version they signed (2 queries)."""
+    if not user.is_authenticated:
+        return []
+    documents = list(documents_in_scope(user=user))
+    signed = dict(
+        SignOff.objects.filter(user=user, document__in=documents)
+        .values("document_id")
+        .annotate(number=Max("version__number"))
+        .values_list("document_id", "number")
+    )
+    return [
+        DocumentState(
+            document=document,
+            current_number=document.current_number,
+            signed_number=signed.get(document.pk),
+        )
+        for document in documents
+    ]
+
+
+def outstanding_documents(*, user: User) -> list[DocumentState]:
+    return [state for state in document_states(user=user) if state.is_outstanding]
+
+
+def documents_for(*, user: User) -> list[DocumentState]:
+    return document_states(user=user)
+
+
+@dataclass
+class DocumentStatus:
+    document: GuidelinePage
+    version: GuidelineVersion | None
+    in_scope: bool
+    signoff: SignOff | None
+    previous_signoff: SignOff | None
+    changes: list[GuidelineVersion] = field(default_factory=list)
+
+    @property
+    def needs_signing(self) -> bool:
+        return self.in_scope and self.version is not None and self.signoff is None
+
+
+def document_status(*, document: GuidelinePage, user: User) -> DocumentStatus:
+    version = current_version(document=document)
+    signoffs = list(
+        SignOff.objects.filter(user=user, document=document)
+        .select_related("version", "recorded_by")
+        .order_by("-version__number")
+    )
+    current = next((s for s in signoffs if version and s.version_id == version.pk), None)
+    previous = next((s for s in signoffs if s is not current), None)
+    changes = []
+    if current is None and previous is not None and version is not None:
+        changes = list(
+            GuidelineVersion.objects.filter(
+                document=document, number__gt=previous.version.number
+            ).order_by("number")
+        )
+    return DocumentStatus(
+        document=document,
+        version=version,
+        in_scope=in_scope(document=document, user=user),
+        signoff=current,
+        previous_signoff=previous,
+        changes=changes,
+    )
+
+
+def missing_for_course(*, user: User, course: CoursePage) -> list[GuidelinePage]:
+    """Required documents the learner has not accepted in their current version."""
+    required = list(course.required_guidelines.live())
+    if not required or not user.is_authenticated:
+        return []
+    states = {state.document.pk: state for state in document_states(user=user)}
+    return [
+        document
+        for document in required
+        if document.pk in states and states[document.pk].is_outstanding
+    ]
+
+
+def _employee_states(document: GuidelinePage, employees: QuerySet[User]) -> QuerySet[User]:
+    current = current_version(document=document)
+    current_number = current.number if current else 0
+    signed_number = Subquery(
+        SignOff.objects.filter(user=OuterRef("pk"), document=document)
+        .order_by("-version__number")
+        .values("version__number")[:1],
+        output_field=IntegerField(),
+    )
+    return employees.annotate(
+        signed_number=Coalesce(signed_number, Value(0)),
+        current_number=Value(current_number),
+    )
+
+
+def employees_in_scope(*, document: GuidelinePage) -> QuerySet[User]:
+    employees = User.objects.filter(is_active=True)
+    if not document.applies_to_all:
+        employees = employees.filter(department__in=document.departments.all())
+    return employees
+
+
+@dataclass
+class DepartmentRow:
+    department: str
+    current: int
+    older: int
+    never: int
+
+    @property
+    def total(self) -> int:
+        return self.current + self.older + self.never
+
+    @property
+    def percent_current(self) -> int:
+        return round(100 * self.current / self.total) if self.total else 0
+
+
+def department_report(*, document: GuidelinePage) -> list[DepartmentRow]:
+    """Sign-off state per department in one aggregate query, whatever the headcount."""
+    rows = (
+        _employee_states(document, employees_in_scope(document=document))
+        .values("department__name")
+        .annotate(
+            current=Count(
+                "pk", filter=Q(signed_number__gte=F("current_number"), signed_number__gt=0)
+            ),
+            older=Count("pk", filter=Q(signed_number__gt=0, signed_number__lt=F("current_number"))),
+            never=Count("pk", filter=Q(signed_number=0)),
+        )
+        .order_by("department__name")
+    )
+    return [
+        DepartmentRow(
+            department=row["department__name"] or "—",
+            current=row["current"],
+            older=row["older"],
+            never=row["never"],
+        )
+        for row in rows
+    ]
+
+
+def employee_rows(*, document: GuidelinePage, employees: QuerySet[User] | None = None):
+    """Per employee: state, version signed and when — for CSV export and team views."""
+    employees = employees if employees is not None else employees_in_scope(document=document)
+    latest = SignOff.objects.filter(user=OuterRef("pk"), document=document).order_by(
+        "-version__number"
+    )
+    return (
+        _employee_states(document, employees)
+        .annotate(
+            signed_at=Subquery(latest.values("signed_at")[:1]),
+            on_behalf=Exists(latest.filter(recorded_by__isnull=False)[:1]),
+        )
+        .select_related("department")
+        .order_by("department__name", "last_name", "username")
+    )
+
+
+def state_of(row: User) -> str:
+    if not row.signed_number:
+        return NEVER_SIGNED
+    return SIGNED_CURRENT if row.signed_number >= row.current_number else SIGNED_OLDER
+
+
+def team_matrix(*, members: QuerySet[User], documents: list[GuidelinePage]) -> list[dict]:
+    """Rows of team members × documents with the sign-off state (one query per document)."""
+    member_ids = members.values("pk")
+    members = list(members.select_related("department").order_by("last_name", "username"))
+    states: dict[tuple[int, int], str | None] = {}
+    for document in documents:
+        in_scope_members = employees_in_scope(document=document).filter(pk__in=member_ids)
+        for row in _employee_states(document, in_scope_members).values(
+            "pk", "signed_number", "current_number"
+        ):
+            states[(row["pk"], document.pk)] = (
+                NEVER_SIGNED
+                if not row["signed_number"]
+                else SIGNED_CURRENT
+                if row["signed_number"] >= row["current_number"]
+                else SIGNED_OLDER
+            )
+    return [
+        {
+            "member": member,
+            "states": [states.get((member.pk, document.pk)) for document in documents],
+        }
+        for member in members
+    ]
+
+
+def reportable_documents() -> list[GuidelinePage]:
+    return list(
+        GuidelinePage.objects.live()
+        .annotate(current_number=_latest_number())
+        .filter(current_number__isnull=False)
+        .order_by("path")
+    )
+
+
+def audit_trail(*, user: User) -> QuerySet[SignOff]:
+    return (
+        SignOff.objects.filter(user=user)
+        .select_related("document", "version", "recorded_by")
+        .order_by("-signed_at")
+    )
+
+
+def departments() -> QuerySet[Department]:
+    return Department.objects.order_by("name")

@@ -1,0 +1,93 @@
+"""Write-side rules for guideline versions and sign-offs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
+from lms.guidelines.selectors import current_version, in_scope
+from lms.quizzes.selectors import has_passed
+
+if TYPE_CHECKING:
+    from wagtail.models import Revision
+
+    from lms.people.models import User
+
+
+class SignOffRefused(Exception):
+    """The sign-off cannot be recorded; the message says why."""
+
+
+def record_published_version(
+    *, document: GuidelinePage, revision: Revision | None = None
+) -> GuidelineVersion | None:
+    """Start a new version on the first publish and on every material change."""
+    with transaction.atomic():
+        latest = (
+            GuidelineVersion.objects.select_for_update()
+            .filter(document=document)
+            .order_by("-number")
+            .first()
+        )
+        created = None
+        if latest is None or document.material_change:
+            created = GuidelineVersion.objects.create(
+                document=document,
+                number=(latest.number + 1) if latest else 1,
+                revision=revision,
+                content_hash=document.content_hash(),
+                snapshot={"title": document.title, "body": document.body.get_prep_value()},
+                change_summary=document.change_summary.strip() if latest else "",
+                published_by=getattr(revision, "user", None),
+            )
+        if document.material_change or document.change_summary:
+            # The flag belongs to this publication only; the next edit starts unticked.
+            GuidelinePage.objects.filter(pk=document.pk).update(
+                material_change=False, change_summary=""
+            )
+    return created
+
+
+def sign(
+    *,
+    user: User,
+    document: GuidelinePage,
+    version_id: int,
+    recorded_by: User | None = None,
+    note: str = "",
+) -> tuple[SignOff, bool]:
+    """Record that the user accepts the current version. Signing twice records once."""
+    if not document.live:
+        raise SignOffRefused(_("This document is not published."))
+    if not in_scope(document=document, user=user):
+        raise SignOffRefused(_("This document does not apply to your department."))
+    version = current_version(document=document)
+    if version is None or version.pk != version_id:
+        raise SignOffRefused(
+            _("A newer version of this document has been published. Please read it and sign again.")
+        )
+    needs_quiz = recorded_by is None and document.quiz_id and not document.quiz.draft
+    if needs_quiz and not has_passed(user=user, quiz_id=document.quiz_id):
+        raise SignOffRefused(_("Pass the comprehension quiz before you sign."))
+    if recorded_by is not None and not note.strip():
+        raise SignOffRefused(_("Write a note saying how the employee accepted the document."))
+    existing = SignOff.objects.filter(user=user, version=version).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            signoff = SignOff.objects.create(
+                user=user,
+                document=document,
+                version=version,
+                revision_id=document.live_revision_id,
+                content_hash=document.content_hash(),
+                recorded_by=recorded_by,
+                note=note.strip(),
+            )
+    except IntegrityError:
+        return SignOff.objects.get(user=user, version=version), False
+    return signoff, True

@@ -1,0 +1,181 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lms.guidelines import selectors, services
+from lms.guidelines.forms import OnBehalfForm, ReportFilterForm, SignForm
+from lms.guidelines.models import GuidelinePage
+from lms.people.models import User
+from lms.people.selectors import team_of
+
+STATE_LABELS = {
+    selectors.SIGNED_CURRENT: gettext_lazy("signed current version"),
+    selectors.SIGNED_OLDER: gettext_lazy("signed an older version"),
+    selectors.NEVER_SIGNED: gettext_lazy("never signed"),
+}
+
+
+@login_required
+@require_POST
+def sign(request, document_id: int):
+    document = get_object_or_404(GuidelinePage.objects.live(), pk=document_id)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(document.url)
+    try:
+        _signoff, created = services.sign(
+            user=request.user, document=document, version_id=form.cleaned_data["version"]
+        )
+    except services.SignOffRefused as error:
+        messages.error(request, str(error))
+        return redirect(document.url)
+    if created:
+        messages.success(
+            request, _("Thank you: you accepted “%(title)s”.") % {"title": document.title}
+        )
+    return redirect(request.POST.get("next") if _is_local(request) else document.url)
+
+
+def _is_local(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    return bool(target) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+def _can_see_all(user) -> bool:
+    return user.has_perm("guidelines.view_signoff_reports")
+
+
+@login_required
+def report(request):
+    if not _can_see_all(request.user):
+        raise PermissionDenied
+    documents = selectors.reportable_documents()
+    form = ReportFilterForm(request.GET or None)
+    document = None
+    if form.is_valid():
+        document = form.cleaned_data["document"]
+    elif documents:
+        document = documents[0]
+    return render(
+        request,
+        "guidelines/report.html",
+        {
+            "form": form,
+            "document": document,
+            "rows": selectors.department_report(document=document) if document else [],
+            "documents": documents,
+        },
+    )
+
+
+@login_required
+def export_csv(request, document_id: int):
+    if not _can_see_all(request.user):
+        raise PermissionDenied
+    document = get_object_or_404(GuidelinePage.objects.live(), pk=document_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="signoffs-{document.slug}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 with umlauts correctly only with a BOM.
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "username",
+            "name",
+            "email",
+            "department",
+            "state",
+            "signed_version",
+            "current_version",
+            "signed_at",
+            "on_behalf",
+        ]
+    )
+    for row in selectors.employee_rows(document=document).iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                row.username,
+                row.get_full_name(),
+                row.email,
+                row.department.name if row.department else "",
+                selectors.state_of(row),
+                row.signed_number or "",
+                row.current_number,
+                row.signed_at.isoformat() if row.signed_at else "",
+                "yes" if row.on_behalf else "",
+            ]
+        )
+    return response
+
+
+@login_required
+def audit(request, user_id: int):
+    employee = get_object_or_404(User, pk=user_id)
+    allowed = (
+        _can_see_all(request.user) or team_of(manager=request.user).filter(pk=employee.pk).exists()
+    )
+    if not allowed:
+        raise PermissionDenied
+    return render(
+        request,
+        "guidelines/audit.html",
+        {"employee": employee, "signoffs": selectors.audit_trail(user=employee)},
+    )
+
+
+@login_required
+def team(request):
+    members = team_of(manager=request.user)
+    if not members.exists() and not _can_see_all(request.user):
+        raise PermissionDenied
+    documents = selectors.reportable_documents()
+    return render(
+        request,
+        "guidelines/team.html",
+        {
+            "documents": documents,
+            "rows": selectors.team_matrix(members=members, documents=documents),
+            "labels": STATE_LABELS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_on_behalf(request):
+    if not request.user.has_perm("guidelines.record_signoff_on_behalf"):
+        raise PermissionDenied
+    form = OnBehalfForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        document = form.cleaned_data["document"]
+        version = selectors.current_version(document=document)
+        try:
+            _signoff, created = services.sign(
+                user=form.cleaned_data["employee"],
+                document=document,
+                version_id=version.pk if version else 0,
+                recorded_by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except services.SignOffRefused as error:
+            form.add_error(None, str(error))
+        else:
+            if created:
+                messages.success(request, _("The sign-off was recorded."))
+            else:
+                messages.info(request, _("This employee had already accepted the current version."))
+            return redirect("guidelines:record")
+    return render(request, "guidelines/record.html", {"form": form})
