@@ -7,13 +7,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 from courses import urls as course_urls
 from lms.guidelines import urls as guideline_urls
 from lms.people import urls as people_urls
+from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(people_urls)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", people_views.set_language, name="set_language"),
     path("learn/", include(course_urls)),
     path("quizzes/", include(quiz_urls)),
     path("guidelines/", include(guideline_urls)),

@@ -30,6 +30,8 @@ def user(
     password: str = "secret-pass-123",
     **extra,
 ) -> User:
+    # Tests read English UI text unless they ask for German.
+    extra.setdefault("language", "en")
     account = User(
         username=username or f"user{next(_sequence)}",
         department=department,

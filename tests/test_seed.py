@@ -99,6 +99,7 @@ def test_demo_users_need_debug_or_flag(settings):
 def test_social_selling_is_recommended_to_sales(seeded):
     from django.test import Client
 
+    User.objects.filter(username="employee").update(language="en")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(User.objects.get(username="employee"))
     page = client.get("/").content.decode()
@@ -121,6 +122,7 @@ def test_demo_guidelines_gate_social_selling(seeded):
 
     course = CoursePage.objects.get(track__slug="social-selling")
     assert list(course.required_guidelines.all()) == [documents["social-media-guidelines"]]
+    User.objects.filter(username="employee").update(language="en")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(User.objects.get(username="employee"))
     client.post(f"/learn/courses/{course.pk}/enrol/")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
@@ -30,6 +31,13 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="members",
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Used for the site and for emails."),
     )
     manager = models.ForeignKey(
         "self",
