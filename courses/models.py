@@ -2,17 +2,20 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
 from courses.blocks import LearningContentBlock
+from lms.pages import SectionIndexPage
 
 
 class Track(index.Indexed, models.Model):
@@ -51,16 +54,10 @@ class Track(index.Indexed, models.Model):
         return self.name
 
 
-class CourseIndexPage(Page):
+class CourseIndexPage(SectionIndexPage):
     """The course catalog."""
 
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-
-    parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.CoursePage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("course catalog")
@@ -256,3 +253,195 @@ class ModuleCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ✓ {self.module}"
+
+
+class WorkshopIndexPage(SectionIndexPage):
+    """Live and online workshops such as “LinkedIn for Leaders”."""
+
+    subpage_types = ["courses.WorkshopPage"]
+
+    class Meta:
+        verbose_name = _("workshop index")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["workshops"] = (
+            WorkshopPage.objects.live().child_of(self).select_related("track").order_by("title")
+        )
+        return context
+
+
+class WorkshopPage(Page):
+    track = models.ForeignKey(
+        Track,
+        verbose_name=_("track"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workshops",
+    )
+    summary = models.TextField(_("summary"), max_length=600)
+    body = StreamField(LearningContentBlock(), verbose_name=_("description"), blank=True)
+    duration_minutes = models.PositiveIntegerField(_("duration in minutes"), default=180)
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("trainer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workshops_led",
+    )
+    preparation_modules = ParentalManyToManyField(
+        ModulePage,
+        verbose_name=_("preparation modules"),
+        blank=True,
+        related_name="+",
+        help_text=_("Modules participants should complete before the workshop."),
+    )
+    open_to_all = models.BooleanField(
+        _("open to everyone"),
+        default=False,
+        help_text=_("Otherwise only people assigned to it or in the departments below may book."),
+    )
+    open_to_departments = ParentalManyToManyField(
+        "people.Department",
+        verbose_name=_("open to departments"),
+        blank=True,
+        related_name="open_workshops",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("track"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                FieldPanel("duration_minutes"),
+                FieldPanel("trainer"),
+                FieldPanel("preparation_modules"),
+            ],
+            heading=_("Organisation"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("open_to_all"),
+                FieldPanel("open_to_departments", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading=_("Who may book"),
+        ),
+    ]
+    parent_page_types = ["courses.WorkshopIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("workshop")
+        verbose_name_plural = _("workshops")
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["view"] = selectors.workshop_view(workshop=self, user=request.user)
+        return context
+
+
+class WorkshopSession(models.Model):
+    workshop = models.ForeignKey(
+        WorkshopPage, verbose_name=_("workshop"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
+    capacity = models.PositiveIntegerField(_("seats"), default=12)
+
+    panels = [
+        FieldPanel("workshop"),
+        FieldPanel("starts_at"),
+        FieldPanel("ends_at"),
+        FieldPanel("location"),
+        FieldPanel("online_url"),
+        FieldPanel("capacity"),
+    ]
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("workshop session")
+        verbose_name_plural = _("workshop sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
+            ),
+            models.CheckConstraint(condition=models.Q(capacity__gte=1), name="session_has_a_seat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop.title} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("A session must end after it starts.")})
+        if not self.location and not self.online_url:
+            raise ValidationError(_("Give a location or an online link."))
+
+
+class Booking(models.Model):
+    BOOKED = "booked"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    STATUSES = [
+        (BOOKED, _("booked")),
+        (WAITLISTED, _("on the waiting list")),
+        (CANCELLED, _("cancelled")),
+    ]
+    ACTIVE = (BOOKED, WAITLISTED)
+
+    session = models.ForeignKey(
+        WorkshopSession,
+        verbose_name=_("session"),
+        on_delete=models.PROTECT,
+        related_name="bookings",
+    )
+    # Repeated from the session so the database can hold one active booking per workshop.
+    workshop = models.ForeignKey(
+        WorkshopPage, on_delete=models.PROTECT, related_name="bookings", editable=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="workshop_bookings",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=STATUSES, default=BOOKED)
+    created_at = models.DateTimeField(_("booked at"), default=timezone.now)
+    promoted_at = models.DateTimeField(_("moved up from the waiting list"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    attendance_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attendance_marked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "workshop"],
+                condition=models.Q(status__in=["booked", "waitlisted"]),
+                name="one_active_booking_per_workshop",
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "status"], name="booking_session_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.session} ({self.status})"

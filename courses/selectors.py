@@ -10,10 +10,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from wagtail.images import get_image_model
 
-from courses.models import CourseIndexPage, CoursePage, Enrollment, ModuleCompletion, ModulePage
+from courses.models import (
+    Booking,
+    CourseIndexPage,
+    CoursePage,
+    Enrollment,
+    ModuleCompletion,
+    ModulePage,
+    WorkshopPage,
+    WorkshopSession,
+)
 from lms.quizzes.selectors import QuizState, quiz_states
 
 if TYPE_CHECKING:
@@ -263,3 +273,116 @@ def catalog_courses(*, catalog: CourseIndexPage, filters: dict) -> QuerySet[Cour
     if filters.get("department"):
         courses = courses.filter(target_departments=filters["department"])
     return with_cover_images(courses)
+
+
+# --- Workshops -------------------------------------------------------------------------
+
+
+@dataclass
+class SessionView:
+    session: WorkshopSession
+    booked: int
+    waiting: int
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.session.capacity - self.booked, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_left == 0
+
+    @property
+    def has_started(self) -> bool:
+        return self.session.starts_at <= timezone.now()
+
+
+@dataclass
+class WorkshopView:
+    workshop: WorkshopPage
+    sessions: list[SessionView]
+    booking: Booking | None
+    may_book: bool
+    is_assigned: bool
+    waiting_position: int | None
+
+
+def sessions_with_counts(*, workshop: WorkshopPage) -> list[SessionView]:
+    sessions = WorkshopSession.objects.filter(workshop=workshop).annotate(
+        booked_count=Count("bookings", filter=Q(bookings__status=Booking.BOOKED)),
+        waiting_count=Count("bookings", filter=Q(bookings__status=Booking.WAITLISTED)),
+    )
+    return [
+        SessionView(session=session, booked=session.booked_count, waiting=session.waiting_count)
+        for session in sessions.order_by("starts_at")
+    ]
+
+
+def active_booking(*, workshop: WorkshopPage, user: User) -> Booking | None:
+    return (
+        Booking.objects.filter(workshop=workshop, user=user, status__in=Booking.ACTIVE)
+        .select_related("session")
+        .first()
+    )
+
+
+def is_assigned_workshop(*, workshop: WorkshopPage, user: User) -> bool:
+    from lms.assignments.models import Assignment
+
+    return Assignment.objects.filter(assignee=user, workshop=workshop).exists()
+
+
+def may_book(*, workshop: WorkshopPage, user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if workshop.open_to_all:
+        return True
+    if user.department_id and workshop.open_to_departments.filter(pk=user.department_id).exists():
+        return True
+    return is_assigned_workshop(workshop=workshop, user=user)
+
+
+def waiting_position(*, booking: Booking) -> int | None:
+    if booking.status != Booking.WAITLISTED:
+        return None
+    ahead = Booking.objects.filter(session_id=booking.session_id, status=Booking.WAITLISTED).filter(
+        Q(created_at__lt=booking.created_at) | Q(created_at=booking.created_at, pk__lt=booking.pk)
+    )
+    return ahead.count() + 1
+
+
+def workshop_view(*, workshop: WorkshopPage, user: User) -> WorkshopView:
+    booking = active_booking(workshop=workshop, user=user)
+    return WorkshopView(
+        workshop=workshop,
+        sessions=sessions_with_counts(workshop=workshop),
+        booking=booking,
+        may_book=may_book(workshop=workshop, user=user),
+        is_assigned=is_assigned_workshop(workshop=workshop, user=user),
+        waiting_position=waiting_position(booking=booking) if booking else None,
+    )
+
+
+def session_roster(*, session: WorkshopSession) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(session=session)
+        .exclude(status=Booking.CANCELLED)
+        .select_related("user", "user__department")
+        .order_by("status", "created_at", "pk")
+    )
+
+
+def can_take_attendance(*, session: WorkshopSession, user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    return session.workshop.trainer_id == user.pk or user.is_trainer
+
+
+def upcoming_bookings(*, user: User) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(
+            user=user, status__in=Booking.ACTIVE, session__ends_at__gte=timezone.now()
+        )
+        .select_related("session", "workshop")
+        .order_by("session__starts_at")
+    )

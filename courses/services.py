@@ -7,8 +7,16 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from courses.models import CoursePage, Enrollment, ModuleCompletion, ModulePage
+from courses.models import (
+    Booking,
+    CoursePage,
+    Enrollment,
+    ModuleCompletion,
+    ModulePage,
+    WorkshopSession,
+)
 from courses.selectors import course_of, course_progress
 
 if TYPE_CHECKING:
@@ -92,3 +100,120 @@ def complete_module(*, user: User, module: ModulePage) -> CompletionResult:
         enrolled_now=enrolled_now,
         course_completed_now=course_completed_now,
     )
+
+
+# --- Workshops -------------------------------------------------------------------------
+
+
+class BookingRefused(Exception):
+    """The booking cannot be made or changed; the message says why."""
+
+
+def _lock_session(session_id: int) -> WorkshopSession:
+    # The session row is the lock that serialises bookings of its seats (PostgreSQL);
+    # SQLite runs every transaction as IMMEDIATE, which serialises them too.
+    return (
+        WorkshopSession.objects.select_for_update(of=("self",))
+        .select_related("workshop")
+        .get(pk=session_id)
+    )
+
+
+def book_session(*, user: User, session: WorkshopSession, now=None) -> Booking:
+    """Book a seat, or a place on the waiting list when the session is full."""
+    from courses.selectors import may_book
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _lock_session(session.pk)
+        workshop = session.workshop
+        if not workshop.live:
+            raise BookingRefused(_("This workshop is not published."))
+        if session.starts_at <= now:
+            raise BookingRefused(_("This session has already started; choose a later one."))
+        if not may_book(workshop=workshop, user=user):
+            raise BookingRefused(
+                _(
+                    "This workshop is open to people who are assigned to it or whose department it is for."
+                )
+            )
+        existing = Booking.objects.filter(
+            user=user, workshop=workshop, status__in=Booking.ACTIVE
+        ).first()
+        if existing is not None:
+            if existing.session_id == session.pk:
+                return existing
+            raise BookingRefused(
+                _("You already have a place in another session of this workshop; cancel it first.")
+            )
+        booked = Booking.objects.filter(session=session, status=Booking.BOOKED).count()
+        status = Booking.BOOKED if booked < session.capacity else Booking.WAITLISTED
+        try:
+            with transaction.atomic():
+                return Booking.objects.create(
+                    session=session, workshop=workshop, user=user, status=status, created_at=now
+                )
+        except IntegrityError:
+            raise BookingRefused(_("You already have a place in this workshop.")) from None
+
+
+def cancel_booking(*, user: User, booking: Booking, now=None) -> Booking | None:
+    """Cancel; a freed seat goes to the first person on the waiting list, who is returned."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _lock_session(booking.session_id)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.user_id != user.pk:
+            raise Booking.DoesNotExist
+        if booking.status == Booking.CANCELLED:
+            return None
+        if session.starts_at <= now:
+            raise BookingRefused(_("The session has started; it can no longer be cancelled."))
+        freed_seat = booking.status == Booking.BOOKED
+        booking.status = Booking.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "cancelled_at"])
+        if not freed_seat:
+            return None
+        return _promote_from_waiting_list(session, now=now)
+
+
+def _promote_from_waiting_list(session: WorkshopSession, *, now) -> Booking | None:
+    booked = Booking.objects.filter(session=session, status=Booking.BOOKED).count()
+    if booked >= session.capacity:
+        return None
+    first = (
+        Booking.objects.filter(session=session, status=Booking.WAITLISTED)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if first is None:
+        return None
+    first.status = Booking.BOOKED
+    first.promoted_at = now
+    first.save(update_fields=["status", "promoted_at"])
+    return first
+
+
+def mark_attendance(
+    *, marker: User, session: WorkshopSession, attended_ids: set[int], now=None
+) -> int:
+    """Record who attended a session (booked participants only); returns how many attended."""
+    now = now or timezone.now()
+    if session.starts_at > now:
+        raise BookingRefused(_("Attendance can be recorded once the session has started."))
+    with transaction.atomic():
+        bookings = list(
+            Booking.objects.select_for_update().filter(session=session, status=Booking.BOOKED)
+        )
+        unknown = attended_ids - {booking.pk for booking in bookings}
+        if unknown:
+            raise BookingRefused(_("Some of the people marked are not booked on this session."))
+        for booking in bookings:
+            booking.attended = booking.pk in attended_ids
+            booking.attendance_marked_by = marker
+            booking.attendance_marked_at = now
+        Booking.objects.bulk_update(
+            bookings, ["attended", "attendance_marked_by", "attendance_marked_at"]
+        )
+    return len(attended_ids)

@@ -21,10 +21,22 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from courses.models import CourseIndexPage
-        from courses.selectors import learner_dashboard
+        from courses.selectors import learner_dashboard, upcoming_bookings
+        from lms.assignments.selectors import assignments_for
 
         context = super().get_context(request, *args, **kwargs)
+        from lms.rollout.selectors import current_period, latest_stories, latest_winner, leaderboard
+
         context["catalog"] = CourseIndexPage.objects.live().first()
+        context["stories"] = latest_stories()
+        context["award_winner"] = latest_winner()
+        period = current_period()
+        if period is not None:
+            leaders = leaderboard(period=period, limit=3)
+            context["award_period"] = period
+            context["award_leaders"] = leaders
         if request.user.is_authenticated:
+            context["assignments"] = assignments_for(user=request.user)
+            context["bookings"] = upcoming_bookings(user=request.user)
             context["dashboard"] = learner_dashboard(user=request.user)
         return context

@@ -5,10 +5,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from courses import urls as course_urls
+from lms.assignments import urls as assignment_urls
 from lms.guidelines import urls as guideline_urls
 from lms.people import urls as people_urls
 from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
+from lms.rollout import urls as rollout_urls
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -18,6 +20,8 @@ urlpatterns = [
     path("learn/", include(course_urls)),
     path("quizzes/", include(quiz_urls)),
     path("guidelines/", include(guideline_urls)),
+    path("team/", include(assignment_urls)),
+    path("rollout/", include(rollout_urls)),
 ]
 
 if settings.DEBUG:

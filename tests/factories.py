@@ -174,3 +174,37 @@ def publish_guideline_change(page, *, text: str, material: bool, summary: str = 
     page.change_summary = summary
     page.save_revision().publish()
     return GuidelinePage.objects.get(pk=page.pk)
+
+
+def workshop(*, title="LinkedIn for Leaders", open_to_all=False, departments=(), trainer=None):
+    from courses.models import WorkshopIndexPage, WorkshopPage
+
+    number = next(_sequence)
+    page = WorkshopPage(
+        title=title,
+        slug=f"workshop-{number}",
+        summary="A live workshop.",
+        open_to_all=open_to_all,
+        trainer=trainer,
+    )
+    WorkshopIndexPage.objects.get().add_child(instance=page)
+    page.open_to_departments.set(departments)
+    page.save_revision().publish()
+    return WorkshopPage.objects.get(pk=page.pk)
+
+
+def session(*, workshop, capacity=2, starts_in_days=7, location="Room 1"):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses.models import WorkshopSession
+
+    starts = timezone.now() + timedelta(days=starts_in_days)
+    return WorkshopSession.objects.create(
+        workshop=workshop,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        location=location,
+        capacity=capacity,
+    )

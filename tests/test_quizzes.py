@@ -459,7 +459,9 @@ class TestSafety:
         assert "<script>alert" not in page and "onmouseover" not in page
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback restores what the migrations created (groups, pages), which the
+# flush after a transactional test would otherwise remove for the tests after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_single_attempt_holds_under_concurrent_starts():
     quiz = factories.quiz(questions=[{}], single_attempt=True)
     learner = factories.user()

@@ -5,16 +5,27 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from io import BytesIO
 
 from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils import timezone
 from wagtail.images import get_image_model
 
-from courses.models import CourseIndexPage, CoursePage, ModulePage, Track
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    ModulePage,
+    Track,
+    WorkshopIndexPage,
+    WorkshopPage,
+    WorkshopSession,
+)
 from home.models import HomePage
 from lms.demo import content
+from lms.demo.activity import RolloutDemo
 from lms.demo.covers import cover_png
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage
 from lms.people import roles
@@ -30,6 +41,18 @@ DEMO_USERS = [
     ("trainer", "Tanja", "Trainer", "marketing", [roles.TRAINERS, roles.EMPLOYEES], None),
     ("manager", "Markus", "Manager", "sales", [roles.MANAGERS, roles.EMPLOYEES], None),
     ("employee", "Emma", "Beispiel", "sales", [roles.EMPLOYEES], "manager"),
+]
+# Colleagues, so that reports and the rollout board show a department, not one person.
+# They share the demo password but are not advertised as logins.
+DEMO_COLLEAGUES = [
+    ("c.reuter", "Claudia", "Reuter", "leadership", [roles.MANAGERS, roles.LEADERSHIP], None),
+    ("j.keller", "Jonas", "Keller", "sales", [roles.EMPLOYEES], "manager"),
+    ("m.vogt", "Miriam", "Vogt", "sales", [roles.EMPLOYEES], "manager"),
+    ("b.wagner", "Ben", "Wagner", "sales", [roles.EMPLOYEES], "manager"),
+    ("n.krueger", "Nadine", "Krüger", "marketing", [roles.MANAGERS, roles.EMPLOYEES], "c.reuter"),
+    ("s.braun", "Sophie", "Braun", "marketing", [roles.EMPLOYEES], "n.krueger"),
+    ("k.yilmaz", "Kerem", "Yılmaz", "hr", [roles.MANAGERS, roles.EMPLOYEES], "c.reuter"),
+    ("a.fischer", "Anna", "Fischer", "hr", [roles.EMPLOYEES], "k.yilmaz"),
 ]
 
 HOME_INTRO = (
@@ -65,12 +88,19 @@ class DemoSeeder:
         catalog = self.seed_catalog(home)
         self.report("Guidelines …")
         documents = self.seed_guidelines(departments)
+        self.report("Workshops …")
+        self.seed_workshops(departments, tracks)
         for data in content.courses():
             self.report(f"Course “{data['title']}” …")
             self.seed_course(catalog, data, tracks, departments)
             self.require_guidelines(data, documents)
             if data.get("quiz"):
                 self.seed_quiz(data, tracks[data["track"]])
+        self.report("Success stories …")
+        RolloutDemo(seeder=self, departments=departments).seed_stories()
+        if self.create_users:
+            self.report("Rollout history and learning activity …")
+            RolloutDemo(seeder=self, departments=departments).seed_activity()
 
     def seed_departments(self) -> dict[str, Department]:
         departments = {}
@@ -83,7 +113,9 @@ class DemoSeeder:
         return departments
 
     def seed_users(self, departments: dict[str, Department]) -> None:
-        for username, first, last, department_slug, group_names, manager_name in DEMO_USERS:
+        for username, first, last, department_slug, group_names, manager_name in (
+            DEMO_USERS + DEMO_COLLEAGUES
+        ):
             user = User.objects.filter(username=username).first()
             self._count("users", user is None)
             if user is not None:
@@ -219,6 +251,50 @@ class DemoSeeder:
                 document.save_revision().publish()
             documents[spec["slug"]] = document
         return documents
+
+    def seed_workshops(self, departments, tracks) -> None:
+        index = WorkshopIndexPage.objects.first()
+        if index is None:
+            raise RuntimeError("No workshop index page: run `python manage.py migrate` first.")
+        trainer = User.objects.filter(username="trainer").first()
+        audiences = {
+            "linkedin-workshop-fuehrungskraefte": ("linkedin-leaders", ["leadership"]),
+            "urgency-workshop-social-selling": ("social-selling", ["sales"]),
+        }
+        for spec in content.load("workshops.json")["workshops"]:
+            workshop = WorkshopPage.objects.child_of(index).filter(slug=spec["slug"]).first()
+            self._count("workshops", workshop is None)
+            if workshop is not None:
+                continue
+            track_slug, department_slugs = audiences.get(spec["slug"], (None, []))
+            workshop = WorkshopPage(
+                title=spec["title"],
+                slug=spec["slug"],
+                summary=spec["summary"],
+                body=json.dumps(spec["body"]),
+                duration_minutes=spec["duration_minutes"],
+                trainer=trainer,
+                track=tracks.get(track_slug),
+            )
+            index.add_child(instance=workshop)
+            workshop.open_to_departments.set([departments[slug] for slug in department_slugs])
+            workshop.save_revision().publish()
+            today = timezone.localdate()
+            for offset, location, online in (
+                (10, "Schulungsraum 2, Hauptgebäude", ""),
+                (24, "", "https://meet.example.com/bootcamp"),
+            ):
+                day = today + timedelta(days=offset)
+                starts = timezone.make_aware(datetime.combine(day, time(9, 0)))
+                WorkshopSession.objects.create(
+                    workshop=workshop,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(minutes=spec["duration_minutes"]),
+                    location=location,
+                    online_url=online,
+                    capacity=12,
+                )
+                self._count("workshop sessions", True)
 
     def require_guidelines(self, data: dict, documents: dict[str, GuidelinePage]) -> None:
         if data["track"] != "social-selling":

@@ -14,19 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from lms.guidelines.blocks import GuidelineContentBlock
+from lms.pages import SectionIndexPage
 
 
-class GuidelineIndexPage(Page):
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    parent_page_types = ["home.HomePage"]
+class GuidelineIndexPage(SectionIndexPage):
     subpage_types = ["guidelines.GuidelinePage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("guideline index")

@@ -75,3 +75,12 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.in_group(roles.MANAGERS)
+
+    @property
+    def sees_rollout(self) -> bool:
+        return self.in_group(roles.ADMINS) or self.in_group(roles.LEADERSHIP)
+
+    @property
+    def leads_people(self) -> bool:
+        """Managers see their team; admins see everyone."""
+        return self.in_group(roles.MANAGERS) or self.in_group(roles.ADMINS)

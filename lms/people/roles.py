@@ -4,6 +4,8 @@ EMPLOYEES = "Employees"
 MANAGERS = "Managers"
 TRAINERS = "Trainers"
 ADMINS = "Admins"
+# Created by the rollout app's migration: sees the rollout board and the award.
+LEADERSHIP = "Leadership"
 # Created by the guidelines app's migration: members approve guideline changes.
 GUIDELINE_APPROVERS = "Guideline approvers"
 

@@ -1,8 +1,12 @@
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from lms.people import admin_views
 from lms.people.models import Department
 
 
@@ -18,3 +22,26 @@ class DepartmentViewSet(SnippetViewSet):
 
 
 register_snippet(DepartmentViewSet)
+
+
+class ImportPeopleMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(admin_views.PERMISSION)
+
+
+@hooks.register("register_admin_urls")
+def register_org_import_url():
+    return [
+        path("people/import/", admin_views.OrgImportView.as_view(), name="people_import_org"),
+    ]
+
+
+@hooks.register("register_settings_menu_item")
+def register_org_import_menu_item():
+    return ImportPeopleMenuItem(
+        _("Import people"),
+        reverse("people_import_org"),
+        name="import-people",
+        icon_name="upload",
+        order=602,
+    )

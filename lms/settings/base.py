@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -36,6 +37,9 @@ INSTALLED_APPS = [
     "lms.demo",
     "lms.quizzes",
     "lms.guidelines",
+    "lms.assignments",
+    "lms.reminders",
+    "lms.rollout",
     "courses",
     "home",
     "wagtail.contrib.forms",
@@ -53,6 +57,14 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # The tasks framework (backport of Django 6's django.tasks; Wagtail 8 uses it too).
+    # "django_tasks" has no models and adds the system checks for the TASKS setting.
+    # "django_tasks_db" is installed in every environment, not only when its backend is
+    # selected: its migrations only create its own result table, so the schema is the
+    # same everywhere, switching TASKS_BACKEND needs no extra migrate, and
+    # `makemigrations --check` gives the same answer whatever the environment says.
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -163,6 +175,26 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "bootcamp@localhost")
 
 # The page editor of a long module easily passes Django's default of 1000 fields.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# Background tasks. "immediate" (the default, for development and tests) runs a task
+# in-process the moment it is enqueued. "database" stores tasks in the database
+# (django-tasks-db) and needs a worker: `python manage.py db_worker`. Wagtail's own
+# tasks (search and reference index updates) use the same backend, so with "database"
+# the worker must always run.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate").strip().lower()
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(sorted(_TASK_BACKENDS))}, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+
+# Reminder emails (lms/reminders): how many days before the due date the
+# "due soon" reminder goes out.
+REMINDER_DAYS_BEFORE_DUE = int(os.environ.get("REMINDER_DAYS_BEFORE_DUE", "3"))
 
 WAGTAIL_SITE_NAME = "Bootcamp LMS"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

@@ -1,10 +1,9 @@
 """Guideline index page, the approval workflow, the approvers group, permissions, and a
 database trigger that keeps sign-offs unchanged even outside the ORM."""
 
-import uuid
-
 from django.db import migrations
 
+from lms.people.migrations._pages import create_home_child, grant_page_permissions
 from lms.people.migrations._permissions import grant
 
 APPROVERS = "Guideline approvers"
@@ -16,29 +15,16 @@ PAGE_PERMISSIONS = {
     "Admins": ["add_page", "change_page", "lock_page", "unlock_page"],
     APPROVERS: ["add_page", "change_page", "publish_page"],
 }
-STEPLEN = 4
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def to_step(number: int) -> str:
-    digits = ""
-    while number:
-        number, remainder = divmod(number, len(ALPHABET))
-        digits = ALPHABET[remainder] + digits
-    return digits.rjust(STEPLEN, "0")
 
 
 def setup(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    Page = apps.get_model("wagtailcore", "Page")
     Permission = apps.get_model("auth", "Permission")
     Group = apps.get_model("auth", "Group")
-    GroupPagePermission = apps.get_model("wagtailcore", "GroupPagePermission")
     Workflow = apps.get_model("wagtailcore", "Workflow")
     WorkflowTask = apps.get_model("wagtailcore", "WorkflowTask")
     WorkflowPage = apps.get_model("wagtailcore", "WorkflowPage")
     GroupApprovalTask = apps.get_model("wagtailcore", "GroupApprovalTask")
-    GuidelineIndexPage = apps.get_model("guidelines", "GuidelineIndexPage")
 
     approvers, _ = Group.objects.get_or_create(name=APPROVERS)
     access_admin = Permission.objects.filter(
@@ -53,42 +39,16 @@ def setup(apps, schema_editor):
         groups=["Admins"],
     )
 
-    home = Page.objects.filter(path="00010001").first()
-    if home is None:
-        return
-    index = GuidelineIndexPage.objects.first()
+    index = create_home_child(
+        apps,
+        app_label="guidelines",
+        model="GuidelineIndexPage",
+        title="Richtlinien",
+        slug="richtlinien",
+    )
     if index is None:
-        siblings = Page.objects.filter(path__startswith=home.path, depth=home.depth + 1)
-        last = siblings.order_by("-path").values_list("path", flat=True).first()
-        step = int(last[-STEPLEN:], 36) + 1 if last else 1
-        content_type, _ = ContentType.objects.get_or_create(
-            app_label="guidelines", model="guidelineindexpage"
-        )
-        index = GuidelineIndexPage.objects.create(
-            title="Richtlinien",
-            draft_title="Richtlinien",
-            slug="richtlinien",
-            content_type=content_type,
-            path=home.path + to_step(step),
-            depth=home.depth + 1,
-            numchild=0,
-            url_path=f"{home.url_path}richtlinien/",
-            locale_id=home.locale_id,
-            translation_key=uuid.uuid4(),
-            live=True,
-        )
-        home.numchild = siblings.count()
-        home.save(update_fields=["numchild"])
-
-    page_type = ContentType.objects.get(app_label="wagtailcore", model="page")
-    for group_name, codenames in PAGE_PERMISSIONS.items():
-        group = Group.objects.get(name=group_name)
-        for codename in codenames:
-            GroupPagePermission.objects.get_or_create(
-                group=group,
-                page_id=index.pk,
-                permission=Permission.objects.get(content_type=page_type, codename=codename),
-            )
+        return
+    grant_page_permissions(apps, page_id=index.pk, permissions=PAGE_PERMISSIONS)
 
     workflow, _ = Workflow.objects.get_or_create(
         name="Guideline approval", defaults={"active": True}

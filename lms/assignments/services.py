@@ -1,0 +1,93 @@
+"""Assigning courses and workshops. Permission rules live here so every caller gets them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import CoursePage, WorkshopPage
+from lms.assignments.models import Assignment
+from lms.people.selectors import is_admin, team_of
+
+if TYPE_CHECKING:
+    from lms.people.models import User
+
+
+class AssignmentError(Exception):
+    """Input that cannot be assigned; the message says why."""
+
+
+@dataclass(frozen=True)
+class AssignResult:
+    created: int
+    updated: int
+
+
+def assignable_people(*, manager: User):
+    """Whom this person may assign to: their team, or everyone for admins."""
+    from lms.people.models import User
+
+    if is_admin(manager):
+        return User.objects.filter(is_active=True)
+    return team_of(manager=manager).filter(is_active=True)
+
+
+def assign(
+    *,
+    assigned_by: User,
+    assignees: list[User],
+    item: CoursePage | WorkshopPage,
+    due_date: date,
+    note: str = "",
+) -> AssignResult:
+    """Assign the item to each person once; assigning again updates due date and note."""
+    if not assignees:
+        raise AssignmentError(_("Choose at least one person."))
+    if due_date < timezone.localdate():
+        raise AssignmentError(_("The due date is in the past."))
+    if not item.live:
+        raise AssignmentError(_("Only published courses and workshops can be assigned."))
+    allowed = set(
+        assignable_people(manager=assigned_by)
+        .filter(pk__in=[person.pk for person in assignees])
+        .values_list("pk", flat=True)
+    )
+    if any(person.pk not in allowed for person in assignees):
+        raise PermissionDenied(_("You can only assign to people in your team."))
+    field = "course" if isinstance(item, CoursePage) else "workshop"
+    created = updated = 0
+    with transaction.atomic():
+        existing = {
+            assignment.assignee_id: assignment
+            for assignment in Assignment.objects.select_for_update().filter(
+                **{field: item}, assignee__in=assignees
+            )
+        }
+        new = []
+        for person in assignees:
+            assignment = existing.get(person.pk)
+            if assignment is None:
+                new.append(
+                    Assignment(
+                        assignee=person,
+                        due_date=due_date,
+                        note=note,
+                        assigned_by=assigned_by,
+                        **{field: item},
+                    )
+                )
+            elif assignment.due_date != due_date or assignment.note != note:
+                assignment.due_date = due_date
+                assignment.note = note
+                assignment.assigned_by = assigned_by
+                assignment.save(update_fields=["due_date", "note", "assigned_by", "updated_at"])
+                updated += 1
+        Assignment.objects.bulk_create(new, ignore_conflicts=True)
+        created = len(new)
+    return AssignResult(created=created, updated=updated)

@@ -1,0 +1,173 @@
+"""Demo rollout data: success stories, past workshops, stage history and some learning,
+so the rollout board shows Sales at stage 5 with the evidence that puts it there."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from courses.models import Booking, CoursePage, ModulePage, WorkshopPage, WorkshopSession
+from courses.services import complete_module
+from lms.demo import content
+from lms.guidelines.models import GuidelinePage
+from lms.guidelines.selectors import current_version
+from lms.guidelines.services import sign
+from lms.people.models import Department, User
+from lms.rollout.models import (
+    AwardPeriod,
+    ChecklistTick,
+    Criterion,
+    DepartmentRollout,
+    StageChange,
+    SuccessStoryIndexPage,
+    SuccessStoryPage,
+)
+
+if TYPE_CHECKING:
+    from lms.demo.seed import DemoSeeder
+
+# Department slug → (current stage, days ago of each stage change so far).
+STAGE_HISTORY = {
+    "sales": (5, [75, 60, 42, 21]),
+    "marketing": (3, [50, 18]),
+    "hr": (2, [30]),
+    "leadership": (4, [80, 64, 40]),
+}
+
+
+def _at(days_ago: int, hour: int = 9) -> datetime:
+    day = timezone.localdate() - timedelta(days=days_ago)
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+class RolloutDemo:
+    def __init__(self, *, seeder: DemoSeeder, departments: dict[str, Department]) -> None:
+        self.seeder = seeder
+        self.departments = departments
+
+    def seed_stories(self) -> None:
+        index = SuccessStoryIndexPage.objects.first()
+        if index is None:
+            raise RuntimeError("No success story index page: run `python manage.py migrate` first.")
+        for spec in content.load("success_stories.json")["stories"]:
+            story = SuccessStoryPage.objects.child_of(index).filter(slug=spec["slug"]).first()
+            self.seeder._count("success stories", story is None)
+            if story is None:
+                story = SuccessStoryPage(
+                    title=spec["title"],
+                    slug=spec["slug"],
+                    teaser=spec["teaser"],
+                    department=self.departments.get(spec["department"]),
+                    body=json.dumps(spec["body"]),
+                )
+                index.add_child(instance=story)
+                story.save_revision().publish()
+
+    def seed_activity(self) -> None:
+        admin = User.objects.filter(username="admin").first()
+        if StageChange.objects.exists():
+            self.seeder._count("stage histories", False)
+            return
+        self._past_workshops()
+        self._learning()
+        for slug, (stage, days) in STAGE_HISTORY.items():
+            department = self.departments[slug]
+            for number, days_ago in enumerate(days, start=1):
+                StageChange.objects.create(
+                    department=department,
+                    from_stage=number,
+                    to_stage=number + 1,
+                    changed_by=admin,
+                    changed_at=_at(days_ago, 16),
+                    note="",
+                )
+            for criterion in Criterion.objects.filter(
+                kind=Criterion.CHECKLIST, stage__number__lt=stage
+            ):
+                ChecklistTick.objects.get_or_create(
+                    department=department,
+                    criterion=criterion,
+                    defaults={"ticked_by": admin, "note": "Protokoll im Team-Laufwerk"},
+                )
+            DepartmentRollout.objects.update_or_create(
+                department=department,
+                defaults={"stage": stage, "owner": self._owner(slug)},
+            )
+            self.seeder._count("stage histories", True)
+        today = timezone.localdate()
+        quarter_start = today.replace(month=((today.month - 1) // 3) * 3 + 1, day=1)
+        AwardPeriod.objects.get_or_create(
+            name=f"Q{(today.month - 1) // 3 + 1} {today.year}",
+            defaults={"starts_on": quarter_start, "ends_on": quarter_start + timedelta(days=91)},
+        )
+
+    def _owner(self, slug: str) -> User | None:
+        owners = {
+            "sales": "manager",
+            "marketing": "n.krueger",
+            "hr": "k.yilmaz",
+            "leadership": "c.reuter",
+        }
+        return User.objects.filter(username=owners[slug]).first()
+
+    def _past_session(self, workshop: WorkshopPage, days_ago: int) -> WorkshopSession:
+        starts = _at(days_ago)
+        return WorkshopSession.objects.create(
+            workshop=workshop,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=workshop.duration_minutes),
+            location="Schulungsraum 2, Hauptgebäude",
+            capacity=20,
+        )
+
+    def _attend(self, session: WorkshopSession, usernames: list[str]) -> None:
+        for user in User.objects.filter(username__in=usernames):
+            Booking.objects.create(
+                session=session,
+                workshop=session.workshop,
+                user=user,
+                status=Booking.BOOKED,
+                created_at=session.starts_at - timedelta(days=7),
+                attended=True,
+                attendance_marked_at=session.ends_at,
+            )
+
+    def _past_workshops(self) -> None:
+        urgency = WorkshopPage.objects.filter(slug="urgency-workshop-social-selling").first()
+        linkedin = WorkshopPage.objects.filter(slug="linkedin-workshop-fuehrungskraefte").first()
+        if urgency:
+            self._attend(
+                self._past_session(urgency, 62),
+                ["manager", "employee", "j.keller", "m.vogt", "b.wagner", "c.reuter"],
+            )
+            self._attend(self._past_session(urgency, 20), ["n.krueger", "s.braun"])
+        if linkedin:
+            self._attend(self._past_session(linkedin, 45), ["manager", "c.reuter", "n.krueger"])
+
+    def _learning(self) -> None:
+        """Sales colleagues accepted the guidelines on paper and are working through Social
+        Selling; the demo `employee` is left to take it in the walkthrough."""
+        admin = User.objects.filter(username="admin").first()
+        guidelines = GuidelinePage.objects.live().filter(slug="social-media-guidelines").first()
+        course = CoursePage.objects.filter(track__slug="social-selling").first()
+        if admin is None or guidelines is None or course is None:
+            return
+        version = current_version(document=guidelines)
+        modules = list(ModulePage.objects.live().child_of(course).filter(quiz__isnull=True))
+        progress = {"j.keller": 3, "m.vogt": 2, "b.wagner": 1, "manager": 3}
+        for user in User.objects.filter(username__in=progress):
+            sign(
+                user=user,
+                document=guidelines,
+                version_id=version.pk,
+                recorded_by=admin,
+                note="Papierformular aus dem Vertriebsmeeting",
+            )
+            for module in modules[: progress[user.username]]:
+                complete_module(user=user, module=module)
+
+
+__all__ = ["RolloutDemo"]

@@ -1,0 +1,126 @@
+"""The Wagtail admin page that imports people and reporting lines from a CSV."""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from lms.people.importers import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    OrgImportError,
+    import_org_csv,
+    read_csv_text,
+)
+
+PERMISSION = "people.change_user"
+MAX_MEGABYTES = MAX_FILE_BYTES // (1024 * 1024)
+
+
+def _too_large() -> forms.ValidationError:
+    return forms.ValidationError(
+        _("The file is larger than %(size)s MB; import it with the import_org command.")
+        % {"size": MAX_MEGABYTES}
+    )
+
+
+class OrgUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "UTF-8, with a header row; columns separated by commas or semicolons."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Dry run"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy("Only show what would change; store nothing."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise _too_large()
+        try:
+            self.cleaned_data["text"] = read_csv_text(upload)
+        except OrgImportError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+class OrgApplyForm(forms.Form):
+    """The file content of a successful dry run, posted again to apply it."""
+
+    content = forms.CharField(
+        strip=False,
+        widget=forms.Textarea(attrs={"hidden": True, "aria-hidden": "true"}),
+    )
+
+    def clean_content(self):
+        content = self.cleaned_data["content"]
+        if len(content.encode()) > MAX_FILE_BYTES:
+            raise _too_large()
+        self.cleaned_data["text"] = content
+        return content
+
+
+class OrgImportView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "people/import_org.html"
+    page_title = gettext_lazy("Import people")
+    header_icon = "group"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.has_perm(PERMISSION):
+            # Wagtail's admin turns this into its "no permission" redirect.
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", OrgUploadForm())
+        context = super().get_context_data(**kwargs)
+        context["columns"] = COLUMNS
+        context["max_megabytes"] = MAX_MEGABYTES
+        context["action_url"] = reverse("people_import_org")
+        return context
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        applying = "content" in request.POST
+        form = (
+            OrgApplyForm(request.POST) if applying else OrgUploadForm(request.POST, request.FILES)
+        )
+        if not form.is_valid():
+            if applying:
+                return self.render_to_response(
+                    self.get_context_data(form_errors=form.errors.get("content", []))
+                )
+            return self.render_to_response(self.get_context_data(form=form))
+        text = form.cleaned_data["text"]
+        dry_run = not applying and form.cleaned_data["dry_run"]
+        try:
+            summary = import_org_csv(file=io.StringIO(text), dry_run=dry_run)
+        except OrgImportError as error:
+            return self.render_to_response(
+                self.get_context_data(
+                    import_errors=error.errors,
+                    import_error_message=str(error).splitlines()[0],
+                )
+            )
+        context = {"summary": summary}
+        if dry_run and summary.changes:
+            context["apply_form"] = OrgApplyForm(initial={"content": text})
+        if not dry_run:
+            messages.success(request, _("People imported: %s.") % summary.totals())
+        return self.render_to_response(self.get_context_data(**context))

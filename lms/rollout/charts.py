@@ -1,0 +1,69 @@
+"""The rollout progress chart, drawn on the server as SVG (no JavaScript, no CDN)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+from django.utils import timezone
+
+PALETTE = ["#1f4e8c", "#a4470d", "#1c7c3f", "#6a3d9a", "#0f6e6e", "#a3262a", "#8a5a00", "#3b3b3b"]
+WIDTH, HEIGHT = 760, 320
+LEFT, RIGHT, TOP, BOTTOM = 48, 170, 16, 36
+
+
+def progress_svg(*, series: list[tuple[str, int, list[tuple[datetime, int]]]], title: str) -> str:
+    """series: (label, initial stage, [(when, new stage), ...]) per department, as steps."""
+    now = timezone.now()
+    starts = [points[0][0] for _label, _stage, points in series if points]
+    start = min(starts) if starts else now - timedelta(days=30)
+    start = min(start, now - timedelta(days=1))
+    span = (now - start).total_seconds() or 1.0
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(moment: datetime) -> float:
+        return LEFT + plot_w * (moment - start).total_seconds() / span
+
+    def y(stage: int) -> float:
+        return TOP + plot_h * (8 - stage) / 7
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-labelledby="rollout-chart-title" class="rollout-chart">',
+        f'<title id="rollout-chart-title">{escape(title)}</title>',
+    ]
+    for stage in range(1, 9):
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y(stage):.1f}" x2="{LEFT + plot_w}" y2="{y(stage):.1f}" '
+            f'stroke="#d8dee6" stroke-width="1"/>'
+            f'<text x="{LEFT - 10}" y="{y(stage) + 4:.1f}" text-anchor="end" font-size="12" '
+            f'fill="#55606e">{stage}</text>'
+        )
+    parts.append(
+        f'<text x="{LEFT}" y="{HEIGHT - 10}" font-size="12" fill="#55606e">{start:%d.%m.%Y}</text>'
+        f'<text x="{LEFT + plot_w}" y="{HEIGHT - 10}" font-size="12" fill="#55606e" '
+        f'text-anchor="end">{now:%d.%m.%Y}</text>'
+    )
+    for index, (label, initial, changes) in enumerate(series):
+        colour = PALETTE[index % len(PALETTE)]
+        stage = initial
+        points = [(x(start), y(stage))]
+        for when, new_stage in changes:
+            points.append((x(when), y(stage)))
+            stage = new_stage
+            points.append((x(when), y(stage)))
+        points.append((x(now), y(stage)))
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        offset = (index % 3) - 1  # keep equal lines apart
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="3" '
+            f'transform="translate(0 {offset * 2})"/>'
+        )
+        legend_y = TOP + 16 + index * 20
+        parts.append(
+            f'<rect x="{WIDTH - RIGHT + 16}" y="{legend_y - 10}" width="14" height="4" fill="{colour}"/>'
+            f'<text x="{WIDTH - RIGHT + 36}" y="{legend_y - 5}" font-size="12" fill="#1b2430">'
+            f"{escape(label)} ({stage})</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

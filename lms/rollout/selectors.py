@@ -1,0 +1,354 @@
+"""Evidence for the rollout board, computed in SQL for all departments at once.
+
+Every metric is one grouped query, so the board runs the same number of queries for
+four departments or forty, and for a hundred people or fifty thousand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth.models import Group
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, Rank
+from django.utils import timezone
+
+from courses.models import Booking, CoursePage, Enrollment, ModuleCompletion
+from lms.assignments.models import Assignment
+from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
+from lms.people import roles
+from lms.people.models import Department, User
+from lms.quizzes.models import Sitting
+from lms.rollout.models import (
+    AwardPeriod,
+    AwardSettings,
+    ChecklistTick,
+    Criterion,
+    DepartmentRollout,
+    KpiRecord,
+    Stage,
+    StageChange,
+    SuccessStoryPage,
+)
+
+LINKEDIN_TRACK = "linkedin-leaders"
+URGENCY_TRACK = "social-selling"
+
+MET = "met"
+IN_PROGRESS = "in_progress"
+NOT_STARTED = "not_started"
+
+
+def _share(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def _members():
+    return User.objects.filter(is_active=True, department__isnull=False)
+
+
+def _by_department(queryset, value="n") -> dict[int, int]:
+    return {row["department_id"]: row[value] or 0 for row in queryset}
+
+
+def evidence_values() -> dict[str, dict[int, int]]:
+    """metric → {department id → value}: percentages or counts as the metric defines."""
+    members = _members()
+    headcount = _by_department(members.values("department_id").annotate(n=Count("pk")))
+
+    managers_group = Group.objects.filter(name=roles.MANAGERS)
+    is_manager = Q(groups__in=managers_group) | Q(direct_reports__isnull=False)
+    managers = members.filter(is_manager).distinct()
+    linkedin_done = Exists(
+        Enrollment.objects.filter(
+            user=OuterRef("pk"), completed_at__isnull=False, course__track__slug=LINKEDIN_TRACK
+        )
+    ) | Exists(
+        Booking.objects.filter(
+            user=OuterRef("pk"), attended=True, workshop__track__slug=LINKEDIN_TRACK
+        )
+    )
+    manager_rows = (
+        User.objects.filter(pk__in=managers.values("pk"))
+        .values("department_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=Q(linkedin_done)))
+    )
+    managers_linkedin = {
+        row["department_id"]: _share(row["done"], row["n"]) for row in manager_rows
+    }
+
+    course_completed = Enrollment.objects.filter(
+        user=OuterRef("assignee"), course=OuterRef("course"), completed_at__isnull=False
+    )
+    open_course = Assignment.objects.filter(
+        assignee=OuterRef("pk"), course__isnull=False
+    ).exclude(Exists(course_completed))
+    has_course = Assignment.objects.filter(assignee=OuterRef("pk"), course__isnull=False)
+    assigned_rows = (
+        members.filter(Exists(has_course))
+        .values("department_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=~Q(Exists(open_course))))
+    )
+    assigned_courses = {row["department_id"]: _share(row["done"], row["n"]) for row in assigned_rows}
+
+    enrolled = _by_department(
+        members.filter(Exists(Enrollment.objects.filter(user=OuterRef("pk"))))
+        .values("department_id")
+        .annotate(n=Count("pk"))
+    )
+    bootcamp = {dept: _share(enrolled.get(dept, 0), total) for dept, total in headcount.items()}
+
+    guidelines_signed = _guideline_shares(members, headcount)
+
+    urgency = _by_department(
+        Booking.objects.filter(attended=True, workshop__track__slug=URGENCY_TRACK, user__department__isnull=False)
+        .values(department_id=F("user__department_id"))
+        .annotate(n=Count("session_id", distinct=True))
+    )
+    kpi_months = _by_department(
+        KpiRecord.objects.values("department_id").annotate(n=Count("month", distinct=True))
+    )
+    stories = _by_department(
+        SuccessStoryPage.objects.live()
+        .filter(department__isnull=False)
+        .values("department_id")
+        .annotate(n=Count("pk"))
+    )
+    awards = _by_department(
+        AwardPeriod.objects.filter(winner__isnull=False, winner__department__isnull=False)
+        .values(department_id=F("winner__department_id"))
+        .annotate(n=Count("pk"))
+    )
+    return {
+        Criterion.MANAGERS_COMPLETED_LINKEDIN: managers_linkedin,
+        Criterion.ASSIGNED_COURSES_COMPLETED: assigned_courses,
+        Criterion.GUIDELINES_SIGNED: guidelines_signed,
+        Criterion.ENROLLED_IN_BOOTCAMP: bootcamp,
+        Criterion.URGENCY_WORKSHOP_HELD: urgency,
+        Criterion.KPI_MONTHS: kpi_months,
+        Criterion.SUCCESS_STORIES: stories,
+        Criterion.AWARD_GIVEN: awards,
+    }
+
+
+def _guideline_shares(members, headcount: dict[int, int]) -> dict[int, int]:
+    """Share of people who accepted the current version of every live guidelines document."""
+    documents = GuidelinePage.objects.live().filter(kind="guidelines").annotate(
+        current=Subquery(
+            GuidelineVersion.objects.filter(document=OuterRef("pk"))
+            .order_by("-number")
+            .values("pk")[:1]
+        )
+    ).values_list("current", flat=True)
+    current_versions = [version for version in documents if version]
+    if not current_versions:
+        return {}
+    signed_all = members
+    for version_id in current_versions:
+        signed_all = signed_all.filter(
+            Exists(SignOff.objects.filter(user=OuterRef("pk"), version_id=version_id))
+        )
+    signed = _by_department(signed_all.values("department_id").annotate(n=Count("pk")))
+    return {dept: _share(signed.get(dept, 0), total) for dept, total in headcount.items()}
+
+
+@dataclass
+class CriterionResult:
+    criterion: Criterion
+    value: int | None
+    met: bool
+    tick: ChecklistTick | None = None
+
+
+@dataclass
+class StageCell:
+    stage: Stage
+    status: str
+    results: list[CriterionResult] = field(default_factory=list)
+
+
+@dataclass
+class DepartmentRow:
+    department: Department
+    rollout: DepartmentRollout
+    cells: list[StageCell]
+
+    @property
+    def current_cell(self) -> StageCell:
+        return self.cells[self.rollout.stage - 1]
+
+    @property
+    def ready_to_advance(self) -> bool:
+        return self.rollout.stage < 8 and self.current_cell.status == MET
+
+
+def _evaluate(criterion: Criterion, values, ticks, department_id) -> CriterionResult:
+    if criterion.kind == Criterion.CHECKLIST:
+        tick = ticks.get((department_id, criterion.pk))
+        return CriterionResult(criterion=criterion, value=None, met=tick is not None, tick=tick)
+    value = values.get(criterion.metric, {}).get(department_id, 0)
+    return CriterionResult(criterion=criterion, value=value, met=value >= criterion.target)
+
+
+def board(*, departments=None) -> list[DepartmentRow]:
+    """Departments × eight stages with the evidence behind each cell."""
+    departments = list(departments if departments is not None else Department.objects.order_by("name"))
+    rollouts = {
+        rollout.department_id: rollout
+        for rollout in DepartmentRollout.objects.filter(department__in=departments).select_related("owner")
+    }
+    stages = list(Stage.objects.prefetch_related("criteria").order_by("number"))
+    values = evidence_values()
+    ticks = {
+        (tick.department_id, tick.criterion_id): tick
+        for tick in ChecklistTick.objects.filter(department__in=departments).select_related("ticked_by")
+    }
+    rows = []
+    for department in departments:
+        rollout = rollouts.get(department.pk) or DepartmentRollout(department=department, stage=1)
+        cells = []
+        for stage in stages:
+            results = [_evaluate(c, values, ticks, department.pk) for c in stage.criteria.all()]
+            if stage.number < rollout.stage:
+                status = MET
+            elif stage.number == rollout.stage:
+                status = MET if all(r.met for r in results) else IN_PROGRESS
+            else:
+                status = NOT_STARTED
+            cells.append(StageCell(stage=stage, status=status, results=results))
+        rows.append(DepartmentRow(department=department, rollout=rollout, cells=cells))
+    return rows
+
+
+def department_detail(*, department: Department) -> DepartmentRow:
+    return board(departments=[department])[0]
+
+
+def stage_history(*, department: Department | None = None):
+    changes = StageChange.objects.select_related("department", "changed_by")
+    if department is not None:
+        changes = changes.filter(department=department)
+    return changes.order_by("changed_at", "pk")
+
+
+# --- Social Selling Award -------------------------------------------------------------
+
+
+@dataclass
+class LeaderboardEntry:
+    rank: int
+    user: User
+    points: int
+    modules: int
+    quizzes: int
+    workshops: int
+    leads: int
+
+
+def current_period(*, today: date | None = None) -> AwardPeriod | None:
+    today = today or timezone.localdate()
+    return AwardPeriod.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+
+
+def leaderboard(*, period: AwardPeriod, limit: int = 20) -> list[LeaderboardEntry]:
+    """Employees ranked by award points in the period; equal points share a rank."""
+    points = AwardSettings.load()
+    start, end = period.starts_on, period.ends_on
+
+    def count(queryset, distinct_field="pk"):
+        return Coalesce(
+            Subquery(
+                queryset.values("user_id")
+                .annotate(n=Count(distinct_field, distinct=True))
+                .values("n")[:1]
+            ),
+            Value(0),
+        )
+
+    modules = count(
+        ModuleCompletion.objects.filter(
+            user=OuterRef("pk"), completed_at__date__gte=start, completed_at__date__lte=end
+        )
+    )
+    quizzes = count(
+        Sitting.objects.filter(
+            user=OuterRef("pk"), passed=True, end__date__gte=start, end__date__lte=end
+        ),
+        "quiz_id",
+    )
+    workshops = count(
+        Booking.objects.filter(
+            user=OuterRef("pk"),
+            attended=True,
+            session__starts_at__date__gte=start,
+            session__starts_at__date__lte=end,
+        ),
+        "workshop_id",
+    )
+    leads = Coalesce(
+        Subquery(
+            KpiRecord.objects.filter(
+                employee=OuterRef("pk"), metric=KpiRecord.LEADS, month__gte=start.replace(day=1), month__lte=end
+            )
+            .values("employee_id")
+            .annotate(total=Sum("value"))
+            .values("total")[:1]
+        ),
+        Value(0),
+    )
+    ranked = (
+        User.objects.filter(is_active=True)
+        .annotate(m=modules, q=quizzes, w=workshops, leads_total=leads)
+        .annotate(
+            points=F("m") * points.points_per_module
+            + F("q") * points.points_per_quiz
+            + F("w") * points.points_per_workshop
+            + F("leads_total") * points.points_per_lead
+        )
+        .filter(points__gt=0)
+        .annotate(rank=Window(Rank(), order_by=F("points").desc()))
+        .order_by("-points", "last_name", "first_name", "username")
+        .select_related("department")[:limit]
+    )
+    return [
+        LeaderboardEntry(
+            rank=user.rank,
+            user=user,
+            points=user.points,
+            modules=user.m,
+            quizzes=user.q,
+            workshops=user.w,
+            leads=user.leads_total,
+        )
+        for user in ranked
+    ]
+
+
+def latest_winner() -> AwardPeriod | None:
+    return (
+        AwardPeriod.objects.filter(winner__isnull=False)
+        .select_related("winner", "winner__department")
+        .order_by("-announced_at")
+        .first()
+    )
+
+
+def latest_stories(*, limit: int = 3):
+    return (
+        SuccessStoryPage.objects.live()
+        .select_related("department")
+        .order_by("-first_published_at")[:limit]
+    )
+
+
+def courses_on_track(slug: str):
+    return CoursePage.objects.live().filter(track__slug=slug)
+
+
+def history_by_department(changes) -> dict[int, list[StageChange]]:
+    grouped: dict[int, list[StageChange]] = defaultdict(list)
+    for change in changes:
+        grouped[change.department_id].append(change)
+    return grouped

@@ -1,0 +1,156 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lms.people.models import Department
+from lms.people.selectors import is_admin
+from lms.rollout import charts, selectors, services
+from lms.rollout.forms import AdvanceForm, AnnounceForm, TickForm
+from lms.rollout.models import AwardPeriod, Criterion
+
+BOARD_PERMISSION = "rollout.view_rollout_board"
+
+
+def _can_see_board(user) -> bool:
+    return user.has_perm(BOARD_PERMISSION)
+
+
+def _chart(rows, history) -> str:
+    grouped = selectors.history_by_department(history)
+    series = []
+    for row in rows:
+        changes = grouped.get(row.department.pk, [])
+        initial = changes[0].from_stage if changes else row.rollout.stage
+        series.append(
+            (row.department.name, initial, [(change.changed_at, change.to_stage) for change in changes])
+        )
+    return mark_safe(charts.progress_svg(series=series, title=_("Rollout progress over time")))  # built from escaped values only
+
+
+@login_required
+def board(request):
+    if not _can_see_board(request.user):
+        raise PermissionDenied
+    rows = selectors.board()
+    return render(
+        request,
+        "rollout/board.html",
+        {
+            "rows": rows,
+            "stages": [cell.stage for cell in rows[0].cells] if rows else [],
+            "chart": _chart(rows, selectors.stage_history()),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def department(request, slug: str):
+    department = get_object_or_404(Department, slug=slug)
+    rollout = services.rollout_for(department=department)
+    if not (_can_see_board(request.user) or services.can_steer(user=request.user, rollout=rollout)):
+        raise PermissionDenied
+    row = selectors.department_detail(department=department)
+    history = list(selectors.stage_history(department=department))
+    return render(
+        request,
+        "rollout/department.html",
+        {
+            "row": row,
+            "history": history,
+            "can_steer": services.can_steer(user=request.user, rollout=rollout),
+            "is_admin": is_admin(request.user),
+            "advance_form": AdvanceForm(),
+            "chart": _chart([row], history),
+        },
+    )
+
+
+@login_required
+@require_POST
+def advance(request, slug: str):
+    department = get_object_or_404(Department, slug=slug)
+    form = AdvanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the form."))
+        return redirect("rollout:department", slug=slug)
+    try:
+        change = services.advance(
+            department=department,
+            by=request.user,
+            note=form.cleaned_data["note"],
+            override=form.cleaned_data["override"],
+        )
+    except services.RolloutError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(department)s is now at stage %(stage)d.")
+            % {"department": department.name, "stage": change.to_stage},
+        )
+    return redirect("rollout:department", slug=slug)
+
+
+@login_required
+@require_POST
+def tick(request, slug: str, criterion_id: int):
+    department = get_object_or_404(Department, slug=slug)
+    criterion = get_object_or_404(Criterion, pk=criterion_id)
+    form = TickForm(request.POST)
+    try:
+        if form.is_valid() and form.cleaned_data["undo"]:
+            services.untick(department=department, criterion=criterion, by=request.user)
+        else:
+            services.tick(
+                department=department,
+                criterion=criterion,
+                by=request.user,
+                note=request.POST.get("note", ""),
+            )
+    except services.RolloutError as error:
+        messages.error(request, str(error))
+    return redirect("rollout:department", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def award(request, period_id: int | None = None):
+    if not _can_see_board(request.user):
+        raise PermissionDenied
+    periods = list(AwardPeriod.objects.select_related("winner").order_by("-starts_on"))
+    if period_id is not None:
+        period = get_object_or_404(AwardPeriod, pk=period_id)
+    else:
+        period = selectors.current_period() or (periods[0] if periods else None)
+    entries = selectors.leaderboard(period=period) if period else []
+    leaders = [entry.user for entry in entries if entry.rank == 1]
+    form = AnnounceForm(request.POST or None, leaders=leaders)
+    if request.method == "POST":
+        if period is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.announce_winner(period=period, winner=form.cleaned_data["winner"], by=request.user)
+            except services.RolloutError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("The winner is announced on the home page."))
+                return redirect("rollout:award_period", period_id=period.pk)
+    return render(
+        request,
+        "rollout/award.html",
+        {
+            "period": period,
+            "periods": periods,
+            "entries": entries,
+            "form": form,
+            "can_announce": is_admin(request.user),
+        },
+    )
+
+

@@ -1,0 +1,64 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from lms.rollout.models import (
+    AwardPeriod,
+    Criterion,
+    DepartmentRollout,
+    KpiRecord,
+    Stage,
+)
+
+
+class StageViewSet(SnippetViewSet):
+    model = Stage
+    icon = "list-ol"
+    menu_label = _("Stages")
+    list_display = ["number", "name_de", "name_en"]
+
+
+class CriterionViewSet(SnippetViewSet):
+    model = Criterion
+    icon = "tick"
+    menu_label = _("Criteria")
+    list_display = ["stage", "kind", "metric", "target", "label_de"]
+    list_filter = ["stage", "kind"]
+
+
+class DepartmentRolloutViewSet(SnippetViewSet):
+    model = DepartmentRollout
+    icon = "group"
+    menu_label = _("Rollout owners")
+    list_display = ["department", "stage", "owner"]
+
+
+class KpiRecordViewSet(SnippetViewSet):
+    model = KpiRecord
+    icon = "table"
+    menu_label = _("KPI records")
+    list_display = ["department", "month", "metric", "value", "employee", "source"]
+    list_filter = ["department", "metric"]
+
+
+class AwardPeriodViewSet(SnippetViewSet):
+    model = AwardPeriod
+    icon = "pick"
+    menu_label = _("Award periods")
+    list_display = ["name", "starts_on", "ends_on", "winner"]
+
+
+class RolloutGroup(SnippetViewSetGroup):
+    menu_label = _("Rollout")
+    menu_icon = "site"
+    menu_order = 250
+    items = (
+        StageViewSet,
+        CriterionViewSet,
+        DepartmentRolloutViewSet,
+        KpiRecordViewSet,
+        AwardPeriodViewSet,
+    )
+
+
+register_snippet(RolloutGroup)

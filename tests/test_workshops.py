@@ -1,0 +1,234 @@
+import threading
+from datetime import UTC, timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from courses import services
+from courses.models import Booking, WorkshopSession
+from lms.assignments.models import Assignment
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def book(client, session, follow=False):
+    return client.post(reverse("courses:book", args=[session.pk]), follow=follow)
+
+
+@pytest.fixture
+def open_workshop(db):
+    return factories.workshop(open_to_all=True)
+
+
+class TestBooking:
+    def test_book_a_seat(self, employee_client, employee, open_workshop):
+        session = factories.session(workshop=open_workshop)
+        response = book(employee_client, session, follow=True)
+        assert "Your seat is booked." in response.content.decode()
+        booking = Booking.objects.get(user=employee)
+        assert booking.status == Booking.BOOKED and booking.workshop == open_workshop
+
+    def test_workshop_page_shows_sessions_and_seats(self, employee_client, open_workshop):
+        factories.session(workshop=open_workshop, capacity=5)
+        page = employee_client.get(open_workshop.url).content.decode()
+        assert "5 / 5" in page and "Book a seat" in page
+
+    def test_full_session_puts_people_on_the_waiting_list(self, open_workshop):
+        session = factories.session(workshop=open_workshop, capacity=1)
+        first, second, third = (factories.user() for _ in range(3))
+        assert services.book_session(user=first, session=session).status == Booking.BOOKED
+        response = book(login(second), session, follow=True)
+        assert "You are on the waiting list" in response.content.decode()
+        services.book_session(user=third, session=session)
+        assert list(Booking.objects.filter(session=session).values_list("status", flat=True)) == [
+            "booked",
+            "waitlisted",
+            "waitlisted",
+        ]
+        page = login(third).get(open_workshop.url).content.decode()
+        assert "number 2 on the waiting list" in page
+
+    def test_cancelling_moves_the_first_waiting_person_up(self, open_workshop):
+        session = factories.session(workshop=open_workshop, capacity=1)
+        first, second, third = (factories.user() for _ in range(3))
+        seat = services.book_session(user=first, session=session)
+        services.book_session(user=second, session=session)
+        services.book_session(user=third, session=session)
+        response = login(first).post(reverse("courses:cancel_booking", args=[seat.pk]))
+        assert response.status_code == 302
+        statuses = dict(Booking.objects.values_list("user__username", "status"))
+        assert statuses == {
+            first.username: "cancelled",
+            second.username: "booked",
+            third.username: "waitlisted",
+        }
+        assert Booking.objects.get(user=second).promoted_at is not None
+
+    def test_capacity_is_never_exceeded(self, open_workshop):
+        session = factories.session(workshop=open_workshop, capacity=3)
+        for _ in range(6):
+            services.book_session(user=factories.user(), session=session)
+        assert Booking.objects.filter(session=session, status=Booking.BOOKED).count() == 3
+
+    def test_a_started_session_cannot_be_booked(self, employee_client, open_workshop):
+        session = factories.session(workshop=open_workshop, starts_in_days=-1)
+        response = book(employee_client, session, follow=True)
+        assert "already started" in response.content.decode()
+        assert not Booking.objects.exists()
+
+    def test_one_active_booking_per_workshop(self, employee, open_workshop):
+        first = factories.session(workshop=open_workshop)
+        second = factories.session(workshop=open_workshop)
+        services.book_session(user=employee, session=first)
+        assert services.book_session(user=employee, session=first).session == first
+        with pytest.raises(services.BookingRefused, match="another session"):
+            services.book_session(user=employee, session=second)
+        assert Booking.objects.count() == 1
+
+    def test_closed_workshop_needs_an_assignment_or_the_department(
+        self, employee, employee_client, sales
+    ):
+        closed = factories.workshop()
+        session = factories.session(workshop=closed)
+        response = book(employee_client, session, follow=True)
+        assert "open to people who are assigned" in response.content.decode()
+        assert not Booking.objects.exists()
+
+        Assignment.objects.create(assignee=employee, workshop=closed, due_date=timezone.localdate())
+        book(employee_client, session)
+        assert Booking.objects.filter(user=employee).exists()
+
+        for_sales = factories.workshop(departments=(sales,))
+        services.book_session(user=employee, session=factories.session(workshop=for_sales))
+
+    def test_cancel_someone_elses_booking_is_404(self, employee_client, open_workshop):
+        other = factories.user()
+        booking = services.book_session(
+            user=other, session=factories.session(workshop=open_workshop)
+        )
+        response = employee_client.post(reverse("courses:cancel_booking", args=[booking.pk]))
+        assert response.status_code == 404
+        assert Booking.objects.get().status == Booking.BOOKED
+
+    def test_get_on_booking_urls_is_405(self, employee_client, open_workshop):
+        session = factories.session(workshop=open_workshop)
+        assert employee_client.get(reverse("courses:book", args=[session.pk])).status_code == 405
+
+    def test_unknown_session_is_404(self, employee_client):
+        assert employee_client.post(reverse("courses:book", args=[999999])).status_code == 404
+
+
+class TestCalendarFile:
+    def test_ics_for_own_booking(self, employee_client, employee, open_workshop):
+        session = factories.session(workshop=open_workshop, location="Raum Köln, 3. OG")
+        booking = services.book_session(user=employee, session=session)
+        response = employee_client.get(reverse("courses:booking_ics", args=[booking.pk]))
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/calendar")
+        body = response.content.decode()
+        assert body.startswith("BEGIN:VCALENDAR\r\n")
+        assert f"SUMMARY:{open_workshop.title}" in body
+        assert "LOCATION:Raum Köln\\, 3. OG" in body
+        assert f"DTSTART:{session.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in body
+        assert f"DTEND:{session.ends_at.astimezone(UTC):%Y%m%dT%H%M%SZ}" in body
+        assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+    def test_ics_of_someone_else_is_404(self, employee_client, open_workshop):
+        booking = services.book_session(
+            user=factories.user(), session=factories.session(workshop=open_workshop)
+        )
+        assert (
+            employee_client.get(reverse("courses:booking_ics", args=[booking.pk])).status_code
+            == 404
+        )
+
+
+class TestAttendance:
+    def test_trainer_marks_attendance_which_completes_the_assignment(
+        self, trainer, employee, manager, sales
+    ):
+        workshop = factories.workshop(departments=(sales,), trainer=trainer)
+        session = factories.session(workshop=workshop, starts_in_days=2)
+        booking = services.book_session(user=employee, session=session)
+        Assignment.objects.create(
+            assignee=employee, workshop=workshop, due_date=timezone.localdate() + timedelta(days=30)
+        )
+        WorkshopSession.objects.filter(pk=session.pk).update(
+            starts_at=timezone.now() - timedelta(hours=4),
+            ends_at=timezone.now() - timedelta(hours=1),
+        )
+        client = login(trainer)
+        url = reverse("courses:attendance", args=[session.pk])
+        assert str(employee) in client.get(url).content.decode()
+        response = client.post(url, {"attended": [booking.pk]})
+        assert response.status_code == 302
+        booking.refresh_from_db()
+        assert booking.attended is True and booking.attendance_marked_by == trainer
+
+        from lms.assignments.selectors import COMPLETED, assignments_for
+
+        assert assignments_for(user=employee)[0].state == COMPLETED
+
+    def test_attendance_before_the_session_is_refused(self, trainer, open_workshop, employee):
+        session = factories.session(workshop=open_workshop)
+        booking = services.book_session(user=employee, session=session)
+        response = login(trainer).post(
+            reverse("courses:attendance", args=[session.pk]),
+            {"attended": [booking.pk]},
+            follow=True,
+        )
+        assert "once the session has started" in response.content.decode()
+        booking.refresh_from_db()
+        assert booking.attended is None
+
+    def test_employees_cannot_take_attendance(self, employee_client, open_workshop):
+        session = factories.session(workshop=open_workshop)
+        assert (
+            employee_client.get(reverse("courses:attendance", args=[session.pk])).status_code == 403
+        )
+
+    def test_unknown_or_bad_booking_ids(self, trainer, open_workshop):
+        session = factories.session(workshop=open_workshop, starts_in_days=-1)
+        client = login(trainer)
+        url = reverse("courses:attendance", args=[session.pk])
+        assert client.post(url, {"attended": ["abc"]}).status_code == 400
+        response = client.post(url, {"attended": ["999999"]}, follow=True)
+        assert "not booked on this session" in response.content.decode()
+
+
+# serialized_rollback restores what the migrations created (groups, pages), which the
+# flush after a transactional test would otherwise remove for the tests after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_bookings_never_exceed_capacity():
+    workshop = factories.workshop(open_to_all=True)
+    session = factories.session(workshop=workshop, capacity=2)
+    people = [factories.user() for _ in range(6)]
+    barrier, unexpected = threading.Barrier(len(people)), []
+
+    def take_a_seat(person):
+        try:
+            barrier.wait()
+            services.book_session(user=person, session=session)
+        except Exception as error:  # reported by the assertion below
+            unexpected.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take_a_seat, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert unexpected == []
+    assert Booking.objects.filter(session=session, status=Booking.BOOKED).count() == 2
+    assert Booking.objects.filter(session=session, status=Booking.WAITLISTED).count() == 4
