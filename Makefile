@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint format check messages clean
+.PHONY: run test install migrate seed lint format check messages clean bench serve worker loadtest
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found as '$(PYTHON)'; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -36,6 +36,31 @@ run: seed
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Synthetic company (default 10,000 employees) in a throwaway bench/bench.sqlite3, then
+# timings of the key pages. E.g. make bench BENCH_ARGS="--employees 1000 --quick"
+bench: install
+	$(PY) manage.py bench $(BENCH_ARGS)
+
+# Production-style serving: gunicorn + WhiteNoise with production settings. Needs
+# SECRET_KEY (and DATABASE_URL, REDIS_URL, ALLOWED_HOSTS as in the README).
+WEB_CONCURRENCY ?= 2
+GUNICORN_THREADS ?= 4
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "Set SECRET_KEY (see README: Running in production)"; exit 1; }
+	DJANGO_SETTINGS_MODULE=lms.settings.production $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=lms.settings.production $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_SETTINGS_MODULE=lms.settings.production $(VENV)/bin/gunicorn lms.wsgi:application \
+		--bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads $(GUNICORN_THREADS) \
+		--access-logfile - --timeout 60
+
+# Background tasks (reminders, Wagtail's search index) with TASKS_BACKEND=database.
+worker: install
+	TASKS_BACKEND=database $(PY) manage.py db_worker
+
+# 100 learners against gunicorn + PostgreSQL on 127.0.0.1 for at most 60 s.
+loadtest: install
+	$(PY) -m loadtest.run $(LOADTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -18,6 +18,7 @@ from courses.models import (
     WorkshopSession,
 )
 from courses.selectors import course_of, course_progress
+from lms.rollout import cache as rollout_cache
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -94,6 +95,8 @@ def complete_module(*, user: User, module: ModulePage) -> CompletionResult:
                         completed_at=timezone.now()
                     )
                 )
+                if course_completed_now:
+                    transaction.on_commit(rollout_cache.bump)
     return CompletionResult(
         completion=completion,
         created=created,
@@ -216,4 +219,5 @@ def mark_attendance(
         Booking.objects.bulk_update(
             bookings, ["attended", "attendance_marked_by", "attendance_marked_at"]
         )
+        transaction.on_commit(rollout_cache.bump)
     return len(attended_ids)

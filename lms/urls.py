@@ -22,6 +22,7 @@ urlpatterns = [
     path("guidelines/", include(guideline_urls)),
     path("team/", include(assignment_urls)),
     path("rollout/", include(rollout_urls)),
+    path("api/", include("lms.rollout.api_urls")),
 ]
 
 if settings.DEBUG:

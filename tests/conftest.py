@@ -6,6 +6,15 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_ui(settings):
     # Assertions below read English UI text; German is covered by its own tests.
     settings.LANGUAGE_CODE = "en"
@@ -55,3 +64,9 @@ def trainer_client(trainer) -> Client:
 @pytest.fixture
 def client() -> Client:
     return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+def pytest_collection_modifyitems(items):
+    """Run the bench command's test last: it leaves the test database in a state that the
+    serialized rollback of other transactional tests cannot restore (content type ids)."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)

@@ -57,7 +57,7 @@ def test_dashboard_query_count_does_not_grow(
     for _ in range(enrolments):
         course = factories.course(track_=track, modules=3)
         complete_module(user=employee, module=factories.modules_of(course)[0])
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(20):
         response = employee_client.get("/")
     assert response.content.decode().count('class="progress-item') == enrolments
 

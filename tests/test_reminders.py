@@ -1,17 +1,14 @@
-import subprocess
 import threading
 from datetime import date, timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from wagtail.models import Site
@@ -27,19 +24,6 @@ from lms.reminders.tasks import send_reminders_task
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-CATALOG = Path(services.__file__).parent / "locale" / "de" / "LC_MESSAGES" / "django.po"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _german_catalog():
-    """*.mo files are not committed and `make install` builds only locale/*; build ours."""
-    compiled = CATALOG.with_suffix(".mo")
-    if not compiled.exists() or compiled.stat().st_mtime < CATALOG.stat().st_mtime:
-        subprocess.run(["msgfmt", "--check-format", "-o", str(compiled), str(CATALOG)], check=True)
-        # Changing LOCALE_PATHS (even to the same value) makes Django reload the catalogs.
-        with override_settings(LOCALE_PATHS=list(django_settings.LOCALE_PATHS)):
-            pass
 
 
 def _monday() -> date:

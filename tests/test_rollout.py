@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses import services as course_services
-from courses.models import Booking, Track
+from courses.models import Booking, Track, WorkshopSession
 from lms.assignments.models import Assignment
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
@@ -117,7 +117,13 @@ class TestEvidence:
             user=factories.user(department=sales), session=session
         )
         assert evidence(Criterion.URGENCY_WORKSHOP_HELD, sales) == 0
-        Booking.objects.filter(pk=booking.pk).update(attended=True)
+        WorkshopSession.objects.filter(pk=session.pk).update(
+            starts_at=timezone.now() - timedelta(hours=3)
+        )
+        session.refresh_from_db()
+        course_services.mark_attendance(
+            marker=factories.user(), session=session, attended_ids={booking.pk}
+        )
         assert evidence(Criterion.URGENCY_WORKSHOP_HELD, sales) == 1
 
     def test_kpi_months(self, sales):
@@ -325,3 +331,29 @@ def test_success_story_on_the_home_page(sales):
 
 def test_leadership_group_exists():
     assert Group.objects.filter(name=roles.LEADERSHIP).exists()
+
+
+class TestCaching:
+    def test_board_is_cached(self, sales, django_assert_max_num_queries):
+        factories.user(department=sales)
+        selectors.evidence_values()
+        with django_assert_max_num_queries(0):
+            selectors.evidence_values()
+
+    def test_a_completion_changes_the_board(self, sales):
+        course = factories.course(modules=1)
+        person = factories.user(department=sales)
+        assert evidence(Criterion.ENROLLED_IN_BOOTCAMP, sales) == 0
+        course_services.complete_module(user=person, module=factories.modules_of(course)[0])
+        assert evidence(Criterion.ENROLLED_IN_BOOTCAMP, sales) == 100
+
+    def test_the_leaderboard_follows_new_points(self, sales):
+        today = timezone.localdate()
+        period = AwardPeriod.objects.create(
+            name="Now", starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)
+        )
+        person = factories.user(department=sales)
+        assert selectors.leaderboard(period=period) == []
+        course = factories.course(modules=1)
+        course_services.complete_module(user=person, module=factories.modules_of(course)[0])
+        assert [entry.user for entry in selectors.leaderboard(period=period)] == [person]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from courses.models import CoursePage, WorkshopPage
 from lms.assignments.models import Assignment
 from lms.people.selectors import is_admin, team_of
+from lms.rollout import cache as rollout_cache
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -90,4 +91,6 @@ def assign(
                 updated += 1
         Assignment.objects.bulk_create(new, ignore_conflicts=True)
         created = len(new)
+        # bulk_create sends no post_save, so the rollout evidence cache is told here.
+        transaction.on_commit(rollout_cache.bump)
     return AssignResult(created=created, updated=updated)

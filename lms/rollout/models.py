@@ -71,7 +71,10 @@ class Criterion(models.Model):
     SUCCESS_STORIES = "success_stories"
     AWARD_GIVEN = "award_given"
     METRICS = [
-        (MANAGERS_COMPLETED_LINKEDIN, _("Share of managers who completed LinkedIn for Leaders (%)")),
+        (
+            MANAGERS_COMPLETED_LINKEDIN,
+            _("Share of managers who completed LinkedIn for Leaders (%)"),
+        ),
         (ASSIGNED_COURSES_COMPLETED, _("Share of people who completed all assigned courses (%)")),
         (GUIDELINES_SIGNED, _("Share of people who accepted the current guidelines (%)")),
         (ENROLLED_IN_BOOTCAMP, _("Share of people enrolled in a bootcamp course (%)")),
@@ -231,7 +234,10 @@ class KpiRecord(models.Model):
 
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
     department = models.ForeignKey(
-        "people.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="kpis"
+        "people.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="kpis",
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     metric = models.CharField(_("metric"), max_length=20, choices=METRICS)

@@ -21,6 +21,7 @@ from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
+from lms.rollout import cache
 from lms.rollout.models import (
     AwardPeriod,
     AwardSettings,
@@ -55,6 +56,10 @@ def _by_department(queryset, value="n") -> dict[int, int]:
 
 def evidence_values() -> dict[str, dict[int, int]]:
     """metric → {department id → value}: percentages or counts as the metric defines."""
+    return cache.cached("evidence", _compute_evidence)
+
+
+def _compute_evidence() -> dict[str, dict[int, int]]:
     members = _members()
     headcount = _by_department(members.values("department_id").annotate(n=Count("pk")))
 
@@ -82,16 +87,18 @@ def evidence_values() -> dict[str, dict[int, int]]:
     course_completed = Enrollment.objects.filter(
         user=OuterRef("assignee"), course=OuterRef("course"), completed_at__isnull=False
     )
-    open_course = Assignment.objects.filter(
-        assignee=OuterRef("pk"), course__isnull=False
-    ).exclude(Exists(course_completed))
+    open_course = Assignment.objects.filter(assignee=OuterRef("pk"), course__isnull=False).exclude(
+        Exists(course_completed)
+    )
     has_course = Assignment.objects.filter(assignee=OuterRef("pk"), course__isnull=False)
     assigned_rows = (
         members.filter(Exists(has_course))
         .values("department_id")
         .annotate(n=Count("pk"), done=Count("pk", filter=~Q(Exists(open_course))))
     )
-    assigned_courses = {row["department_id"]: _share(row["done"], row["n"]) for row in assigned_rows}
+    assigned_courses = {
+        row["department_id"]: _share(row["done"], row["n"]) for row in assigned_rows
+    }
 
     enrolled = _by_department(
         members.filter(Exists(Enrollment.objects.filter(user=OuterRef("pk"))))
@@ -103,7 +110,9 @@ def evidence_values() -> dict[str, dict[int, int]]:
     guidelines_signed = _guideline_shares(members, headcount)
 
     urgency = _by_department(
-        Booking.objects.filter(attended=True, workshop__track__slug=URGENCY_TRACK, user__department__isnull=False)
+        Booking.objects.filter(
+            attended=True, workshop__track__slug=URGENCY_TRACK, user__department__isnull=False
+        )
         .values(department_id=F("user__department_id"))
         .annotate(n=Count("session_id", distinct=True))
     )
@@ -135,13 +144,18 @@ def evidence_values() -> dict[str, dict[int, int]]:
 
 def _guideline_shares(members, headcount: dict[int, int]) -> dict[int, int]:
     """Share of people who accepted the current version of every live guidelines document."""
-    documents = GuidelinePage.objects.live().filter(kind="guidelines").annotate(
-        current=Subquery(
-            GuidelineVersion.objects.filter(document=OuterRef("pk"))
-            .order_by("-number")
-            .values("pk")[:1]
+    documents = (
+        GuidelinePage.objects.live()
+        .filter(kind="guidelines")
+        .annotate(
+            current=Subquery(
+                GuidelineVersion.objects.filter(document=OuterRef("pk"))
+                .order_by("-number")
+                .values("pk")[:1]
+            )
         )
-    ).values_list("current", flat=True)
+        .values_list("current", flat=True)
+    )
     current_versions = [version for version in documents if version]
     if not current_versions:
         return {}
@@ -194,16 +208,22 @@ def _evaluate(criterion: Criterion, values, ticks, department_id) -> CriterionRe
 
 def board(*, departments=None) -> list[DepartmentRow]:
     """Departments × eight stages with the evidence behind each cell."""
-    departments = list(departments if departments is not None else Department.objects.order_by("name"))
+    departments = list(
+        departments if departments is not None else Department.objects.order_by("name")
+    )
     rollouts = {
         rollout.department_id: rollout
-        for rollout in DepartmentRollout.objects.filter(department__in=departments).select_related("owner")
+        for rollout in DepartmentRollout.objects.filter(department__in=departments).select_related(
+            "owner"
+        )
     }
     stages = list(Stage.objects.prefetch_related("criteria").order_by("number"))
     values = evidence_values()
     ticks = {
         (tick.department_id, tick.criterion_id): tick
-        for tick in ChecklistTick.objects.filter(department__in=departments).select_related("ticked_by")
+        for tick in ChecklistTick.objects.filter(department__in=departments).select_related(
+            "ticked_by"
+        )
     }
     rows = []
     for department in departments:
@@ -254,6 +274,13 @@ def current_period(*, today: date | None = None) -> AwardPeriod | None:
 
 def leaderboard(*, period: AwardPeriod, limit: int = 20) -> list[LeaderboardEntry]:
     """Employees ranked by award points in the period; equal points share a rank."""
+    return cache.cached(
+        f"leaderboard:{period.pk}:{period.starts_on}:{period.ends_on}:{limit}",
+        lambda: _compute_leaderboard(period=period, limit=limit),
+    )
+
+
+def _compute_leaderboard(*, period: AwardPeriod, limit: int) -> list[LeaderboardEntry]:
     points = AwardSettings.load()
     start, end = period.starts_on, period.ends_on
 
@@ -290,7 +317,10 @@ def leaderboard(*, period: AwardPeriod, limit: int = 20) -> list[LeaderboardEntr
     leads = Coalesce(
         Subquery(
             KpiRecord.objects.filter(
-                employee=OuterRef("pk"), metric=KpiRecord.LEADS, month__gte=start.replace(day=1), month__lte=end
+                employee=OuterRef("pk"),
+                metric=KpiRecord.LEADS,
+                month__gte=start.replace(day=1),
+                month__lte=end,
             )
             .values("employee_id")
             .annotate(total=Sum("value"))

@@ -36,14 +36,18 @@ def can_steer(*, user: User, rollout: DepartmentRollout) -> bool:
     return is_admin(user) or (rollout.owner_id is not None and rollout.owner_id == user.pk)
 
 
-def advance(*, department: Department, by: User, note: str = "", override: bool = False) -> StageChange:
+def advance(
+    *, department: Department, by: User, note: str = "", override: bool = False
+) -> StageChange:
     """Move the department to the next stage when the current stage's criteria are met.
 
     An admin may override unmet criteria with a reason, which the history keeps.
     """
     note = note.strip()
     with transaction.atomic():
-        rollout = DepartmentRollout.objects.select_for_update().get(pk=rollout_for(department=department).pk)
+        rollout = DepartmentRollout.objects.select_for_update().get(
+            pk=rollout_for(department=department).pk
+        )
         if not can_steer(user=by, rollout=rollout):
             raise PermissionDenied
         if rollout.stage >= 8:

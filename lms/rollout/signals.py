@@ -10,3 +10,56 @@ def start_rollout_for_new_department(sender, instance, created, raw=False, **kwa
         from lms.rollout.models import DepartmentRollout
 
         DepartmentRollout.objects.get_or_create(department=instance)
+
+
+def _bump(**kwargs):
+    from lms.rollout.cache import bump
+
+    bump()
+
+
+def _connect_invalidation() -> None:
+    """Every write that can change evidence or award points bumps the cache version."""
+    from django.db.models.signals import m2m_changed, post_delete
+
+    from courses.models import Booking, Enrollment, ModuleCompletion
+    from lms.assignments.models import Assignment
+    from lms.guidelines.models import GuidelineVersion, SignOff
+    from lms.people.models import User
+    from lms.quizzes.models import Sitting
+    from lms.rollout.models import (
+        AwardPeriod,
+        AwardSettings,
+        ChecklistTick,
+        Criterion,
+        DepartmentRollout,
+        KpiRecord,
+        SuccessStoryPage,
+    )
+
+    for model in (
+        Booking,
+        Enrollment,
+        ModuleCompletion,
+        Assignment,
+        GuidelineVersion,
+        SignOff,
+        User,
+        Department,
+        Sitting,
+        AwardPeriod,
+        AwardSettings,
+        ChecklistTick,
+        Criterion,
+        DepartmentRollout,
+        KpiRecord,
+        SuccessStoryPage,
+    ):
+        post_save.connect(_bump, sender=model, dispatch_uid=f"rollout-bump-save-{model.__name__}")
+        post_delete.connect(
+            _bump, sender=model, dispatch_uid=f"rollout-bump-delete-{model.__name__}"
+        )
+    m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bump-groups")
+
+
+_connect_invalidation()

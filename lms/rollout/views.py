@@ -26,9 +26,15 @@ def _chart(rows, history) -> str:
         changes = grouped.get(row.department.pk, [])
         initial = changes[0].from_stage if changes else row.rollout.stage
         series.append(
-            (row.department.name, initial, [(change.changed_at, change.to_stage) for change in changes])
+            (
+                row.department.name,
+                initial,
+                [(change.changed_at, change.to_stage) for change in changes],
+            )
         )
-    return mark_safe(charts.progress_svg(series=series, title=_("Rollout progress over time")))  # built from escaped values only
+    return mark_safe(
+        charts.progress_svg(series=series, title=_("Rollout progress over time"))
+    )  # built from escaped values only
 
 
 @login_required
@@ -135,7 +141,9 @@ def award(request, period_id: int | None = None):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.announce_winner(period=period, winner=form.cleaned_data["winner"], by=request.user)
+                services.announce_winner(
+                    period=period, winner=form.cleaned_data["winner"], by=request.user
+                )
             except services.RolloutError as error:
                 messages.error(request, str(error))
             else:
@@ -152,5 +160,3 @@ def award(request, period_id: int | None = None):
             "can_announce": is_admin(request.user),
         },
     )
-
-

@@ -62,3 +62,4 @@ class RolloutGroup(SnippetViewSetGroup):
 
 
 register_snippet(RolloutGroup)
+from lms.rollout import wagtail_hooks_kpis  # noqa: E402,F401

@@ -24,3 +24,7 @@ STORAGES = {
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # Tasks run in-process even if the shell exports TASKS_BACKEND=database for a worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Memory cache as in development; tests/conftest.py clears it before every test, since
+# cached values would otherwise outlive each test's database rollback.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -67,19 +67,54 @@ STAGES = [
 
 # (stage, kind, metric, target, label_de, label_en)
 CRITERIA = [
-    (1, "checklist", "", 0, "Analyse der bisherigen Social-Media-Nutzung dokumentiert", "Analysis of current social media use documented"),
+    (
+        1,
+        "checklist",
+        "",
+        0,
+        "Analyse der bisherigen Social-Media-Nutzung dokumentiert",
+        "Analysis of current social media use documented",
+    ),
     (2, "evidence", "urgency_workshop", 1, "", ""),
     (3, "evidence", "managers_linkedin", 80, "", ""),
-    (3, "checklist", "", 0, "Erstes Training für fortgeschrittene Mitarbeitende durchgeführt", "First training for advanced employees held"),
+    (
+        3,
+        "checklist",
+        "",
+        0,
+        "Erstes Training für fortgeschrittene Mitarbeitende durchgeführt",
+        "First training for advanced employees held",
+    ),
     (4, "evidence", "success_stories", 1, "", ""),
     (5, "evidence", "bootcamp_enrolment", 60, "", ""),
     (5, "evidence", "guidelines_signed", 80, "", ""),
     (5, "evidence", "assigned_courses", 50, "", ""),
     (6, "evidence", "kpi_months", 3, "", ""),
-    (6, "checklist", "", 0, "Social Selling als Kanal im CRM angelegt", "Social selling set up as a channel in the CRM"),
+    (
+        6,
+        "checklist",
+        "",
+        0,
+        "Social Selling als Kanal im CRM angelegt",
+        "Social selling set up as a channel in the CRM",
+    ),
     (7, "evidence", "award_given", 1, "", ""),
-    (8, "checklist", "", 0, "Interdisziplinäres Social-Media-Team benannt", "Interdisciplinary social media team named"),
-    (8, "checklist", "", 0, "Regelmäßige Treffen des Teams etabliert", "Regular team meetings established"),
+    (
+        8,
+        "checklist",
+        "",
+        0,
+        "Interdisziplinäres Social-Media-Team benannt",
+        "Interdisciplinary social media team named",
+    ),
+    (
+        8,
+        "checklist",
+        "",
+        0,
+        "Regelmäßige Treffen des Teams etabliert",
+        "Regular team meetings established",
+    ),
 ]
 
 ADMIN_CODENAMES = [

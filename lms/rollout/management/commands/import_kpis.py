@@ -1,0 +1,67 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lms.rollout.kpis import (
+    COLUMNS,
+    MAX_SOURCE,
+    KpiImportError,
+    import_kpi_records,
+    parse_kpi_csv,
+    parse_kpi_json,
+)
+
+FORMATS = ("csv", "json")
+
+
+class Command(BaseCommand):
+    help = (
+        "Import monthly KPI records (awareness, leads, applications) from a CSV (UTF-8, header "
+        f"row, columns: {', '.join(COLUMNS)}; comma or semicolon separated) or a JSON file (a "
+        'list of records or {"records": [...]}). All or nothing; records already imported with '
+        "the same external id and values are left alone, so it is safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The CSV or JSON file.")
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            help="csv or json; guessed from the file name's extension if left out.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check every record and report what would be created, but store nothing.",
+        )
+        parser.add_argument(
+            "--source",
+            metavar="NAME",
+            help="Stored with each new record (at most 100 characters); default: the file name.",
+        )
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        dry_run = options["dry_run"]
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        file_format = options["format"] or path.suffix.lower().lstrip(".")
+        if file_format not in FORMATS:
+            raise CommandError(
+                f"{path}: cannot tell the format from the extension; add --format csv or "
+                "--format json."
+            )
+        source = options["source"] if options["source"] is not None else path.name[:MAX_SOURCE]
+        try:
+            self.stdout.write(f"Reading {path} as {file_format.upper()} …")
+            data = path.read_bytes()
+            records = parse_kpi_csv(data) if file_format == "csv" else parse_kpi_json(data)
+            self.stdout.write(f"Checking {len(records)} record(s) …")
+            summary = import_kpi_records(records=records, source=source, dry_run=dry_run)
+        except KpiImportError as error:
+            raise CommandError(f"{path}: {error}") from error
+        for line in summary.lines():
+            self.stdout.write(line)
+        self.stdout.write(
+            self.style.SUCCESS("Dry run finished." if dry_run else "KPI records imported.")
+        )
