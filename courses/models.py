@@ -250,6 +250,8 @@ class ModuleCompletion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "module"], name="one_completion_per_module"),
         ]
+        # Award points count a learner's completions in a period.
+        indexes = [models.Index(fields=["user", "completed_at"], name="completion_user_time")]
 
     def __str__(self) -> str:
         return f"{self.user} ✓ {self.module}"

@@ -357,3 +357,15 @@ class TestCaching:
         course = factories.course(modules=1)
         course_services.complete_module(user=person, module=factories.modules_of(course)[0])
         assert [entry.user for entry in selectors.leaderboard(period=period)] == [person]
+
+
+def test_a_login_does_not_invalidate_the_board(sales):
+    from lms.rollout.cache import data_version
+
+    person = factories.user(department=sales)
+    before = data_version()
+    person.save(update_fields=["last_login"])
+    assert data_version() == before
+    person.department = factories.department()
+    person.save()
+    assert data_version() > before

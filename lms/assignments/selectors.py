@@ -29,7 +29,7 @@ def with_state(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
         course_started=Exists(enrolment),
         workshop_done=Exists(bookings.filter(attended=True)),
         workshop_booked=Exists(bookings.filter(status__in=Booking.ACTIVE)),
-    ).select_related("course", "workshop", "assignee")
+    ).select_related("course", "workshop", "assignee", "assigned_by")
 
 
 def state_of(assignment: Assignment, *, today: date | None = None) -> str:

@@ -413,7 +413,11 @@ class Sitting(models.Model):
                 condition=Q(score__lte=models.F("possible")), name="score_at_most_possible"
             ),
         ]
-        indexes = [models.Index(fields=["quiz", "needs_marking"], name="sitting_marking_queue")]
+        indexes = [
+            models.Index(fields=["quiz", "needs_marking"], name="sitting_marking_queue"),
+            # Award points count a learner's passed quizzes in a period.
+            models.Index(fields=["user", "end"], name="sitting_user_end"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.quiz} #{self.attempt}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, Window
@@ -283,6 +283,9 @@ def leaderboard(*, period: AwardPeriod, limit: int = 20) -> list[LeaderboardEntr
 def _compute_leaderboard(*, period: AwardPeriod, limit: int) -> list[LeaderboardEntry]:
     points = AwardSettings.load()
     start, end = period.starts_on, period.ends_on
+    # Datetime ranges, not __date lookups: those defeat the (user, time) indexes.
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
 
     def count(queryset, distinct_field="pk"):
         return Coalesce(
@@ -296,21 +299,19 @@ def _compute_leaderboard(*, period: AwardPeriod, limit: int) -> list[Leaderboard
 
     modules = count(
         ModuleCompletion.objects.filter(
-            user=OuterRef("pk"), completed_at__date__gte=start, completed_at__date__lte=end
+            user=OuterRef("pk"), completed_at__gte=since, completed_at__lt=until
         )
     )
     quizzes = count(
-        Sitting.objects.filter(
-            user=OuterRef("pk"), passed=True, end__date__gte=start, end__date__lte=end
-        ),
+        Sitting.objects.filter(user=OuterRef("pk"), passed=True, end__gte=since, end__lt=until),
         "quiz_id",
     )
     workshops = count(
         Booking.objects.filter(
             user=OuterRef("pk"),
             attended=True,
-            session__starts_at__date__gte=start,
-            session__starts_at__date__lte=end,
+            session__starts_at__gte=since,
+            session__starts_at__lt=until,
         ),
         "workshop_id",
     )

@@ -12,9 +12,15 @@ def start_rollout_for_new_department(sender, instance, created, raw=False, **kwa
         DepartmentRollout.objects.get_or_create(department=instance)
 
 
-def _bump(**kwargs):
+# Saves that touch only these fields change no evidence (every login updates last_login).
+IRRELEVANT_USER_FIELDS = frozenset({"last_login", "password", "language"})
+
+
+def _bump(sender=None, update_fields=None, **kwargs):
     from lms.rollout.cache import bump
 
+    if update_fields and set(update_fields) <= IRRELEVANT_USER_FIELDS:
+        return
     bump()
 
 
