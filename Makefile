@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed lint format check messages clean bench serve worker loadtest
+.PHONY: run test e2e install migrate seed lint format check messages clean bench serve worker loadtest
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found as '$(PYTHON)'; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -36,6 +36,11 @@ run: seed
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Real-browser journeys (Playwright + Debian's Chromium); screenshots to docs/screenshots/.
+e2e: install
+	@test -x /usr/bin/chromium || { echo "Install Chromium first: apt-get install -y chromium"; exit 1; }
+	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Synthetic company (default 10,000 employees) in a throwaway bench/bench.sqlite3, then
 # timings of the key pages. E.g. make bench BENCH_ARGS="--employees 1000 --quick"
