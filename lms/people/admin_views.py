@@ -5,15 +5,13 @@ from __future__ import annotations
 import io
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from lms.admin_views import ApplyDryRunForm, PermissionAdminView
 from lms.people.importers import (
     COLUMNS,
     MAX_FILE_BYTES,
@@ -58,35 +56,18 @@ class OrgUploadForm(forms.Form):
         return upload
 
 
-class OrgApplyForm(forms.Form):
-    """The file content of a successful dry run, posted again to apply it."""
+class OrgApplyForm(ApplyDryRunForm):
+    max_bytes = MAX_FILE_BYTES
 
-    content = forms.CharField(
-        strip=False,
-        widget=forms.Textarea(attrs={"hidden": True, "aria-hidden": "true"}),
-    )
-
-    def clean_content(self):
-        content = self.cleaned_data["content"]
-        if len(content.encode()) > MAX_FILE_BYTES:
-            raise _too_large()
-        self.cleaned_data["text"] = content
-        return content
+    def too_large(self) -> forms.ValidationError:
+        return _too_large()
 
 
-class OrgImportView(WagtailAdminTemplateMixin, TemplateView):
+class OrgImportView(PermissionAdminView):
     template_name = "people/import_org.html"
     page_title = gettext_lazy("Import people")
     header_icon = "group"
-
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.has_perm(PERMISSION):
-            # Wagtail's admin turns this into its "no permission" redirect.
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+    permission_required = PERMISSION
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", OrgUploadForm())

@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
 from wagtail.admin import messages
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from lms.admin_views import ApplyDryRunForm, PermissionAdminView
 from lms.rollout.kpis import (
     COLUMNS,
     MAX_SOURCE,
@@ -87,23 +86,16 @@ class KpiUploadForm(forms.Form):
         return upload
 
 
-class KpiApplyForm(forms.Form):
-    """The content of a successful dry run, posted again to import it."""
+class KpiApplyForm(ApplyDryRunForm):
+    max_bytes = MAX_FILE_BYTES
 
-    content = forms.CharField(
-        strip=False,
-        widget=forms.Textarea(attrs={"hidden": True, "aria-hidden": "true"}),
-    )
     file_format = forms.ChoiceField(
         choices=[(CSV, "CSV"), (JSON, "JSON")], widget=forms.HiddenInput
     )
     source = forms.CharField(max_length=MAX_SOURCE, required=False, widget=forms.HiddenInput)
 
-    def clean_content(self):
-        content = self.cleaned_data["content"]
-        if len(content.encode()) > MAX_FILE_BYTES:
-            raise _too_large()
-        return content
+    def too_large(self) -> forms.ValidationError:
+        return _too_large()
 
     def clean(self):
         cleaned = super().clean()
@@ -112,15 +104,8 @@ class KpiApplyForm(forms.Form):
         return cleaned
 
 
-class _KpiAdminView(WagtailAdminTemplateMixin, TemplateView):
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.has_perm(PERMISSION):
-            # Wagtail's admin turns this into its "no permission" redirect.
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+class _KpiAdminView(PermissionAdminView):
+    permission_required = PERMISSION
 
 
 class KpiImportView(_KpiAdminView):
