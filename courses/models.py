@@ -15,7 +15,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from courses.blocks import LearningContentBlock
-from lms.pages import SectionIndexPage
+from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 
 
 class Track(index.Indexed, models.Model):
@@ -76,7 +76,7 @@ class CourseIndexPage(SectionIndexPage):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(SingleQueryViewRestrictionsMixin, Page):
     track = models.ForeignKey(
         Track,
         verbose_name=_("track"),
@@ -130,6 +130,8 @@ class CoursePage(Page):
     search_fields = Page.search_fields + [index.SearchField("summary")]
 
     parent_page_types = ["courses.CourseIndexPage"]
+    # Read with the page when it is served (see lms.pages.live_page_at).
+    route_select_related = ("track",)
     subpage_types = ["courses.ModulePage"]
 
     class Meta:
@@ -144,7 +146,7 @@ class CoursePage(Page):
         return context
 
 
-class ModulePage(Page):
+class ModulePage(SingleQueryViewRestrictionsMixin, Page):
     intro = models.CharField(_("teaser"), max_length=300, blank=True)
     body = StreamField(LearningContentBlock(), verbose_name=_("content"), blank=True)
     estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=15)
@@ -174,6 +176,7 @@ class ModulePage(Page):
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
 
     parent_page_types = ["courses.CoursePage"]
+    route_select_related = ("quiz",)
     subpage_types: list[str] = []
 
     class Meta:
@@ -181,17 +184,17 @@ class ModulePage(Page):
         verbose_name_plural = _("modules")
 
     def serve(self, request, *args, **kwargs):
-        from courses.selectors import course_of, guidelines_blocking_start
+        from courses.selectors import module_view
 
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        course = course_of(module=self)
-        if guidelines_blocking_start(course=course, user=request.user):
+        view = module_view(module=self, user=request.user)
+        if view.progress.missing_guidelines:
             messages.warning(
                 request, _("Accept the listed guidelines before you start this course.")
             )
-            return redirect(course.url)
-        return super().serve(request, *args, **kwargs)
+            return redirect(view.course.url)
+        return super().serve(request, *args, module_view=view, **kwargs)
 
     @property
     def active_quiz_id(self) -> int | None:
@@ -200,11 +203,11 @@ class ModulePage(Page):
             return self.quiz_id
         return None
 
-    def get_context(self, request, *args, **kwargs):
+    def get_context(self, request, *args, module_view=None, **kwargs):
         from courses import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context["view"] = selectors.module_view(module=self, user=request.user)
+        context["view"] = module_view or selectors.module_view(module=self, user=request.user)
         return context
 
 
@@ -273,7 +276,7 @@ class WorkshopIndexPage(SectionIndexPage):
         return context
 
 
-class WorkshopPage(Page):
+class WorkshopPage(SingleQueryViewRestrictionsMixin, Page):
     track = models.ForeignKey(
         Track,
         verbose_name=_("track"),

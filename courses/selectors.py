@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from wagtail.images import get_image_model
 
@@ -92,6 +92,12 @@ class CourseProgress:
     def total_minutes(self) -> int:
         return sum(state.module.estimated_minutes for state in self.modules)
 
+    @property
+    def catalog_url(self) -> str:
+        """The course's parent, the catalog: its URL is the course's without the slug."""
+        url = self.course.url
+        return url[: -(len(self.course.slug) + 1)]
+
 
 @dataclass
 class ModuleView:
@@ -102,32 +108,106 @@ class ModuleView:
     previous: ModulePage | None
     next: ModulePage | None
 
+    @property
+    def catalog_url(self) -> str:
+        return self.progress.catalog_url
+
+
+@dataclass(frozen=True)
+class NextModule:
+    """The module a dashboard row continues with: its URL is the course's plus its slug."""
+
+    slug: str
+    title: str
+
+
+@dataclass
+class CourseSummary:
+    """A course on the dashboard: progress counted in the database, no module pages built."""
+
+    course: CoursePage
+    enrollment: Enrollment
+    percent: int
+    next_module: NextModule | None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.enrollment.completed_at is not None
+
 
 @dataclass
 class Dashboard:
-    in_progress: list[CourseProgress] = field(default_factory=list)
-    completed: list[CourseProgress] = field(default_factory=list)
+    in_progress: list[CourseSummary] = field(default_factory=list)
+    completed: list[CourseSummary] = field(default_factory=list)
     recommended: list[CoursePage] = field(default_factory=list)
+
+
+def _children_of(courses: list[CoursePage]) -> Q:
+    children = Q()
+    for course in courses:
+        children |= Q(path__startswith=course.path, depth=course.depth + 1)
+    return children
+
+
+def _completed_at(user: User):
+    if not user.is_authenticated:
+        return Value(None, output_field=ModuleCompletion._meta.get_field("completed_at"))
+    return Subquery(
+        ModuleCompletion.objects.filter(user=user, module=OuterRef("pk")).values("completed_at")[:1]
+    )
 
 
 def live_modules_of(*, courses: list[CoursePage]) -> QuerySet[ModulePage]:
     """Live modules of the given courses, in tree order (which is the module order)."""
     if not courses:
         return ModulePage.objects.none()
-    children = Q()
-    for course in courses:
-        children |= Q(path__startswith=course.path, depth=course.depth + 1)
-    return ModulePage.objects.live().filter(children).select_related("quiz").order_by("path")
-
-
-def _completion_times(*, user: User, modules: list[ModulePage]) -> dict[int, datetime]:
-    if not user.is_authenticated or not modules:
-        return {}
-    return dict(
-        ModuleCompletion.objects.filter(
-            user=user, module_id__in=[module.pk for module in modules]
-        ).values_list("module_id", "completed_at")
+    return (
+        ModulePage.objects.live()
+        .filter(_children_of(courses))
+        .select_related("quiz")
+        .defer("body")
+        .order_by("path")
     )
+
+
+def _modules_with_completion(*, course: CoursePage, user: User) -> QuerySet[ModulePage]:
+    """The course's live modules, each with `completed_at` for the user."""
+    return live_modules_of(courses=[course]).annotate(completed_at=_completed_at(user))
+
+
+ENROLLMENT_COLUMNS = ("id", "enrolled_at", "completed_at")
+
+
+def _modules_and_enrollment(
+    *, course: CoursePage, user: User
+) -> tuple[list[ModulePage], Enrollment | None]:
+    """The modules with completions and the learner's enrolment, in one query.
+
+    The enrolment rides along on every module row (the course page is read far more
+    often than anything else, and one round trip less is worth it); only a course
+    without live modules needs a query of its own for it.
+    """
+    enrollment = Enrollment.objects.filter(user=user, course=course)
+    modules = list(
+        _modules_with_completion(course=course, user=user).annotate(
+            **{
+                f"enrollment_{column}": Subquery(enrollment.values(column)[:1])
+                for column in ENROLLMENT_COLUMNS
+            }
+        )
+    )
+    if not modules:
+        return modules, enrollment.first()
+    row = modules[0]
+    if row.enrollment_id is None:
+        return modules, None
+    found = Enrollment.from_db(
+        enrollment.db,
+        ["user_id", "course_id", *ENROLLMENT_COLUMNS],
+        [user.pk, course.pk, *(getattr(row, f"enrollment_{c}") for c in ENROLLMENT_COLUMNS)],
+    )
+    found.course = course
+    return modules, found
 
 
 def _quiz_states(*, user: User, modules: list[ModulePage]) -> dict[int, QuizState]:
@@ -138,41 +218,35 @@ def _quiz_states(*, user: User, modules: list[ModulePage]) -> dict[int, QuizStat
 def _progress(
     *,
     course: CoursePage,
-    modules: list[ModulePage],
-    completions: dict[int, datetime],
+    user: User,
     enrollment: Enrollment | None,
-    quizzes: dict[int, QuizState] | None = None,
+    modules: list[ModulePage] | None = None,
 ) -> CourseProgress:
-    quizzes = quizzes or {}
+    if modules is None:
+        modules = list(_modules_with_completion(course=course, user=user))
+    quizzes = _quiz_states(user=user, modules=modules)
     states = [
         ModuleState(
             module=module,
-            completed_at=completions.get(module.pk),
+            completed_at=module.completed_at,
             position=index,
             quiz_state=quizzes.get(module.active_quiz_id),
         )
         for index, module in enumerate(modules, start=1)
     ]
-    return CourseProgress(course=course, modules=states, enrollment=enrollment)
-
-
-def course_progress(*, course: CoursePage, user: User) -> CourseProgress:
-    modules = list(live_modules_of(courses=[course]))
-    enrollment = None
-    if user.is_authenticated:
-        enrollment = Enrollment.objects.filter(user=user, course=course).first()
-    progress = _progress(
-        course=course,
-        modules=modules,
-        completions=_completion_times(user=user, modules=modules),
-        enrollment=enrollment,
-        quizzes=_quiz_states(user=user, modules=modules),
-    )
+    progress = CourseProgress(course=course, modules=states, enrollment=enrollment)
     if user.is_authenticated and enrollment is None:
         from lms.guidelines.selectors import missing_for_course
 
         progress.missing_guidelines = missing_for_course(user=user, course=course)
     return progress
+
+
+def course_progress(*, course: CoursePage, user: User) -> CourseProgress:
+    if not user.is_authenticated:
+        return _progress(course=course, user=user, enrollment=None)
+    modules, enrollment = _modules_and_enrollment(course=course, user=user)
+    return _progress(course=course, user=user, enrollment=enrollment, modules=modules)
 
 
 course_outline = course_progress
@@ -195,8 +269,20 @@ def course_of(*, module: ModulePage) -> CoursePage:
 
 
 def module_view(*, module: ModulePage, user: User) -> ModuleView:
-    course = course_of(module=module)
-    progress = course_progress(course=course, user=user)
+    """The module in its course: outline, progress, neighbours, and, for a learner who has
+    not started the course, the guidelines to accept first (`progress.missing_guidelines`).
+    """
+    parent_path = module.path[: -module.steplen]
+    enrollment = None
+    if user.is_authenticated:
+        # An enrolled learner's course comes with the enrolment, in one query.
+        enrollment = (
+            Enrollment.objects.filter(user=user, course__path=parent_path)
+            .select_related("course", "course__track")
+            .first()
+        )
+    course = enrollment.course if enrollment else course_of(module=module)
+    progress = _progress(course=course, user=user, enrollment=enrollment)
     modules = [state.module for state in progress.modules]
     index = next(i for i, candidate in enumerate(modules) if candidate.pk == module.pk)
     return ModuleView(
@@ -209,31 +295,58 @@ def module_view(*, module: ModulePage, user: User) -> ModuleView:
     )
 
 
+def _summary(
+    *, enrollment: Enrollment, modules: list[tuple[str, str, bool, bool]]
+) -> CourseSummary:
+    """Progress as on the course page: required modules count (all if none is required);
+    the next module is the first open counted one, else the first open one."""
+    counted = [module for module in modules if module[2]] or modules
+    done = sum(1 for module in counted if module[3])
+    open_modules = [module for module in counted if not module[3]] or [
+        module for module in modules if not module[3]
+    ]
+    next_module = (
+        NextModule(slug=open_modules[0][0], title=open_modules[0][1]) if open_modules else None
+    )
+    return CourseSummary(
+        course=enrollment.course,
+        enrollment=enrollment,
+        percent=round(100 * done / len(counted)) if counted else 0,
+        next_module=next_module,
+    )
+
+
 def learner_dashboard(*, user: User) -> Dashboard:
+    """Every enrolled course with its progress, in three queries whatever the numbers."""
     enrollments = list(
         Enrollment.objects.filter(user=user, course__live=True)
         .select_related("course", "course__track")
         .order_by("-enrolled_at")
     )
     courses = [enrollment.course for enrollment in enrollments]
-    modules_by_course: dict[str, list[ModulePage]] = {course.path: [] for course in courses}
-    all_modules = list(live_modules_of(courses=courses))
-    for module in all_modules:
-        modules_by_course[module.path[: -module.steplen]].append(module)
-    completions = _completion_times(user=user, modules=all_modules)
+    modules_by_course: dict[str, list[tuple[str, str, bool, bool]]] = {
+        course.path: [] for course in courses
+    }
+    if courses:
+        rows = (
+            ModulePage.objects.live()
+            .filter(_children_of(courses))
+            .annotate(completed_at=_completed_at(user))
+            .order_by("path")
+            .values_list("path", "slug", "title", "required", "completed_at")
+        )
+        for path, slug, title, required, completed_at in rows:
+            modules_by_course[path[: -ModulePage.steplen]].append(
+                (slug, title, required, completed_at is not None)
+            )
 
     dashboard = Dashboard()
     for enrollment in enrollments:
-        progress = _progress(
-            course=enrollment.course,
-            modules=modules_by_course[enrollment.course.path],
-            completions=completions,
-            enrollment=enrollment,
-        )
-        if progress.is_completed:
-            dashboard.completed.append(progress)
+        summary = _summary(enrollment=enrollment, modules=modules_by_course[enrollment.course.path])
+        if summary.is_completed:
+            dashboard.completed.append(summary)
         else:
-            dashboard.in_progress.append(progress)
+            dashboard.in_progress.append(summary)
     dashboard.completed.sort(key=lambda progress: progress.enrollment.completed_at, reverse=True)
     dashboard.recommended = recommended_courses(
         user=user, exclude_ids=[course.pk for course in courses]

@@ -4,8 +4,10 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from lms.pages import SingleQueryViewRestrictionsMixin, WholePathRoutingMixin
 
-class HomePage(Page):
+
+class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
     """The start page: a welcome for visitors, the learner's dashboard once logged in."""
 
     headline = models.CharField(_("headline"), max_length=200, blank=True)
@@ -20,14 +22,12 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.models import CourseIndexPage
         from courses.selectors import learner_dashboard, upcoming_bookings
         from lms.assignments.selectors import assignments_for
 
         context = super().get_context(request, *args, **kwargs)
         from lms.rollout.selectors import current_period, latest_stories, latest_winner, leaderboard
 
-        context["catalog"] = CourseIndexPage.objects.live().first()
         context["stories"] = latest_stories()
         context["award_winner"] = latest_winner()
         period = current_period()

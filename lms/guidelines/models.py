@@ -18,7 +18,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from lms.guidelines.blocks import GuidelineContentBlock
-from lms.pages import SectionIndexPage
+from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 
 
 class GuidelineIndexPage(SectionIndexPage):
@@ -54,7 +54,7 @@ class GuidelinePageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class GuidelinePage(Page):
+class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
     KINDS = [
         ("guidelines", _("Social media guidelines")),
         ("crisis_plan", _("Crisis plan")),

@@ -10,7 +10,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -85,21 +84,21 @@ class DocumentState:
 
 
 def document_states(*, user: User) -> list[DocumentState]:
-    """Every document in the user's scope with the newest version they signed (2 queries)."""
+    """Every document in the user's scope with the newest version they signed (1 query)."""
     if not user.is_authenticated:
         return []
-    documents = list(documents_in_scope(user=user))
-    signed = dict(
-        SignOff.objects.filter(user=user, document__in=documents)
-        .values("document_id")
-        .annotate(number=Max("version__number"))
-        .values_list("document_id", "number")
+    signed_number = Subquery(
+        SignOff.objects.filter(user=user, document=OuterRef("pk"))
+        .order_by("-version__number")
+        .values("version__number")[:1],
+        output_field=IntegerField(),
     )
+    documents = documents_in_scope(user=user).annotate(signed_number=signed_number)
     return [
         DocumentState(
             document=document,
             current_number=document.current_number,
-            signed_number=signed.get(document.pk),
+            signed_number=document.signed_number,
         )
         for document in documents
     ]

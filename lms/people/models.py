@@ -62,11 +62,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    # The roles the request's user holds, set by RoleAwareModelBackend when it loads the
+    # user; None means "not loaded yet".
+    known_roles: set[str] | None = None
+
     def in_group(self, name: str) -> bool:
-        # Cached per instance: templates ask several times per request.
-        if not hasattr(self, "_group_names"):
-            self._group_names = set(self.groups.values_list("name", flat=True))
-        return self.is_superuser or name in self._group_names
+        if self.is_superuser:
+            return True
+        if self.known_roles is None:
+            # Cached per instance: templates ask several times per request.
+            self.known_roles = set(self.groups.values_list("name", flat=True))
+        return name in self.known_roles
 
     @property
     def is_trainer(self) -> bool:

@@ -18,7 +18,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from courses.blocks import LearningContentBlock
-from lms.pages import SectionIndexPage
+from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 
 
 class Stage(models.Model):
@@ -361,7 +361,7 @@ class SuccessStoryIndexPage(SectionIndexPage):
         return context
 
 
-class SuccessStoryPage(Page):
+class SuccessStoryPage(SingleQueryViewRestrictionsMixin, Page):
     department = models.ForeignKey(
         "people.Department",
         verbose_name=_("department"),

@@ -149,6 +149,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
+# Django's model backend, loading the request's user with department and roles at once.
+AUTHENTICATION_BACKENDS = ["lms.people.backends.RoleAwareModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
