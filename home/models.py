@@ -24,17 +24,14 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import learner_dashboard, upcoming_bookings
         from lms.assignments.selectors import assignments_for
+        from lms.rollout.selectors import home_highlights
 
         context = super().get_context(request, *args, **kwargs)
-        from lms.rollout.selectors import current_period, latest_stories, latest_winner, leaderboard
-
-        context["stories"] = latest_stories()
-        context["award_winner"] = latest_winner()
-        period = current_period()
-        if period is not None:
-            leaders = leaderboard(period=period, limit=3)
-            context["award_period"] = period
-            context["award_leaders"] = leaders
+        highlights = home_highlights()
+        context["stories"] = highlights.stories
+        context["award_winner"] = highlights.award_winner
+        context["award_period"] = highlights.award_period
+        context["award_leaders"] = highlights.award_leaders
         if request.user.is_authenticated:
             context["assignments"] = assignments_for(user=request.user)
             context["bookings"] = upcoming_bookings(user=request.user)

@@ -208,7 +208,7 @@ class TestTeamView:
 
     def test_csv_export(self, manager, team, assigned):
         response = login(manager).get(reverse("assignments:team_csv"))
-        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         overdue = [row for row in rows if row["state"] == "overdue"]
         assert [row["username"] for row in overdue] == ["indirect"]
         assert {row["kind"] for row in rows if row["username"] == "direct"} == {

@@ -419,7 +419,7 @@ class TestReports:
         assert "Sales" in page and "Marketing" in page
         response = client.get(reverse("guidelines:export", args=[document.pk]))
         assert response["Content-Type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         by_user = {row["username"]: row for row in rows}
         first, second, _ = company["signed"]
         assert by_user[first.username]["state"] == "current"

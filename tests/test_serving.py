@@ -92,3 +92,54 @@ def test_deactivated_user_is_logged_out(employee_client, employee):
     employee.save()
     response = employee_client.get("/")
     assert "Log in to start learning" in response.content.decode()
+
+
+def test_home_page_shows_a_story_published_after_it_was_cached(sales):
+    from lms.rollout.models import SuccessStoryIndexPage, SuccessStoryPage
+
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert "A comment became an order" not in visitor.get("/").content.decode()
+    story = SuccessStoryPage(
+        title="A comment became an order", slug="order", teaser="How it happened", department=sales
+    )
+    SuccessStoryIndexPage.objects.get().add_child(instance=story)
+    story.save_revision().publish()
+
+    assert "A comment became an order" in visitor.get("/").content.decode()
+
+
+def test_guideline_banner_follows_a_new_version_and_an_unpublished_document(
+    employee_client, employee
+):
+    document = factories.guideline(title="Social media guidelines")
+    assert "Social media guidelines" in employee_client.get("/").content.decode()
+
+    from lms.guidelines.models import GuidelineVersion
+    from lms.guidelines.services import sign
+
+    version = GuidelineVersion.objects.filter(document=document).latest("number")
+    sign(user=employee, document=document, version_id=version.pk)
+    page = employee_client.get("/").content.decode()
+    assert "Please accept" not in page
+
+    factories.publish_guideline_change(
+        document, text="New rules", material=True, summary="Stricter rules"
+    )
+    assert "Please accept" in employee_client.get("/").content.decode()
+
+    document.unpublish()
+    assert "Please accept" not in employee_client.get("/").content.decode()
+
+
+def test_dashboard_queries_do_not_grow_with_enrolments(
+    employee, employee_client, sales, django_assert_max_num_queries
+):
+    from courses import services as course_services
+
+    for number in range(6):
+        course = factories.course(title=f"Course {number}", departments=(sales,), modules=3)
+        course_services.complete_module(user=employee, module=factories.modules_of(course)[0])
+    employee_client.get("/")  # routing and published documents are remembered
+    with django_assert_max_num_queries(12):
+        page = employee_client.get("/").content.decode()
+    assert page.count("33 % complete") == 6

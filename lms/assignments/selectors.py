@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from wagtail.models import Page
 
 from courses.models import Booking, CoursePage, Enrollment, WorkshopPage
 from lms.assignments.models import Assignment
@@ -32,15 +33,23 @@ def with_state(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
     ).select_related("course", "workshop", "assignee", "assigned_by")
 
 
-def state_of(assignment: Assignment, *, today: date | None = None) -> str:
-    today = today or timezone.localdate()
-    if assignment.course_done or assignment.workshop_done:
+def _state(*, done: bool, started: bool, due_date: date, today: date) -> str:
+    if done:
         return COMPLETED
-    if assignment.due_date < today:
+    if due_date < today:
         return OVERDUE
-    if assignment.course_started or assignment.workshop_booked:
+    if started:
         return IN_PROGRESS
     return NOT_STARTED
+
+
+def state_of(assignment: Assignment, *, today: date | None = None) -> str:
+    return _state(
+        done=assignment.course_done or assignment.workshop_done,
+        started=assignment.course_started or assignment.workshop_booked,
+        due_date=assignment.due_date,
+        today=today or timezone.localdate(),
+    )
 
 
 def overdue_filter(today: date) -> Q:
@@ -75,26 +84,34 @@ def assignable_items() -> tuple[list[CoursePage], list[WorkshopPage]]:
     return courses, workshops
 
 
+@dataclass(frozen=True)
+class TeamItem:
+    key: str  # "course:<id>" or "workshop:<id>", as the filter form names items
+    title: str
+
+    @property
+    def kind(self) -> str:
+        return self.key.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class TeamCell:
+    state: str
+    due_date: date
+
+
 @dataclass
 class TeamRow:
     member: User
-    cells: dict[str, AssignmentRow]
+    cells: list[TeamCell | None]  # one per item of the view, in the same order
     guidelines_outstanding: bool
 
 
 @dataclass
 class TeamView:
     rows: list[TeamRow]
-    items: list[tuple[str, object]]
+    items: list[TeamItem]
     totals: dict[str, int]
-
-
-def item_key(assignment: Assignment) -> str:
-    return (
-        f"course:{assignment.course_id}"
-        if assignment.course_id
-        else f"workshop:{assignment.workshop_id}"
-    )
 
 
 def team_view(
@@ -104,8 +121,12 @@ def team_view(
     overdue_only: bool = False,
     unsigned_only: bool = False,
 ) -> TeamView:
-    """Members × assigned items with state and due date, in a fixed number of queries."""
-    from lms.guidelines.selectors import reportable_documents, team_matrix
+    """Members × assigned items with state and due date, in a fixed number of queries.
+
+    Teams run to hundreds of people and dozens of items, so assignments are read as
+    plain rows rather than model instances with their pages.
+    """
+    from lms.guidelines.selectors import members_with_outstanding_guidelines
 
     today = timezone.localdate()
     assignments = with_state(Assignment.objects.filter(assignee__in=members.values("pk")))
@@ -116,36 +137,55 @@ def team_view(
     if overdue_only:
         assignments = assignments.filter(overdue_filter(today))
 
-    by_member: dict[int, dict[str, AssignmentRow]] = {}
-    items: dict[str, object] = {}
+    by_member: dict[int, dict[str, TeamCell]] = {}
+    page_ids: dict[str, int] = {}
     totals = {NOT_STARTED: 0, IN_PROGRESS: 0, COMPLETED: 0, OVERDUE: 0}
-    for assignment in assignments:
-        key = item_key(assignment)
-        items[key] = assignment.item
-        row = AssignmentRow(assignment=assignment, state=state_of(assignment, today=today))
-        totals[row.state] += 1
-        by_member.setdefault(assignment.assignee_id, {})[key] = row
+    rows = assignments.values_list(
+        "assignee_id",
+        "course_id",
+        "workshop_id",
+        "due_date",
+        "course_done",
+        "course_started",
+        "workshop_done",
+        "workshop_booked",
+    )
+    for member_id, course_id, workshop_id, due_date, *flags in rows:
+        course_done, course_started, workshop_done, workshop_booked = flags
+        key = f"course:{course_id}" if course_id else f"workshop:{workshop_id}"
+        page_ids[key] = course_id or workshop_id
+        state = _state(
+            done=course_done or workshop_done,
+            started=course_started or workshop_booked,
+            due_date=due_date,
+            today=today,
+        )
+        totals[state] += 1
+        by_member.setdefault(member_id, {})[key] = TeamCell(state=state, due_date=due_date)
 
-    documents = reportable_documents()
-    outstanding = {
-        entry["member"].pk
-        for entry in team_matrix(members=members, documents=documents)
-        if any(state in ("older", "never") for state in entry["states"])
-    }
+    titles = dict(Page.objects.filter(pk__in=page_ids.values()).values_list("pk", "title"))
+    items = sorted(
+        (TeamItem(key=key, title=titles.get(page_id, "")) for key, page_id in page_ids.items()),
+        key=lambda team_item: (team_item.title, team_item.key),
+    )
+    outstanding = members_with_outstanding_guidelines(members=members)
     people = list(
-        members.select_related("department").order_by("last_name", "first_name", "username")
+        members.select_related("department")
+        .only("pk", "username", "first_name", "last_name", "department__name")
+        .order_by("last_name", "first_name", "username")
     )
     if overdue_only or item:
         people = [person for person in people if person.pk in by_member]
     if unsigned_only:
         people = [person for person in people if person.pk in outstanding]
-    rows = [
-        TeamRow(
-            member=person,
-            cells=by_member.get(person.pk, {}),
-            guidelines_outstanding=person.pk in outstanding,
+    team_rows = []
+    for person in people:
+        cells = by_member.get(person.pk, {})
+        team_rows.append(
+            TeamRow(
+                member=person,
+                cells=[cells.get(team_item.key) for team_item in items],
+                guidelines_outstanding=person.pk in outstanding,
+            )
         )
-        for person in people
-    ]
-    ordered_items = sorted(items.items(), key=lambda pair: str(pair[1]))
-    return TeamView(rows=rows, items=ordered_items, totals=totals)
+    return TeamView(rows=team_rows, items=items, totals=totals)

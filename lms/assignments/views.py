@@ -1,9 +1,6 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from lms.assignments import selectors, services
 from lms.assignments.forms import AssignForm, TeamFilterForm
+from lms.exports import csv_response
 from lms.people.selectors import is_admin
 
 
@@ -52,22 +50,20 @@ def team(request):
 @login_required
 def team_csv(request):
     _form, view = _team_view(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="team-assignments.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "username",
-            "name",
-            "department",
-            "item",
-            "kind",
-            "due_date",
-            "state",
-            "guidelines_outstanding",
-        ]
-    )
+    header = [
+        "username",
+        "name",
+        "department",
+        "item",
+        "kind",
+        "due_date",
+        "state",
+        "guidelines_outstanding",
+    ]
+    return csv_response(filename="team-assignments.csv", header=header, rows=_team_csv_rows(view))
+
+
+def _team_csv_rows(view):
     for row in view.rows:
         member = row.member
         base = [
@@ -75,21 +71,12 @@ def team_csv(request):
             member.get_full_name(),
             member.department.name if member.department else "",
         ]
-        if not row.cells:
-            writer.writerow([*base, "", "", "", "", "yes" if row.guidelines_outstanding else ""])
-        for cell in row.cells.values():
-            assignment = cell.assignment
-            writer.writerow(
-                [
-                    *base,
-                    str(assignment.item),
-                    "course" if assignment.course_id else "workshop",
-                    assignment.due_date.isoformat(),
-                    cell.state,
-                    "yes" if row.guidelines_outstanding else "",
-                ]
-            )
-    return response
+        outstanding = "yes" if row.guidelines_outstanding else ""
+        assigned = [(item, cell) for item, cell in zip(view.items, row.cells, strict=True) if cell]
+        if not assigned:
+            yield [*base, "", "", "", "", outstanding]
+        for item, cell in assigned:
+            yield [*base, item.title, item.kind, cell.due_date.isoformat(), cell.state, outstanding]
 
 
 @login_required

@@ -11,3 +11,24 @@ def record_guideline_version(sender, instance, revision=None, **kwargs):
     from lms.guidelines.services import record_published_version
 
     record_published_version(document=instance, revision=revision)
+
+
+def _connect_invalidation() -> None:
+    """Any change to a document, its versions or its audience invalidates the cached list
+    of published documents (lms.guidelines.selectors.published_documents)."""
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.signals import page_unpublished, post_page_move
+
+    from lms.guidelines.models import GuidelineVersion
+    from lms.guidelines.selectors import guideline_documents
+
+    for signal in (page_published, page_unpublished, post_page_move, post_save, post_delete):
+        for sender in (GuidelinePage, GuidelineVersion):
+            signal.connect(
+                guideline_documents.bump,
+                sender=sender,
+                dispatch_uid=f"guidelines-documents-{sender.__name__}-{id(signal)}",
+            )
+
+
+_connect_invalidation()

@@ -1,14 +1,12 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lms.exports import csv_response
 from lms.guidelines import selectors, services
 from lms.guidelines.forms import OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelinePage
@@ -87,38 +85,34 @@ def export_csv(request, document_id: int):
     if not _can_see_all(request.user):
         raise PermissionDenied
     document = get_object_or_404(GuidelinePage.objects.live(), pk=document_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="signoffs-{document.slug}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 with umlauts correctly only with a BOM.
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        "username",
+        "name",
+        "email",
+        "department",
+        "state",
+        "signed_version",
+        "current_version",
+        "signed_at",
+        "on_behalf",
+    ]
+    rows = (
         [
-            "username",
-            "name",
-            "email",
-            "department",
-            "state",
-            "signed_version",
-            "current_version",
-            "signed_at",
-            "on_behalf",
+            row["username"],
+            f"{row['first_name']} {row['last_name']}".strip(),
+            row["email"],
+            row["department__name"] or "",
+            selectors.signoff_state(
+                signed_number=row["signed_number"], current_number=row["current_number"]
+            ),
+            row["signed_number"] or "",
+            row["current_number"],
+            row["signed_at"].isoformat() if row["signed_at"] else "",
+            "yes" if row["on_behalf"] else "",
         ]
+        for row in selectors.employee_rows(document=document)
     )
-    for row in selectors.employee_rows(document=document).iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                row.username,
-                row.get_full_name(),
-                row.email,
-                row.department.name if row.department else "",
-                selectors.state_of(row),
-                row.signed_number or "",
-                row.current_number,
-                row.signed_at.isoformat() if row.signed_at else "",
-                "yes" if row.on_behalf else "",
-            ]
-        )
-    return response
+    return csv_response(filename=f"signoffs-{document.slug}.csv", header=header, rows=rows)
 
 
 @login_required

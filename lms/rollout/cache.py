@@ -10,33 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
+from lms.caching import VersionedCache
 
 T = TypeVar("T")
 
-VERSION_KEY = "rollout:data-version"
 TIMEOUT = 600
+rollout_data = VersionedCache("rollout", timeout=TIMEOUT)
 
 
 def data_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
-    return version
+    return rollout_data.version()
 
 
 def bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+    rollout_data.bump()
 
 
 def cached(name: str, compute: Callable[[], T]) -> T:
-    key = f"rollout:{name}:v{data_version()}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=TIMEOUT)
-    return value
+    return rollout_data.get_or_compute(name, compute)

@@ -366,6 +366,31 @@ def latest_winner() -> AwardPeriod | None:
     )
 
 
+@dataclass(frozen=True)
+class HomeHighlights:
+    stories: list
+    award_winner: AwardPeriod | None
+    award_period: AwardPeriod | None
+    award_leaders: list[LeaderboardEntry]
+
+
+def home_highlights(*, today: date | None = None) -> HomeHighlights:
+    """What the home page shows everyone: success stories and the award (cached, as the
+    home page is the most requested page and these change rarely)."""
+    today = today or timezone.localdate()
+
+    def compute() -> HomeHighlights:
+        period = current_period(today=today)
+        return HomeHighlights(
+            stories=list(latest_stories().defer("body")),
+            award_winner=latest_winner(),
+            award_period=period,
+            award_leaders=leaderboard(period=period, limit=3) if period else [],
+        )
+
+    return cache.cached(f"home-highlights:{today.isoformat()}", compute)
+
+
 def latest_stories(*, limit: int = 3):
     return (
         SuccessStoryPage.objects.live()

@@ -1,8 +1,53 @@
 from django import template
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
+
+from lms.assignments.selectors import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
 
 register = template.Library()
 
+STATE_LABELS = {
+    COMPLETED: gettext_lazy("completed"),
+    IN_PROGRESS: gettext_lazy("in progress"),
+    OVERDUE: gettext_lazy("overdue"),
+    NOT_STARTED: gettext_lazy("not started"),
+}
+EMPTY_CELL = mark_safe('<td><span class="meta">—</span></td>')
 
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None
+
+@register.simple_tag(takes_context=True)
+def team_cells(context, row):
+    """The `<td>`s of one team-view row.
+
+    A manager of 200 people with 40 assigned items sees 8,000 cells; written as template
+    nodes (state badge, translated "due" date) they took most of the page's time. Labels
+    and dates are translated and formatted once per page and reused.
+    """
+    memo = context.render_context.setdefault("team_cells", {})
+    if not memo:
+        memo["labels"] = {state: str(label) for state, label in STATE_LABELS.items()}
+        # The same msgid as the "due {{ date }}" of the learner's dashboard.
+        memo["due"] = gettext("due %(date)s")
+        memo["dates"] = {}
+    dates = memo["dates"]
+    html = []
+    for cell in row.cells:
+        if cell is None:
+            html.append(EMPTY_CELL)
+            continue
+        due = dates.get(cell.due_date)
+        if due is None:
+            due = dates[cell.due_date] = memo["due"] % {
+                "date": formats.date_format(cell.due_date, "SHORT_DATE_FORMAT")
+            }
+        html.append(
+            format_html(
+                '<td><span class="state state--{}">{}</span><br><span class="meta">{}</span></td>',
+                cell.state,
+                memo["labels"][cell.state],
+                due,
+            )
+        )
+    return mark_safe("".join(html))
