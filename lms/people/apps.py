@@ -10,6 +10,9 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People and organisation")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from lms.people import signals  # noqa: F401
+
 
 class LmsUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with department and manager on the user forms."""

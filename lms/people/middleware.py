@@ -13,8 +13,9 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        # The admin follows the language set in the Wagtail account settings.
-        if user is not None and user.is_authenticated and not request.path.startswith("/admin/"):
+        # The admin too: Wagtail prefers the profile's copy of this language (kept equal by
+        # lms.people.services) and falls back to the active one where there is no profile yet.
+        if user is not None and user.is_authenticated:
             language = user.language
             if language and language != request.LANGUAGE_CODE:
                 translation.activate(language)

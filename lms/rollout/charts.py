@@ -6,10 +6,16 @@ from datetime import datetime, timedelta
 from html import escape
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
 PALETTE = ["#1f4e8c", "#a4470d", "#1c7c3f", "#6a3d9a", "#0f6e6e", "#a3262a", "#8a5a00", "#3b3b3b"]
 WIDTH, HEIGHT = 760, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 170, 16, 36
+
+
+def _day(moment: datetime) -> str:
+    # The reader's date format (23.11.2026 or 11/23/2026), on the local calendar day.
+    return escape(date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT"))
 
 
 def progress_svg(*, series: list[tuple[str, int, list[tuple[datetime, int]]]], title: str) -> str:
@@ -40,9 +46,9 @@ def progress_svg(*, series: list[tuple[str, int, list[tuple[datetime, int]]]], t
             f'fill="#55606e">{stage}</text>'
         )
     parts.append(
-        f'<text x="{LEFT}" y="{HEIGHT - 10}" font-size="12" fill="#55606e">{start:%d.%m.%Y}</text>'
+        f'<text x="{LEFT}" y="{HEIGHT - 10}" font-size="12" fill="#55606e">{_day(start)}</text>'
         f'<text x="{LEFT + plot_w}" y="{HEIGHT - 10}" font-size="12" fill="#55606e" '
-        f'text-anchor="end">{now:%d.%m.%Y}</text>'
+        f'text-anchor="end">{_day(now)}</text>'
     )
     for index, (label, initial, changes) in enumerate(series):
         colour = PALETTE[index % len(PALETTE)]

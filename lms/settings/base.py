@@ -214,6 +214,9 @@ WAGTAIL_SITE_NAME = "Bootcamp LMS"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
+# The admin speaks the account language (User.language, see lms/people/services.py), so
+# Wagtail's account settings offer only the languages the site has.
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # Video embeds are stored as URLs; without internet oEmbed lookups fail, so the

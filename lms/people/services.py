@@ -1,0 +1,59 @@
+"""Changes to people's accounts.
+
+One language per person: ``User.language`` is the source of truth for the site, for our
+emails and for the Wagtail admin. Wagtail reads its own copy,
+``UserProfile.preferred_language`` (for the admin pages and for its notification emails,
+which are sent outside any request), so that copy is kept equal to ``User.language``:
+saving a user copies the language to the profile (lms/people/signals.py), and when the
+language is changed in Wagtail's account settings the change is copied back to the user
+before the profile is saved. Whichever side is written last wins, and both then agree.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from lms.people.models import User
+
+
+def site_languages() -> set[str]:
+    return {code for code, _name in settings.LANGUAGES}
+
+
+def set_language(*, user: User, language: str) -> bool:
+    """Remember the person's language for the site, emails and the admin.
+
+    Returns whether anything changed; an unknown language code changes nothing.
+    """
+    if language not in site_languages() or user.language == language:
+        return False
+    user.language = language
+    # The post_save signal copies it to the Wagtail profile.
+    user.save(update_fields=["language"])
+    return True
+
+
+def copy_language_to_admin_profile(*, user: User) -> None:
+    """Give the person's Wagtail profile (if Wagtail created one yet) the account language."""
+    from wagtail.users.models import UserProfile
+
+    UserProfile.objects.filter(user_id=user.pk).exclude(preferred_language=user.language).update(
+        preferred_language=user.language
+    )
+
+
+def take_language_from_admin_profile(*, profile) -> None:
+    """Before a Wagtail profile is saved: its language becomes the account's, or follows it.
+
+    A language chosen in Wagtail's account settings becomes the account language. Anything
+    else (a new profile, "use server language", a language the site does not offer) gets
+    the account language, so the profile never disagrees with the account.
+    """
+    user = profile.user
+    if profile.preferred_language in site_languages():
+        if profile.preferred_language != user.language:
+            user.language = profile.preferred_language
+            # An update, not save(): saving the user would write the profile again.
+            User.objects.filter(pk=user.pk).update(language=user.language)
+    else:
+        profile.preferred_language = user.language
