@@ -37,8 +37,17 @@ run: seed
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Real-browser journeys (Playwright + Debian's Chromium); screenshots to docs/screenshots/.
-e2e: install
+# axe-core for the accessibility checks of the e2e run, from the npm registry (package-lock.json).
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: install Node.js and npm (apt-get install -y npm); make e2e needs it for axe-core"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Real-browser journeys (Playwright + Debian's Chromium) with axe-core accessibility checks;
+# screenshots to docs/screenshots/.
+e2e: install $(AXE)
 	@test -x /usr/bin/chromium || { echo "Install Chromium first: apt-get install -y chromium"; exit 1; }
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
@@ -81,8 +90,10 @@ check: install
 	SECRET_KEY=check-only-$$(date +%s)-not-a-real-secret-but-long-enough-for-the-check \
 		DJANGO_SETTINGS_MODULE=lms.settings.production $(PY) manage.py check --deploy --fail-level WARNING
 
+# New msgids into locale/*/LC_MESSAGES/django.po; translate the German ones, then `make
+# install` compiles them. tests/test_i18n.py fails while one is missing or fuzzy.
 messages: install
-	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=staticfiles --ignore=node_modules
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -6,6 +6,7 @@ part of `make test`, which must run on machines without a browser.
 
 import os
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -18,7 +19,13 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# axe-core from the npm registry (package.json; `npm ci` puts it here, make e2e does that).
+# It is injected into the page under test, so the checks need no CDN and no internet.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# Violations that fail a test; "moderate" and "minor" ones are left to review.
+BLOCKING_IMPACTS = ("serious", "critical")
 
 # Playwright's sync API runs an event loop; Django's async-safety check would refuse ORM
 # calls made by the test code in the same thread.
@@ -66,5 +73,31 @@ def page_for(browser, live_server):
 
 
 def screenshot(page, name: str) -> None:
-    os.makedirs(SCREENSHOTS, exist_ok=True)
-    page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def assert_accessible(page, what: str) -> None:
+    """Run axe-core on the page as it is now; fail on serious or critical violations."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing ({AXE}): run `npm ci --no-audit --no-fund`")
+    page.add_script_tag(path=AXE)
+    violations = page.evaluate(
+        """async (impacts) => {
+            const results = await axe.run(document, {resultTypes: ["violations"]});
+            return results.violations
+                .filter((violation) => impacts.includes(violation.impact))
+                .map((violation) => ({
+                    id: violation.id,
+                    impact: violation.impact,
+                    help: violation.help,
+                    targets: violation.nodes.map((node) => node.target.join(" ")),
+                }));
+        }""",
+        list(BLOCKING_IMPACTS),
+    )
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["targets"])
+        for v in violations
+    )
+    assert not violations, f"axe-core: {what} ({page.url}) has violations:\n{report}"
