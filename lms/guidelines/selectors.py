@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import (
     Count,
     F,
+    FilteredRelation,
     IntegerField,
     Max,
     OuterRef,
@@ -258,28 +259,42 @@ class DepartmentRow:
 
 
 def department_report(*, document: GuidelinePage) -> list[DepartmentRow]:
-    """Sign-off state per department in one aggregate query, whatever the headcount."""
+    """Sign-off state per department in one grouped query, whatever the headcount.
+
+    People are joined to this document's sign-offs once and counted per department; a
+    newest-version subquery per person took a hundred milliseconds at 10,000 employees.
+    """
+    current = current_version(document=document)
+    current_number = current.number if current else 0
     rows = (
-        _employee_states(document, employees_in_scope(document=document))
+        employees_in_scope(document=document)
+        .annotate(
+            document_signoffs=FilteredRelation(
+                "guideline_signoffs", condition=Q(guideline_signoffs__document=document)
+            )
+        )
+        .order_by()
         .values("department__name")
         .annotate(
-            current=Count(
-                "pk", filter=Q(signed_number__gte=F("current_number"), signed_number__gt=0)
+            total=Count("pk", distinct=True),
+            signed_any=Count("pk", distinct=True, filter=Q(document_signoffs__isnull=False)),
+            signed_current=Count(
+                "pk",
+                distinct=True,
+                filter=Q(document_signoffs__version__number__gte=current_number),
             ),
-            older=Count("pk", filter=Q(signed_number__gt=0, signed_number__lt=F("current_number"))),
-            never=Count("pk", filter=Q(signed_number=0)),
         )
-        .order_by("department__name")
     )
-    return [
+    report = [
         DepartmentRow(
             department=row["department__name"] or "—",
-            current=row["current"],
-            older=row["older"],
-            never=row["never"],
+            current=row["signed_current"],
+            older=row["signed_any"] - row["signed_current"],
+            never=row["total"] - row["signed_any"],
         )
         for row in rows
     ]
+    return sorted(report, key=lambda row: (row.department == "—", row.department))
 
 
 def employee_rows(*, document: GuidelinePage) -> Iterator[dict]:
