@@ -139,10 +139,14 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
         verbose_name_plural = _("courses")
 
     def get_context(self, request, *args, **kwargs):
-        from courses import selectors
+        from courses import learner_cache, selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context["outline"] = selectors.course_outline(course=self, user=request.user)
+        context["outline"] = learner_cache.remember(
+            user=request.user,
+            name=f"course:{self.pk}",
+            compute=lambda: selectors.course_outline(course=self, user=request.user),
+        )
         return context
 
 
@@ -184,11 +188,16 @@ class ModulePage(SingleQueryViewRestrictionsMixin, Page):
         verbose_name_plural = _("modules")
 
     def serve(self, request, *args, **kwargs):
-        from courses.selectors import module_view
+        from courses import learner_cache, selectors
 
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        view = module_view(module=self, user=request.user)
+        progress = learner_cache.remember(
+            user=request.user,
+            name=f"course-of-module:{self.path[: -self.steplen]}",
+            compute=lambda: selectors.course_progress_of_module(module=self, user=request.user),
+        )
+        view = selectors.module_view(module=self, user=request.user, progress=progress)
         if view.progress.missing_guidelines:
             messages.warning(
                 request, _("Accept the listed guidelines before you start this course.")

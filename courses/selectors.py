@@ -174,6 +174,9 @@ DASHBOARD_ENROLLMENT_FIELDS = (
 )
 
 
+# Enough of a page for its title and {% pageurl %}.
+PAGE_LINK_FIELDS = ("id", "title", "slug", "url_path", "path", "depth", "live")
+
 # What outlines show of a module: decoding every module's body cost more than the query.
 MODULE_OUTLINE_FIELDS = (
     "id",
@@ -301,10 +304,9 @@ def course_of(*, module: ModulePage) -> CoursePage:
     return CoursePage.objects.select_related("track").get(path=module.path[: -module.steplen])
 
 
-def module_view(*, module: ModulePage, user: User) -> ModuleView:
-    """The module in its course: outline, progress, neighbours, and, for a learner who has
-    not started the course, the guidelines to accept first (`progress.missing_guidelines`).
-    """
+def course_progress_of_module(*, module: ModulePage, user: User) -> CourseProgress:
+    """Progress in the course a module belongs to; for a learner who has not started it,
+    with the guidelines to accept first (`missing_guidelines`)."""
     parent_path = module.path[: -module.steplen]
     enrollment = None
     if user.is_authenticated:
@@ -316,12 +318,32 @@ def module_view(*, module: ModulePage, user: User) -> ModuleView:
             .first()
         )
     course = enrollment.course if enrollment else course_of(module=module)
-    progress = _progress(course=course, user=user, enrollment=enrollment)
+    return _progress(course=course, user=user, enrollment=enrollment)
+
+
+def module_view(
+    *, module: ModulePage, user: User, progress: CourseProgress | None = None
+) -> ModuleView:
+    """The module in its course: outline, progress and neighbours. `progress` may come
+    from the learner cache (courses.learner_cache); it is read fresh otherwise."""
+    if progress is None:
+        progress = course_progress_of_module(module=module, user=user)
     modules = [state.module for state in progress.modules]
-    index = next(i for i, candidate in enumerate(modules) if candidate.pk == module.pk)
+    index = next((i for i, candidate in enumerate(modules) if candidate.pk == module.pk), None)
+    if index is None:
+        # Not among the live modules (a preview of a draft): shown on its own.
+        state = ModuleState(module=module, completed_at=None, position=len(modules) + 1)
+        return ModuleView(
+            module=module,
+            course=progress.course,
+            progress=progress,
+            state=state,
+            previous=modules[-1] if modules else None,
+            next=None,
+        )
     return ModuleView(
         module=module,
-        course=course,
+        course=progress.course,
         progress=progress,
         state=progress.modules[index],
         previous=modules[index - 1] if index > 0 else None,
@@ -536,5 +558,14 @@ def upcoming_bookings(*, user: User) -> QuerySet[Booking]:
             user=user, status__in=Booking.ACTIVE, session__ends_at__gte=timezone.now()
         )
         .select_related("session", "workshop")
+        # The workshop's title and URL only: its description is not decoded for a list.
+        .only(
+            "status",
+            "session",
+            "workshop",
+            "session__starts_at",
+            "session__ends_at",
+            *(f"workshop__{name}" for name in PAGE_LINK_FIELDS),
+        )
         .order_by("session__starts_at")
     )

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import learner_cache
 from courses.models import (
     Booking,
     CoursePage,
@@ -97,6 +98,7 @@ def complete_module(*, user: User, module: ModulePage) -> CompletionResult:
                 )
                 if course_completed_now:
                     transaction.on_commit(rollout_cache.bump)
+                    learner_cache.learner_changed(user.pk)  # an update sends no signal
     return CompletionResult(
         completion=completion,
         created=created,
@@ -219,5 +221,7 @@ def mark_attendance(
         Booking.objects.bulk_update(
             bookings, ["attended", "attendance_marked_by", "attendance_marked_at"]
         )
+        for booking in bookings:  # bulk_update sends no signals
+            learner_cache.learner_changed(booking.user_id)
         transaction.on_commit(rollout_cache.bump)
     return len(attended_ids)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -22,6 +23,7 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
+        from courses import learner_cache
         from courses.selectors import learner_dashboard, upcoming_bookings
         from lms.assignments.selectors import assignments_for
         from lms.rollout.selectors import home_highlights
@@ -33,7 +35,16 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
         context["award_period"] = highlights.award_period
         context["award_leaders"] = highlights.award_leaders
         if request.user.is_authenticated:
-            context["assignments"] = assignments_for(user=request.user)
-            context["bookings"] = upcoming_bookings(user=request.user)
-            context["dashboard"] = learner_dashboard(user=request.user)
+            user = request.user
+            context["assignments"] = learner_cache.remember(
+                # States turn overdue with the date.
+                user=user,
+                name=f"assignments:{timezone.localdate().isoformat()}",
+                compute=lambda: assignments_for(user=user),
+            )
+            # Upcoming means after now: read fresh.
+            context["bookings"] = upcoming_bookings(user=user)
+            context["dashboard"] = learner_cache.remember(
+                user=user, name="dashboard", compute=lambda: learner_dashboard(user=user)
+            )
         return context

@@ -11,6 +11,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from courses.models import Booking, CoursePage, Enrollment, WorkshopPage
+from courses.selectors import PAGE_LINK_FIELDS
 from lms.assignments.models import Assignment
 
 if TYPE_CHECKING:
@@ -65,10 +66,6 @@ class AssignmentRow:
     @property
     def item(self):
         return self.page if self.page is not None else self.assignment.item
-
-
-# Enough of a page for its title and {% pageurl %}.
-PAGE_LINK_FIELDS = ("id", "title", "slug", "url_path", "path", "depth", "live")
 
 
 def assignments_for(*, user: User) -> list[AssignmentRow]:

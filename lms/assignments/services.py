@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses import learner_cache
 from courses.models import CoursePage, WorkshopPage
 from lms.assignments.models import Assignment
 from lms.people.selectors import is_admin, team_of
@@ -91,6 +92,8 @@ def assign(
                 updated += 1
         Assignment.objects.bulk_create(new, ignore_conflicts=True)
         created = len(new)
-        # bulk_create sends no post_save, so the rollout evidence cache is told here.
+        # bulk_create sends no post_save, so the caches are told here.
         transaction.on_commit(rollout_cache.bump)
+        for assignment in new:
+            learner_cache.learner_changed(assignment.assignee_id)
     return AssignResult(created=created, updated=updated)

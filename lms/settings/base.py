@@ -146,6 +146,13 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Learners' pages cached per learner (courses/learner_cache.py): only with a cache that
+# every app process shares, or one process would show a learner's state from before
+# their last action that another process handled. LMS_LEARNER_CACHE=1/0 overrides.
+LMS_LEARNER_CACHE = os.environ.get(
+    "LMS_LEARNER_CACHE", "1" if os.environ.get("REDIS_URL") else "0"
+) in {"1", "true", "yes"}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"

@@ -1,0 +1,96 @@
+"""Learners' pages from the per-learner cache (courses/learner_cache.py) never show a
+state from before the learner's last action or the last publish."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from courses import services as course_services
+from lms.assignments import services as assignment_services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def learner_cache_on(settings):
+    settings.LMS_LEARNER_CACHE = True
+
+
+def test_course_page_shows_a_completion_made_after_it_was_cached(employee_client, employee, course):
+    first, second = factories.modules_of(course)[:2]
+    course_services.complete_module(user=employee, module=first)
+    assert "33 % complete" in employee_client.get(course.url).content.decode()
+
+    course_services.complete_module(user=employee, module=second)
+
+    assert "67 % complete" in employee_client.get(course.url).content.decode()
+
+
+def test_second_view_of_a_course_is_served_from_the_cache(
+    employee_client, employee, course, django_assert_max_num_queries
+):
+    course_services.complete_module(user=employee, module=factories.modules_of(course)[0])
+    employee_client.get(course.url)
+    # Session, user, site, home page, course, view restrictions, guidelines, audience.
+    with django_assert_max_num_queries(8):
+        assert "33 % complete" in employee_client.get(course.url).content.decode()
+
+
+def test_module_page_shows_a_module_published_after_it_was_cached(
+    employee_client, employee, course
+):
+    module = factories.modules_of(course)[0]
+    course_services.complete_module(user=employee, module=module)
+    assert "Module 1 of 3" in employee_client.get(module.url).content.decode()
+
+    factories.module(course=course, title="Bonus round")
+
+    page = employee_client.get(module.url).content.decode()
+    assert "Module 1 of 4" in page and "Bonus round" in page
+
+
+def test_dashboard_shows_an_assignment_made_after_it_was_cached(employee, manager, course):
+    employee.manager = manager
+    employee.save()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(employee)
+    assert "Assigned to you" not in client.get("/").content.decode()
+
+    assignment_services.assign(
+        assigned_by=manager,
+        assignees=[employee],
+        item=course,
+        due_date=timezone.localdate() + timedelta(days=7),
+    )
+
+    assert "Assigned to you" in client.get("/").content.decode()
+
+
+def test_dashboard_shows_attendance_marked_after_it_was_cached(employee, manager, trainer):
+    workshop = factories.workshop(open_to_all=True, trainer=trainer)
+    session = factories.session(workshop=workshop, starts_in_days=1)
+    employee.manager = manager
+    employee.save()
+    assignment_services.assign(
+        assigned_by=manager,
+        assignees=[employee],
+        item=workshop,
+        due_date=timezone.localdate() + timedelta(days=7),
+    )
+    booking = course_services.book_session(user=employee, session=session)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(employee)
+    assert "in progress" in client.get("/").content.decode()
+
+    course_services.mark_attendance(
+        marker=trainer,
+        session=session,
+        attended_ids={booking.pk},
+        now=session.starts_at + timedelta(hours=1),
+    )
+
+    page = client.get("/").content.decode()
+    assert "assignment--completed" in page
