@@ -421,6 +421,7 @@ class TestReports:
         assert response["Content-Type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         by_user = {row["username"]: row for row in rows}
+        assert len(by_user) == len(rows)  # one row per person, also for who signed twice
         first, second, _ = company["signed"]
         assert by_user[first.username]["state"] == "current"
         assert by_user[first.username]["signed_version"] == "2"

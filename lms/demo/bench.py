@@ -1400,63 +1400,100 @@ def _send(client: Client, spec: RequestSpec, data: dict[str, Any]) -> int:
     return response.status_code
 
 
-def measure_request(
-    spec: RequestSpec, *, users: dict[int, Any], warmup: int, runs: int
-) -> RequestResult:
-    """Warm up, count the queries of one run, then time `runs` runs."""
-    result = RequestResult(
-        name=spec.name,
-        label=spec.label,
-        method=spec.method,
-        path=spec.path,
-        runs=runs,
-        warmup=warmup,
-    )
-    client = Client()
-    if spec.user_id is not None:
-        client.force_login(users[spec.user_id])
+class _Measurement:
+    """One request's client, runs and timings while the bench interleaves the requests."""
 
-    def prepare(run: int) -> dict[str, Any]:
-        if spec.fresh is None:
-            return spec.data
-        user_id, data = spec.fresh(run)
-        client.force_login(users[user_id])
+    def __init__(self, spec: RequestSpec, *, users: dict[int, Any], warmup: int, runs: int):
+        self.spec = spec
+        self.users = users
+        self.result = RequestResult(
+            name=spec.name,
+            label=spec.label,
+            method=spec.method,
+            path=spec.path,
+            runs=runs,
+            warmup=warmup,
+        )
+        self.client = Client()
+        if spec.user_id is not None:
+            self.client.force_login(users[spec.user_id])
+        self.run = 0
+        self.timings: list[float] = []
+
+    def _data(self) -> dict[str, Any]:
+        if self.spec.fresh is None:
+            return self.spec.data
+        user_id, data = self.spec.fresh(self.run)
+        self.client.force_login(self.users[user_id])
         return data
 
-    run = 0
-    timings = []
-    try:
-        for _ in range(warmup):
-            data = prepare(run)
-            started = time.perf_counter()
-            status = _send(client, spec, data)
-            if run == 0:
-                result.first_ms = round((time.perf_counter() - started) * 1000, 2)
-            _check(spec, status)
-            run += 1
-        data = prepare(run)
+    def send(self, data: dict[str, Any] | None = None) -> float:
+        """One request; returns its duration in ms."""
+        if data is None:
+            data = self._data()
+        started = time.perf_counter()
+        status = _send(self.client, self.spec, data)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.run += 1
+        _check(self.spec, status)
+        return elapsed
+
+    def warm_up(self, count: int) -> None:
+        for index in range(count):
+            elapsed = self.send()
+            if index == 0:
+                self.result.first_ms = round(elapsed, 2)
+
+    def count_queries(self) -> None:
+        data = self._data()  # logging in a fresh learner is not part of the request
         with CaptureQueriesContext(connection) as captured:
-            result.status_code = _send(client, spec, data)
-        _check(spec, result.status_code)
-        run += 1
-        result.queries = len(captured)
-        result.sql = [query["sql"] for query in captured.captured_queries]
-        for _ in range(runs):
-            data = prepare(run)
-            started = time.perf_counter()
-            status = _send(client, spec, data)
-            timings.append((time.perf_counter() - started) * 1000)
-            _check(spec, status)
-            run += 1
-    except Exception as error:  # a broken page is a result, not the end of the bench
-        result.error = f"{type(error).__name__}: {error}"
-    if timings:
-        result.p50_ms = round(statistics.median(timings), 2)
-        result.p95_ms = round(_percentile(timings, 95), 2)
-        result.mean_ms = round(statistics.fmean(timings), 2)
-        result.min_ms = round(min(timings), 2)
-        result.max_ms = round(max(timings), 2)
-    return result
+            self.send(data)
+        self.result.status_code = self.spec.expected_status
+        self.result.queries = len(captured)
+        self.result.sql = [query["sql"] for query in captured.captured_queries]
+
+    def time_once(self) -> None:
+        if not self.result.error:
+            try:
+                self.timings.append(self.send())
+            except Exception as error:  # a broken page is a result, not the end of the bench
+                self.result.error = f"{type(error).__name__}: {error}"
+
+    def finish(self) -> RequestResult:
+        timings = self.timings
+        if timings:
+            self.result.p50_ms = round(statistics.median(timings), 2)
+            self.result.p95_ms = round(_percentile(timings, 95), 2)
+            self.result.mean_ms = round(statistics.fmean(timings), 2)
+            self.result.min_ms = round(min(timings), 2)
+            self.result.max_ms = round(max(timings), 2)
+        return self.result
+
+
+def measure_requests(
+    specs: list[RequestSpec], *, users: dict[int, Any], warmup: int, runs: int, report: Report
+) -> list[RequestResult]:
+    """Warm up and count the queries of each request, then time them interleaved.
+
+    Round by round, every request once per round: a machine that gets slower or faster
+    during the run (other load, CPU clock) then affects every request alike, and the
+    ratios to the floor stay fair.
+    """
+    measurements = []
+    for spec in specs:
+        report(f"  warming up {spec.name}: {spec.method} {spec.path} …")
+        measurement = _Measurement(spec, users=users, warmup=warmup, runs=runs)
+        try:
+            measurement.warm_up(warmup)
+            measurement.count_queries()
+        except Exception as error:  # a broken page is a result, not the end of the bench
+            measurement.result.error = f"{type(error).__name__}: {error}"
+        measurements.append(measurement)
+    report(f"  timing {len(specs)} requests × {runs} rounds, interleaved …")
+    for _round in range(runs):
+        for measurement in measurements:
+            measurement.time_once()
+    return [measurement.finish() for measurement in measurements]
 
 
 def _check(spec: RequestSpec, status: int) -> None:
@@ -1475,21 +1512,12 @@ def measure(
     wanted = {spec.user_id for spec in specs if spec.user_id} | {u for u, _s, _d in quiz_answers}
     users = User.objects.in_bulk(wanted)
     answers_before = SittingAnswer.objects.count()
-    results = []
-    for spec in specs:
-        report(f"  measuring {spec.name}: {spec.method} {spec.path} …")
-        result = measure_request(spec, users=users, warmup=warmup, runs=runs)
-        if spec.name == "quiz_post" and result.ok:
+    results = measure_requests(specs, users=users, warmup=warmup, runs=runs, report=report)
+    for result in results:
+        if result.name == "quiz_post" and result.ok:
             recorded = SittingAnswer.objects.count() - answers_before
             if recorded != warmup + 1 + runs:
                 result.error = f"{recorded} answers recorded for {warmup + 1 + runs} POSTs"
-        results.append(result)
-    # The floor again at the end: the first requests of a run can be slowed by cold disk
-    # and CPU caches, which would flatter every ratio. The faster of the two is used.
-    report(f"  measuring floor again: {specs[0].method} {specs[0].path} …")
-    floor_again = measure_request(specs[0], users=users, warmup=warmup, runs=runs)
-    if floor_again.ok and (results[0].p50_ms is None or floor_again.p50_ms < results[0].p50_ms):
-        results[0] = floor_again
     floor = results[0].p50_ms
     for result in results:
         if floor and result.p50_ms is not None:
