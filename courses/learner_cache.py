@@ -5,7 +5,7 @@ building their queries costs more than the pages' own rendering. Their data is c
 under two versions: the learner's own (bumped by every write that concerns them:
 enrolments, completions, quiz attempts, assignments, bookings, sign-offs, the account)
 and the course content's (bumped by every page publish, unpublish, move or delete and by
-quiz and track changes). Versions are bumped at the write and again once it has
+quiz, track and session changes). Versions are bumped at the write and again once it has
 committed, so data read before the commit is never kept under the final version.
 
 Only with a cache shared by every app process (Redis, see settings LMS_LEARNER_CACHE):
@@ -70,7 +70,7 @@ def _connect() -> None:
     from wagtail.models import Page
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    from courses.models import Booking, Enrollment, ModuleCompletion, Track
+    from courses.models import Booking, Enrollment, ModuleCompletion, Track, WorkshopSession
     from lms.assignments.models import Assignment
     from lms.guidelines.models import SignOff
     from lms.people.models import User
@@ -109,7 +109,7 @@ def _connect() -> None:
             content_changed()
 
     post_delete.connect(page_deleted, weak=False, dispatch_uid="learner-cache-page-deleted")
-    for model in (Quiz, Track):
+    for model in (Quiz, Track, WorkshopSession):
         for signal in (post_save, post_delete):
             signal.connect(
                 content_changed,

@@ -552,11 +552,10 @@ def can_take_attendance(*, session: WorkshopSession, user: User) -> bool:
     return session.workshop.trainer_id == user.pk or user.is_trainer
 
 
-def upcoming_bookings(*, user: User) -> QuerySet[Booking]:
-    return (
-        Booking.objects.filter(
-            user=user, status__in=Booking.ACTIVE, session__ends_at__gte=timezone.now()
-        )
+def active_bookings(*, user: User) -> list[Booking]:
+    """The learner's booked or waitlisted sessions, soonest first."""
+    return list(
+        Booking.objects.filter(user=user, status__in=Booking.ACTIVE)
         .select_related("session", "workshop")
         # The workshop's title and URL only: its description is not decoded for a list.
         .only(
@@ -569,3 +568,12 @@ def upcoming_bookings(*, user: User) -> QuerySet[Booking]:
         )
         .order_by("session__starts_at")
     )
+
+
+def upcoming_bookings(*, user: User, active: list[Booking] | None = None) -> list[Booking]:
+    """Active bookings whose session has not ended; `active` may come from the learner
+    cache, since which sessions are still to come changes with the clock, not the data."""
+    if active is None:
+        active = active_bookings(user=user)
+    now = timezone.now()
+    return [booking for booking in active if booking.session.ends_at >= now]

@@ -24,7 +24,7 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from courses import learner_cache
-        from courses.selectors import learner_dashboard, upcoming_bookings
+        from courses.selectors import active_bookings, learner_dashboard, upcoming_bookings
         from lms.assignments.selectors import assignments_for
         from lms.rollout.selectors import home_highlights
 
@@ -42,8 +42,10 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
                 name=f"assignments:{timezone.localdate().isoformat()}",
                 compute=lambda: assignments_for(user=user),
             )
-            # Upcoming means after now: read fresh.
-            context["bookings"] = upcoming_bookings(user=user)
+            active = learner_cache.remember(
+                user=user, name="active-bookings", compute=lambda: active_bookings(user=user)
+            )
+            context["bookings"] = upcoming_bookings(user=user, active=active)
             context["dashboard"] = learner_cache.remember(
                 user=user, name="dashboard", compute=lambda: learner_dashboard(user=user)
             )

@@ -94,3 +94,20 @@ def test_dashboard_shows_attendance_marked_after_it_was_cached(employee, manager
 
     page = client.get("/").content.decode()
     assert "assignment--completed" in page
+
+
+def test_dashboard_shows_a_booking_made_after_it_was_cached_and_a_moved_session(employee):
+    workshop = factories.workshop(title="LinkedIn for Leaders", open_to_all=True)
+    session = factories.session(workshop=workshop, starts_in_days=3)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(employee)
+    assert "Your workshop sessions" not in client.get("/").content.decode()
+
+    course_services.book_session(user=employee, session=session)
+    assert "Your workshop sessions" in client.get("/").content.decode()
+
+    # A trainer moves the session into the past: it is no longer upcoming.
+    session.starts_at = timezone.now() - timedelta(days=2)
+    session.ends_at = session.starts_at + timedelta(hours=3)
+    session.save()
+    assert "Your workshop sessions" not in client.get("/").content.decode()
