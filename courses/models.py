@@ -411,10 +411,13 @@ class Booking(models.Model):
     BOOKED = "booked"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    # A seat in a session that ended without the person attending, once they book again.
+    MISSED = "missed"
     STATUSES = [
         (BOOKED, _("booked")),
         (WAITLISTED, _("on the waiting list")),
         (CANCELLED, _("cancelled")),
+        (MISSED, _("missed")),
     ]
     ACTIVE = (BOOKED, WAITLISTED)
 

@@ -479,6 +479,8 @@ class WorkshopView:
     may_book: bool
     is_assigned: bool
     waiting_position: int | None
+    # A booking of a session that has ended: history, not a place in a coming session.
+    past_booking: Booking | None = None
 
 
 def sessions_with_counts(*, workshop: WorkshopPage) -> list[SessionView]:
@@ -527,7 +529,11 @@ def waiting_position(*, booking: Booking) -> int | None:
 
 def workshop_view(*, workshop: WorkshopPage, user: User) -> WorkshopView:
     booking = active_booking(workshop=workshop, user=user)
+    past_booking = None
+    if booking is not None and booking.session.ends_at <= timezone.now():
+        past_booking, booking = booking, None
     return WorkshopView(
+        past_booking=past_booking,
         workshop=workshop,
         sessions=sessions_with_counts(workshop=workshop),
         booking=booking,

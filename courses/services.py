@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from courses import learner_cache
@@ -142,15 +142,22 @@ def book_session(*, user: User, session: WorkshopSession, now=None) -> Booking:
                     "This workshop is open to people who are assigned to it or whose department it is for."
                 )
             )
-        existing = Booking.objects.filter(
-            user=user, workshop=workshop, status__in=Booking.ACTIVE
-        ).first()
+        existing = (
+            Booking.objects.select_for_update()
+            .filter(user=user, workshop=workshop, status__in=Booking.ACTIVE)
+            .select_related("session")
+            .first()
+        )
         if existing is not None:
             if existing.session_id == session.pk:
                 return existing
-            raise BookingRefused(
-                _("You already have a place in another session of this workshop; cancel it first.")
-            )
+            if existing.session.ends_at > now:
+                raise BookingRefused(
+                    _(
+                        "You already have a place in another session of this workshop; cancel it first."
+                    )
+                )
+            _close_past_booking(existing, now=now)
         booked = Booking.objects.filter(session=session, status=Booking.BOOKED).count()
         status = Booking.BOOKED if booked < session.capacity else Booking.WAITLISTED
         try:
@@ -160,6 +167,23 @@ def book_session(*, user: User, session: WorkshopSession, now=None) -> Booking:
                 )
         except IntegrityError:
             raise BookingRefused(_("You already have a place in this workshop.")) from None
+
+
+def _close_past_booking(booking: Booking, *, now) -> None:
+    """A booking of a session that has ended no longer holds the person's place in the
+    workshop: who attended is done with it, who missed it may book another session."""
+    if booking.status == Booking.BOOKED and booking.attended:
+        raise BookingRefused(
+            _("You took part in this workshop on %(date)s.")
+            % {"date": formats.date_format(timezone.localtime(booking.session.starts_at))}
+        )
+    if booking.status == Booking.BOOKED:
+        booking.status = Booking.MISSED
+        booking.save(update_fields=["status"])
+    else:  # still on the waiting list when the session ended
+        booking.status = Booking.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "cancelled_at"])
 
 
 def cancel_booking(*, user: User, booking: Booking, now=None) -> Booking | None:

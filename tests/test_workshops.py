@@ -232,3 +232,49 @@ def test_concurrent_bookings_never_exceed_capacity():
     assert unexpected == []
     assert Booking.objects.filter(session=session, status=Booking.BOOKED).count() == 2
     assert Booking.objects.filter(session=session, status=Booking.WAITLISTED).count() == 4
+
+
+class TestPastBookings:
+    """A booking of a session that has ended must not hold the person's place for good."""
+
+    @pytest.fixture
+    def workshop(self):
+        return factories.workshop(title="Storytelling live", open_to_all=True)
+
+    def past_booking(self, workshop, employee, *, attended):
+        past = factories.session(workshop=workshop, starts_in_days=-30)
+        return Booking.objects.create(
+            session=past, workshop=workshop, user=employee, attended=attended
+        )
+
+    def test_who_missed_a_session_can_book_another(self, workshop, employee):
+        missed = self.past_booking(workshop, employee, attended=None)
+        page = login(employee).get(workshop.url).content.decode()
+        assert "has passed. You can book another one." in page
+        assert "Your seat is booked" not in page and "Cancel booking" not in page
+
+        later = factories.session(workshop=workshop, starts_in_days=7)
+        booking = services.book_session(user=employee, session=later)
+
+        assert booking.status == Booking.BOOKED and booking.session == later
+        missed.refresh_from_db()
+        assert missed.status == Booking.MISSED
+        assert "Your seat is booked" in login(employee).get(workshop.url).content.decode()
+
+    def test_who_attended_is_told_so_and_not_booked_again(self, workshop, employee):
+        self.past_booking(workshop, employee, attended=True)
+        later = factories.session(workshop=workshop, starts_in_days=7)
+        client = login(employee)
+        assert "You took part in this workshop on" in client.get(workshop.url).content.decode()
+
+        response = client.post(reverse("courses:book", args=[later.pk]), follow=True)
+
+        assert "You took part in this workshop on" in response.content.decode()
+        assert not Booking.objects.filter(session=later).exists()
+
+    def test_a_coming_session_still_holds_the_place(self, workshop, employee):
+        first = factories.session(workshop=workshop, starts_in_days=3)
+        second = factories.session(workshop=workshop, starts_in_days=10)
+        services.book_session(user=employee, session=first)
+        with pytest.raises(services.BookingRefused):
+            services.book_session(user=employee, session=second)
