@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db.models import (
     CharField,
@@ -298,7 +298,19 @@ def department_report(*, document: GuidelinePage) -> list[DepartmentRow]:
     return sorted(report, key=lambda row: (row.department == "—", row.department))
 
 
-def employee_rows(*, document: GuidelinePage) -> Iterator[dict]:
+class SignoffRow(NamedTuple):
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    department: str | None
+    signed_number: int | None
+    current_number: int
+    signed_at: datetime | None
+    on_behalf: bool
+
+
+def employee_rows(*, document: GuidelinePage) -> Iterator[SignoffRow]:
     """Per employee in scope, by department and name: the newest version they signed,
     when, and whether it was recorded on their behalf (for the CSV export).
 
@@ -349,17 +361,17 @@ def employee_rows(*, document: GuidelinePage) -> Iterator[dict]:
             signed_at = datetime.fromisoformat(signed_text)
             if signed_at.tzinfo is None:
                 signed_at = signed_at.replace(tzinfo=UTC)
-        yield {
-            "username": username,
-            "first_name": first_name,
-            "last_name": last_name,
-            "email": email,
-            "department__name": department,
-            "signed_number": number,
-            "current_number": current_number,
-            "signed_at": signed_at,
-            "on_behalf": by is not None,
-        }
+        yield SignoffRow(
+            username,
+            first_name,
+            last_name,
+            email,
+            department,
+            number,
+            current_number,
+            signed_at,
+            by is not None,
+        )
 
 
 def signoff_state(*, signed_number: int | None, current_number: int) -> str:

@@ -98,17 +98,17 @@ def export_csv(request, document_id: int):
     ]
     rows = (
         [
-            row["username"],
-            f"{row['first_name']} {row['last_name']}".strip(),
-            row["email"],
-            row["department__name"] or "",
+            row.username,
+            f"{row.first_name} {row.last_name}".strip(),
+            row.email,
+            row.department or "",
             selectors.signoff_state(
-                signed_number=row["signed_number"], current_number=row["current_number"]
+                signed_number=row.signed_number, current_number=row.current_number
             ),
-            row["signed_number"] or "",
-            row["current_number"],
-            row["signed_at"].isoformat() if row["signed_at"] else "",
-            "yes" if row["on_behalf"] else "",
+            row.signed_number or "",
+            row.current_number,
+            row.signed_at.isoformat() if row.signed_at else "",
+            "yes" if row.on_behalf else "",
         ]
         for row in selectors.employee_rows(document=document)
     )
