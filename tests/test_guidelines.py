@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import UTC
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -425,6 +426,9 @@ class TestReports:
         first, second, _ = company["signed"]
         assert by_user[first.username]["state"] == "current"
         assert by_user[first.username]["signed_version"] == "2"
+        newest = SignOff.objects.filter(user=first, document=document).latest("signed_at")
+        assert by_user[first.username]["signed_at"] == newest.signed_at.astimezone(UTC).isoformat()
+        assert by_user[company["never"][0].username]["signed_at"] == ""
         assert by_user[second.username]["state"] == "older"
         assert by_user[company["never"][0].username]["state"] == "never"
         assert by_user[company["never"][0].username]["department"] == "Marketing"

@@ -107,7 +107,7 @@ def export_csv(request, document_id: int):
             ),
             row.signed_number or "",
             row.current_number,
-            row.signed_at.isoformat() if row.signed_at else "",
+            row.signed_at,
             "yes" if row.on_behalf else "",
         ]
         for row in selectors.employee_rows(document=document)
