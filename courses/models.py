@@ -145,7 +145,7 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
         context["outline"] = learner_cache.remember(
             user=request.user,
             name=f"course:{self.pk}",
-            compute=lambda: selectors.course_outline(course=self, user=request.user),
+            compute=lambda: selectors.course_progress(course=self, user=request.user),
         )
         return context
 

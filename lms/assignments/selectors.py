@@ -61,11 +61,7 @@ def overdue_filter(today: date) -> Q:
 class AssignmentRow:
     assignment: Assignment
     state: str
-    page: Page | None = None  # the course or workshop, read lightly for title and URL
-
-    @property
-    def item(self):
-        return self.page if self.page is not None else self.assignment.item
+    item: Page  # the course or workshop, read lightly for title and URL
 
 
 def assignments_for(*, user: User) -> list[AssignmentRow]:
@@ -88,7 +84,7 @@ def assignments_for(*, user: User) -> list[AssignmentRow]:
         AssignmentRow(
             assignment=assignment,
             state=state_of(assignment, today=today),
-            page=pages.get(assignment.course_id or assignment.workshop_id),
+            item=pages[assignment.course_id or assignment.workshop_id],
         )
         for assignment in assignments
     ]

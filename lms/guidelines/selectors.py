@@ -46,30 +46,12 @@ def in_scope(*, document: GuidelinePage, user: User) -> bool:
     return bool(user.department_id) and document.departments.filter(pk=user.department_id).exists()
 
 
-def _scope_filter(user: User) -> Q:
-    scope = Q(applies_to_all=True)
-    if user.department_id:
-        scope |= Q(departments=user.department_id)
-    return scope
-
-
 def _latest_number():
     return Subquery(
         GuidelineVersion.objects.filter(document=OuterRef("pk"))
         .order_by("-number")
         .values("number")[:1],
         output_field=IntegerField(),
-    )
-
-
-def documents_in_scope(*, user: User) -> QuerySet[GuidelinePage]:
-    return (
-        GuidelinePage.objects.live()
-        .filter(_scope_filter(user))
-        .distinct()
-        .annotate(current_number=_latest_number())
-        .filter(current_number__isnull=False)
-        .order_by("path")
     )
 
 

@@ -15,6 +15,13 @@ STATE_LABELS = {
     NOT_STARTED: gettext_lazy("not started"),
 }
 EMPTY_CELL = mark_safe('<td><span class="meta">—</span></td>')
+STATE_BADGE = '<span class="state state--{}">{}</span>'
+
+
+@register.simple_tag
+def assignment_state(state: str):
+    """An assignment's state as a badge, as in the team view's cells."""
+    return format_html(STATE_BADGE, state, STATE_LABELS[state])
 
 
 @register.simple_tag(takes_context=True)
@@ -44,7 +51,7 @@ def team_cells(context, row):
             }
         html.append(
             format_html(
-                '<td><span class="state state--{}">{}</span><br><span class="meta">{}</span></td>',
+                "<td>" + STATE_BADGE + '<br><span class="meta">{}</span></td>',
                 cell.state,
                 memo["labels"][cell.state],
                 due,
