@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from itertools import islice
 
 from django.http import StreamingHttpResponse
 
@@ -17,13 +18,14 @@ def _chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterable[str]:
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(header)
-    for number, row in enumerate(rows, start=1):
-        writer.writerow(row)
-        if number % ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    rows = iter(rows)
+    while batch := list(islice(rows, ROWS_PER_CHUNK)):
+        writer.writerows(batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # the header alone: there were no rows
+        yield buffer.getvalue()
 
 
 def csv_response(

@@ -24,6 +24,7 @@ REQUESTS = [
     "team_csv",
     "rollout",
     "signoff_report",
+    "signoff_csv_dept",
     "signoff_csv",
 ]
 
@@ -93,6 +94,7 @@ def test_bench_reports_every_request(tmp_path):
         "module",
         "quiz_post",
         "team",
+        "signoff_csv_dept",
         "signoff_csv",
     }
     assert all(isinstance(target["passed"], bool) for target in run["targets"])

@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import UTC
+from datetime import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -427,11 +427,43 @@ class TestReports:
         assert by_user[first.username]["state"] == "current"
         assert by_user[first.username]["signed_version"] == "2"
         newest = SignOff.objects.filter(user=first, document=document).latest("signed_at")
-        assert by_user[first.username]["signed_at"] == newest.signed_at.astimezone(UTC).isoformat()
+        signed_at = by_user[first.username]["signed_at"]
+        assert signed_at.endswith("+00:00") and "T" in signed_at
+        assert datetime.fromisoformat(signed_at) == newest.signed_at
         assert by_user[company["never"][0].username]["signed_at"] == ""
         assert by_user[second.username]["state"] == "older"
         assert by_user[company["never"][0].username]["state"] == "never"
         assert by_user[company["never"][0].username]["department"] == "Marketing"
+
+    def test_csv_of_one_department(self, company, admin_user, document, sales):
+        factories.user(username="nodepartment", department=None)
+        client = login(admin_user)
+        url = reverse("guidelines:export", args=[document.pk])
+        page = client.get(reverse("guidelines:report"), {"document": document.pk}).content.decode()
+        assert f"{url}?department=sales" in page
+
+        everyone = list(csv.reader(io.StringIO(client.get(url).getvalue().decode("utf-8-sig"))))
+        departments = [row[3] for row in everyone[1:]]
+        named = [department for department in departments if department]
+        # By department name, people without a department last, on every database.
+        assert departments == sorted(named) + [""] * (len(departments) - len(named))
+        assert ["nodepartment", ""] in [[row[0], row[3]] for row in everyone]
+
+        response = client.get(url, {"department": "sales"})
+        assert response["Content-Disposition"].endswith(f'-{document.slug}-sales.csv"')
+        rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
+        assert sorted(row["username"] for row in rows) == sorted(
+            user.username for user in company["signed"]
+        )
+        assert {row["department"] for row in rows} == {"Sales"}
+
+    def test_csv_of_an_empty_or_unknown_department(self, admin_user, document):
+        factories.department(name="Legal", slug="legal")
+        client = login(admin_user)
+        url = reverse("guidelines:export", args=[document.pk])
+        empty = client.get(url, {"department": "legal"}).getvalue().decode("utf-8-sig")
+        assert empty.splitlines() == [",".join(selectors.SIGNOFF_EXPORT_HEADER)]
+        assert client.get(url, {"department": "nowhere"}).status_code == 404
 
     def test_reports_are_for_admins(self, employee_client, manager, document):
         assert employee_client.get(reverse("guidelines:report")).status_code == 403

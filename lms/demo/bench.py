@@ -104,7 +104,14 @@ COURSE_SLUG = "bench-course-{:02d}"
 QUIZ_SLUG = "bench-quiz-{:02d}"
 
 LEARNER_REQUESTS = ("dashboard", "course", "module", "quiz_post")
-REPORT_REQUESTS = ("team", "team_csv", "rollout", "signoff_report", "signoff_csv")
+REPORT_REQUESTS = (
+    "team",
+    "team_csv",
+    "rollout",
+    "signoff_report",
+    "signoff_csv_dept",
+    "signoff_csv",
+)
 LEARNER_RATIO_LIMIT = 1.5
 PAGE_QUERY_LIMIT = 10
 REPORT_P95_LIMIT_MS = 150.0
@@ -1229,6 +1236,8 @@ class Cast:
     course_path: str
     module_path: str
     document_id: int
+    department_slug: str
+    department_size: int
     floor_path: str
     floor_label: str
 
@@ -1249,6 +1258,8 @@ def find_cast() -> Cast:
         course_path=course.get_url(),
         module_path=module.get_url(),
         document_id=GuidelinePage.objects.get(slug=GUIDELINE_SLUG).pk,
+        department_slug=learner.department.slug,
+        department_size=User.objects.filter(department=learner.department_id).count(),
         floor_path=floor.get_url(),
         floor_label=f"SuccessStoryIndexPage “{floor.title}”, {stories} stories, anonymous",
     )
@@ -1372,6 +1383,13 @@ def key_requests(
             "sign-off report by department, admin",
             "GET",
             f"/guidelines/reports/?document={document}",
+            cast.admin_id,
+        ),
+        RequestSpec(
+            "signoff_csv_dept",
+            f"sign-off CSV of one department ({cast.department_size} people), admin",
+            "GET",
+            f"/guidelines/reports/{document}/export.csv?department={cast.department_slug}",
             cast.admin_id,
         ),
         RequestSpec(
@@ -1744,7 +1762,7 @@ def format_table(run_result: ScaleRun) -> str:
         if not target.passed:
             failed[target.request].append(target.description)
     lines = [
-        f"{'request':<15} {'method':<6} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} "
+        f"{'request':<17} {'method':<6} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} "
         f"{'× floor':>7} {'cold ms':>8}  targets",
     ]
     target_names = {target.request for target in run_result.targets}
@@ -1758,13 +1776,13 @@ def format_table(run_result: ScaleRun) -> str:
         else:
             mark = "PASS"
         lines.append(
-            f"{result.name:<15} {result.method:<6} {_number(result.p50_ms):>8} "
+            f"{result.name:<17} {result.method:<6} {_number(result.p50_ms):>8} "
             f"{_number(result.p95_ms):>8} {result.queries if result.queries is not None else '–':>7} "
             f"{_number(result.ratio_to_floor, 2):>7} {_number(result.first_ms):>8}  {mark}"
         )
     lines.append("")
     for result in run_result.requests:
-        lines.append(f"  {result.name:<15} {result.method} {result.path} — {result.label}")
+        lines.append(f"  {result.name:<17} {result.method} {result.path} — {result.label}")
     lines.append("  (cold ms: the first request, before any warm-up: empty caches)")
     lines.append("")
     lines.append("Targets:")
@@ -1781,7 +1799,7 @@ def format_comparison(outcome: BenchOutcome) -> str:
     sizes = [str(run.scale.employees) for run in outcome.runs]
     lines = [
         "Queries per request by scale (they must not depend on the amount of data):",
-        f"{'request':<15} " + " ".join(f"{size + ' emp.':>11}" for size in sizes),
+        f"{'request':<17} " + " ".join(f"{size + ' emp.':>11}" for size in sizes),
     ]
     for row in outcome.comparison or []:
         counts = " ".join(f"{_number(row['queries'][size], 0):>11}" for size in sizes)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from django.db.models import (
+    Case,
     CharField,
     Count,
     F,
     FilteredRelation,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -18,8 +20,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat, Trim
 
 from lms.caching import VersionedCache
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
@@ -227,6 +230,7 @@ def employees_in_scope(*, document: GuidelinePage) -> QuerySet[User]:
 @dataclass
 class DepartmentRow:
     department: str
+    slug: str | None  # None for people without a department
     current: int
     older: int
     never: int
@@ -256,7 +260,7 @@ def department_report(*, document: GuidelinePage) -> list[DepartmentRow]:
             )
         )
         .order_by()
-        .values("department__name")
+        .values("department__name", "department__slug")
         .annotate(
             total=Count("pk", distinct=True),
             signed_any=Count("pk", distinct=True, filter=Q(document_signoffs__isnull=False)),
@@ -270,6 +274,7 @@ def department_report(*, document: GuidelinePage) -> list[DepartmentRow]:
     report = [
         DepartmentRow(
             department=row["department__name"] or "—",
+            slug=row["department__slug"],
             current=row["signed_current"],
             older=row["signed_any"] - row["signed_current"],
             never=row["total"] - row["signed_any"],
@@ -279,92 +284,105 @@ def department_report(*, document: GuidelinePage) -> list[DepartmentRow]:
     return sorted(report, key=lambda row: (row.department == "—", row.department))
 
 
-class SignoffRow(NamedTuple):
-    username: str
-    first_name: str
-    last_name: str
-    email: str
-    department: str | None
-    signed_number: int | None
-    current_number: int
-    signed_at: str  # ISO 8601 in UTC, "" if never signed
-    on_behalf: bool
+class IsoUtc(Func):
+    """A timestamp as ISO 8601 text in UTC, written by the database: formatting 10,000
+    datetimes in Python was a third of the export's time."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django stores SQLite timestamps as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]".
+        return self.as_sql(
+            compiler, connection, template="REPLACE(%(expressions)s, ' ', 'T') || '+00:00'"
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template=(
+                "to_char(%(expressions)s AT TIME ZONE 'UTC', "
+                '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\')'
+            ),
+        )
 
 
-def iso_utc(text: str | None) -> str:
-    """ISO 8601 from the database's own text of a UTC timestamp: SQLite stores it without
-    an offset, PostgreSQL writes "+00" (Django's connections use UTC). Parsing 10,000 of
-    them into datetimes only to write them out again was a third of the export's time."""
-    if not text:
-        return ""
-    iso = text.replace(" ", "T", 1)
-    if iso.endswith("+00"):
-        return iso + ":00"
-    if "+" in iso[10:] or iso.endswith("Z"):
-        return iso
-    return iso + "+00:00"
+SIGNOFF_EXPORT_HEADER = (
+    "username",
+    "name",
+    "email",
+    "department",
+    "state",
+    "signed_version",
+    "current_version",
+    "signed_at",
+    "on_behalf",
+)
 
 
-def employee_rows(*, document: GuidelinePage) -> Iterator[SignoffRow]:
-    """Per employee in scope, by department and name: the newest version they signed,
-    when, and whether it was recorded on their behalf (for the CSV export).
+def signoff_export_rows(
+    *, document: GuidelinePage, department: Department | None = None
+) -> Iterator[tuple]:
+    """Per employee in scope (of one department, if given), by department and name:
+    the rows of SIGNOFF_EXPORT_HEADER, with the newest version they signed.
 
-    One query joins people to this document's sign-offs, newest first per person, so
-    the rows stream in order; correlated subqueries per person cost far more at 10,000.
+    One query joins people to this document's sign-offs, newest first per person, and
+    computes every column, so rows go from the database to the CSV writer as they are;
+    correlated subqueries per person cost far more at 10,000.
     """
     current = current_version(document=document)
     current_number = current.number if current else 0
+    employees = employees_in_scope(document=document)
+    if department is not None:
+        employees = employees.filter(department=department)
+    signed_number = F("document_signoff__version__number")
     rows = (
-        employees_in_scope(document=document)
-        .annotate(
+        employees.annotate(
             document_signoff=FilteredRelation(
                 "guideline_signoffs", condition=Q(guideline_signoffs__document=document)
             ),
-            # The time as the database's own text (see iso_utc).
-            signed_text=Cast("document_signoff__signed_at", output_field=CharField()),
+            full_name=Trim(Concat("first_name", Value(" "), "last_name")),
+            department_name=Coalesce("department__name", Value("")),
+            state=Case(
+                When(document_signoff__isnull=True, then=Value(NEVER_SIGNED)),
+                When(
+                    document_signoff__version__number__gte=current_number,
+                    then=Value(SIGNED_CURRENT),
+                ),
+                default=Value(SIGNED_OLDER),
+            ),
+            signed_version=Coalesce(Cast(signed_number, CharField()), Value("")),
+            current_version=Value(str(current_number)),
+            signed_at_iso=Coalesce(IsoUtc("document_signoff__signed_at"), Value("")),
+            on_behalf=Case(
+                When(document_signoff__recorded_by__isnull=False, then=Value("yes")),
+                default=Value(""),
+            ),
         )
         .order_by(
-            "department__name",
+            F("department__name").asc(nulls_last=True),
             "last_name",
             "username",
-            "pk",
-            "-document_signoff__version__number",
+            signed_number.desc(),
         )
         .values_list(
-            "pk",
             "username",
-            "first_name",
-            "last_name",
+            "full_name",
             "email",
-            "department__name",
-            "document_signoff__version__number",
-            "signed_text",
-            "document_signoff__recorded_by_id",
+            "department_name",
+            "state",
+            "signed_version",
+            "current_version",
+            "signed_at_iso",
+            "on_behalf",
         )
     )
-    previous_pk = None
+    previous_username = None
     for row in rows.iterator(chunk_size=5000):
-        pk, username, first_name, last_name, email, department, number, signed_text, by = row
-        if pk == previous_pk:
-            continue  # an older version this person signed too
-        previous_pk = pk
-        yield SignoffRow(
-            username,
-            first_name,
-            last_name,
-            email,
-            department,
-            number,
-            current_number,
-            iso_utc(signed_text),
-            by is not None,
-        )
-
-
-def signoff_state(*, signed_number: int | None, current_number: int) -> str:
-    if not signed_number:
-        return NEVER_SIGNED
-    return SIGNED_CURRENT if signed_number >= current_number else SIGNED_OLDER
+        # Usernames are unique: a repeat is an older version the same person signed.
+        if row[0] != previous_username:
+            previous_username = row[0]
+            yield row
 
 
 def team_matrix(*, members: QuerySet[User], documents: list[GuidelinePage]) -> list[dict]:

@@ -10,7 +10,7 @@ from lms.exports import csv_response
 from lms.guidelines import selectors, services
 from lms.guidelines.forms import OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelinePage
-from lms.people.models import User
+from lms.people.models import Department, User
 from lms.people.selectors import team_of
 
 STATE_LABELS = {
@@ -82,37 +82,20 @@ def report(request):
 
 @login_required
 def export_csv(request, document_id: int):
+    """Every employee in the document's scope, or one department's (?department=<slug>)."""
     if not _can_see_all(request.user):
         raise PermissionDenied
     document = get_object_or_404(GuidelinePage.objects.live(), pk=document_id)
-    header = [
-        "username",
-        "name",
-        "email",
-        "department",
-        "state",
-        "signed_version",
-        "current_version",
-        "signed_at",
-        "on_behalf",
-    ]
-    rows = (
-        [
-            row.username,
-            f"{row.first_name} {row.last_name}".strip(),
-            row.email,
-            row.department or "",
-            selectors.signoff_state(
-                signed_number=row.signed_number, current_number=row.current_number
-            ),
-            row.signed_number or "",
-            row.current_number,
-            row.signed_at,
-            "yes" if row.on_behalf else "",
-        ]
-        for row in selectors.employee_rows(document=document)
+    department = None
+    filename = f"signoffs-{document.slug}.csv"
+    if "department" in request.GET:
+        department = get_object_or_404(Department, slug=request.GET["department"])
+        filename = f"signoffs-{document.slug}-{department.slug}.csv"
+    return csv_response(
+        filename=filename,
+        header=selectors.SIGNOFF_EXPORT_HEADER,
+        rows=selectors.signoff_export_rows(document=document, department=department),
     )
-    return csv_response(filename=f"signoffs-{document.slug}.csv", header=header, rows=rows)
 
 
 @login_required
