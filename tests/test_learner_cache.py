@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from courses import services as course_services
 from lms.assignments import services as assignment_services
+from lms.guidelines import selectors as guideline_selectors
+from lms.guidelines import services as guideline_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +36,22 @@ def test_second_view_of_a_course_is_served_from_the_cache(
 ):
     course_services.complete_module(user=employee, module=factories.modules_of(course)[0])
     employee_client.get(course.url)
-    # Session, user, site, home page, course, view restrictions, guidelines, audience.
-    with django_assert_max_num_queries(8):
+    # Session, user, site, home page, course, view restrictions, audience.
+    with django_assert_max_num_queries(7):
         assert "33 % complete" in employee_client.get(course.url).content.decode()
+
+
+def test_guidelines_banner_follows_signing_and_a_new_version(employee_client, employee, course):
+    document = factories.guideline()
+    banner = "document to accept"
+    assert banner in employee_client.get(course.url).content.decode()
+
+    version = guideline_selectors.current_version(document=document)
+    guideline_services.sign(user=employee, document=document, version_id=version.pk)
+    assert banner not in employee_client.get(course.url).content.decode()
+
+    factories.publish_guideline_change(document, text="New rule", material=True, summary="New")
+    assert banner in employee_client.get(course.url).content.decode()
 
 
 def test_module_page_shows_a_module_published_after_it_was_cached(

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Trim
 
+from courses import learner_cache
 from lms.caching import VersionedCache
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
 from lms.people.models import Department, User
@@ -119,20 +120,27 @@ def published_documents() -> list[PublishedDocument]:
     return guideline_documents.get_or_compute("published", _load_published_documents)
 
 
+def _newest_signed_numbers(user: User) -> dict[int, int]:
+    """Document id -> the newest version number the user signed."""
+    return dict(
+        SignOff.objects.filter(user=user)
+        .values("document_id")
+        .annotate(number=Max("version__number"))
+        .values_list("document_id", "number")
+    )
+
+
 def document_states(*, user: User) -> list[DocumentState]:
-    """Every document in the user's scope with the newest version they signed (1 query)."""
+    """Every document in the user's scope with the newest version they signed (at most
+    1 query; cached per learner where the learner cache is on)."""
     if not user.is_authenticated:
         return []
     documents = [entry for entry in published_documents() if entry.applies_to(user)]
     if not documents:
         return []
-    signed = dict(
-        SignOff.objects.filter(
-            user=user, document_id__in=[entry.document.pk for entry in documents]
-        )
-        .values("document_id")
-        .annotate(number=Max("version__number"))
-        .values_list("document_id", "number")
+    # The banner asks on every page; a sign-off bumps the learner's cache.
+    signed = learner_cache.remember(
+        user=user, name="signed-guidelines", compute=lambda: _newest_signed_numbers(user)
     )
     return [
         DocumentState(
