@@ -11,11 +11,14 @@ from lms.settings.base import DEVELOPMENT_SECRET_KEY
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_settings(module: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+def load_settings(
+    module: str, *, then: str = "print('started')", **env: str
+) -> subprocess.CompletedProcess:
+    ignored = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "LMS_LEARNER_CACHE"}
+    clean = {k: v for k, v in os.environ.items() if k not in ignored}
     clean.update(env, DJANGO_SETTINGS_MODULE=module)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        [sys.executable, "-c", f"import django; django.setup(); {then}"],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -40,6 +43,27 @@ def test_production_starts_with_a_real_secret():
 
 def test_development_needs_no_configuration():
     assert load_settings("lms.settings.dev").returncode == 0
+
+
+SHOW_SHARED_STATE = (
+    "from django.conf import settings; "
+    "print(settings.CACHES['default']['BACKEND'].rsplit('.', 1)[1], "
+    "settings.SESSION_ENGINE.rsplit('.', 1)[1], settings.LMS_LEARNER_CACHE)"
+)
+
+
+def test_redis_brings_the_shared_cache_sessions_and_learner_cache():
+    shared = load_settings(
+        "lms.settings.dev", then=SHOW_SHARED_STATE, REDIS_URL="redis://127.0.0.1:6379/9"
+    )
+    assert shared.stdout.split() == ["RedisCache", "cached_db", "True"], shared.stderr
+
+
+def test_without_redis_nothing_is_cached_that_another_process_could_contradict():
+    # A memory cache per process: a logged-out session or a learner's old progress would
+    # live on in the other processes.
+    alone = load_settings("lms.settings.dev", then=SHOW_SHARED_STATE)
+    assert alone.stdout.split() == ["LocMemCache", "db", "False"], alone.stderr
 
 
 @pytest.mark.django_db

@@ -1708,9 +1708,10 @@ def run(
     overrides: dict[str, Any] = {
         "DEBUG": False,
         "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"],
-        # As in production, where the cache is shared (Redis): the bench is one process,
-        # so its memory cache is shared by every request it makes.
+        # As in production, where the cache is shared (Redis, see settings): the bench is
+        # one process, so its memory cache is shared by every request it makes.
         "LMS_LEARNER_CACHE": True,
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
     }
     if target is not None:
         # A cache of its own: a shared one (Redis with REDIS_URL) would serve values

@@ -143,6 +143,10 @@ if os.environ.get("REDIS_URL"):
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bootcamp"),
         }
     }
+    # Sessions read from Redis, written to both: one query less on every signed-in page.
+    # Not with a memory cache per process: another process would still find a session
+    # that was logged out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
