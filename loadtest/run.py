@@ -2,10 +2,11 @@
 
     .venv/bin/python -m loadtest.run [--users 100] [--duration 60] [--port 8765]
         [--database-url postgres://postgres@127.0.0.1:5432/bootcamp_loadtest]
+        [--redis-url redis://127.0.0.1:6379/0 | --no-redis]
 
 Steps: (re)create the PostgreSQL database, migrate, seed the demo bootcamp, collect the
 static files, create the learner accounts, start gunicorn on 127.0.0.1 with the
-production settings (HTTPS=false) and let every learner, in its own thread, log in, open
+production settings (HTTPS=false) and Redis as the shared cache, and let every learner, in its own thread, log in, open
 the dashboard, open the LinkedIn course's first module and its quiz module, start the
 quiz and answer every question. Then the answers stored in the database are compared
 with the answers whose submission the clients saw accepted.
@@ -14,8 +15,8 @@ Exit code 0 only when no request failed and no accepted answer is missing; 1 oth
 2 when the set-up failed or the arguments were refused. The summary is printed and
 written to bench/results/loadtest-<timestamp>.json, next to the gunicorn log.
 
-Everything stays on this machine: the script refuses any database or target host other
-than 127.0.0.1/localhost, and it drops and recreates only a database whose name contains
+Everything stays on this machine: the script refuses any database, Redis or target host
+other than 127.0.0.1/localhost, and it drops and recreates only a database whose name contains
 "loadtest".
 """
 
@@ -50,6 +51,9 @@ RESULTS_DIR = BASE_DIR / "bench" / "results"
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bootcamp_loadtest"
+# The shared cache of the production layout (sessions, per-learner pages); --no-redis
+# runs each gunicorn process with its own memory cache instead.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 # libpq reads these from the environment and they can send a connection elsewhere.
 LIBPQ_REDIRECTS = ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGSERVICEFILE")
 
@@ -120,6 +124,40 @@ def check_database_url(url: str) -> str:
             "its name must consist of letters, digits and _ and contain 'loadtest'"
         )
     return name
+
+
+def check_redis_url(url: str) -> str:
+    """Return a local Redis URL, or refuse it."""
+    parts = urlsplit(url)
+    if parts.scheme != "redis":
+        raise LoadTestError(f"refusing Redis URL {url!r}: not a redis:// URL")
+    if parts.hostname not in LOCAL_HOSTS:
+        raise LoadTestError(
+            f"refusing Redis host {parts.hostname or '(none)'!r}: only 127.0.0.1 or localhost"
+        )
+    return url
+
+
+def check_redis_answers(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        raise LoadTestError(
+            f"Redis does not answer at {url} ({error}): start it, or pass --no-redis"
+        ) from None
+
+
+def forget_cache(url: str, prefix: str) -> int:
+    """Delete this run's cache keys (they all start with its own prefix)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+    return len(keys)
 
 
 def admin_database_url(url: str) -> str:
@@ -596,6 +634,7 @@ class Config:
     seed: int
     results_dir: Path
     login: bool = False
+    redis_url: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -623,6 +662,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--database-url",
         default=DEFAULT_DATABASE_URL,
         help="local PostgreSQL database to drop and recreate; its name must contain 'loadtest'",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS_URL,
+        help=f"local Redis as the shared cache, as in production (default {DEFAULT_REDIS_URL})",
+    )
+    parser.add_argument(
+        "--no-redis",
+        action="store_true",
+        help="no shared cache: every gunicorn process keeps its own memory cache",
     )
     parser.add_argument(
         "--workers",
@@ -666,6 +715,7 @@ def make_config(args: argparse.Namespace) -> Config:
         port=args.port,
         database_url=args.database_url,
         database_name=check_database_url(args.database_url),
+        redis_url=None if args.no_redis else check_redis_url(args.redis_url),
         workers=args.workers,
         threads=args.threads,
         ramp_up=args.ramp_up,
@@ -675,7 +725,9 @@ def make_config(args: argparse.Namespace) -> Config:
     )
 
 
-def server_env(config: Config, *, secret_key: str, media_root: str) -> dict[str, str]:
+def server_env(
+    config: Config, *, secret_key: str, media_root: str, cache_prefix: str
+) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -693,6 +745,8 @@ def server_env(config: Config, *, secret_key: str, media_root: str) -> dict[str,
         MEDIA_ROOT=media_root,
         PYTHONUNBUFFERED="1",
     )
+    if config.redis_url:
+        env.update(REDIS_URL=config.redis_url, CACHE_KEY_PREFIX=cache_prefix)
     return env
 
 
@@ -1059,6 +1113,7 @@ def summarize(
                 "database": config.database_name,
                 "gunicorn_workers": config.workers,
                 "gunicorn_threads": config.threads,
+                "cache": "redis" if config.redis_url else "memory per process",
                 "ramp_up_s": config.ramp_up,
                 "quiz": QUIZ_SLUG,
             },
@@ -1091,7 +1146,8 @@ def print_summary(summary: dict[str, object]) -> None:
     print()
     print(
         f"Load test against {config['target']} "
-        f"({config['gunicorn_workers']} workers x {config['gunicorn_threads']} threads), "
+        f"({config['gunicorn_workers']} workers x {config['gunicorn_threads']} threads, "
+        f"cache: {config['cache']}), "
         f"{config['users']} learners started over {config['ramp_up_s']:g} s, "
         f"at most {config['duration_s']:g} s"
     )
@@ -1133,9 +1189,18 @@ def run(config: Config) -> int:
     server_log = config.results_dir / f"loadtest-{stamp}-gunicorn.log"
     summary_file = config.results_dir / f"loadtest-{stamp}.json"
     ensure_port_free(config.host, config.port)
+    if config.redis_url:
+        check_redis_answers(config.redis_url)
+    # Its own key prefix: nothing cached by another run or another app is read or touched.
+    cache_prefix = f"bootcamp-loadtest-{stamp}-{secrets.token_hex(4)}"
 
     media_root = tempfile.mkdtemp(prefix="bootcamp-loadtest-media-")
-    env = server_env(config, secret_key=secrets.token_urlsafe(50), media_root=media_root)
+    env = server_env(
+        config,
+        secret_key=secrets.token_urlsafe(50),
+        media_root=media_root,
+        cache_prefix=cache_prefix,
+    )
     password = secrets.token_urlsafe(16)
     manage = [sys.executable, "manage.py"]
     try:
@@ -1186,6 +1251,9 @@ def run(config: Config) -> int:
         return 0 if summary["passed"] else 1
     finally:
         shutil.rmtree(media_root, ignore_errors=True)
+        if config.redis_url:
+            with contextlib.suppress(Exception):  # a clean-up; the result is already out
+                print(f"Removed {forget_cache(config.redis_url, cache_prefix)} cache keys.")
 
 
 def main(argv: list[str] | None = None) -> int:

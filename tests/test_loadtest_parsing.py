@@ -267,6 +267,17 @@ class TestOnlyLocalTargets:
         with pytest.raises(loadtest.LoadTestError):
             loadtest.local_host(host)
 
+    @pytest.mark.parametrize(
+        "url",
+        ["redis://10.0.0.5:6379/0", "redis://cache.example.com/0", "rediss://127.0.0.1/0", ""],
+    )
+    def test_refuses_redis(self, url):
+        with pytest.raises(loadtest.LoadTestError):
+            loadtest.check_redis_url(url)
+
+    def test_accepts_local_redis(self):
+        assert loadtest.check_redis_url("redis://localhost:6379/3") == "redis://localhost:6379/3"
+
     def test_localhost_target_binds_the_loopback_address(self):
         assert loadtest.local_host("localhost") == "127.0.0.1"
 
@@ -276,6 +287,7 @@ class TestOnlyLocalTargets:
             ["--host", "192.168.1.10"],
             ["--host", "staging.example.com"],
             ["--database-url", "postgres://postgres@db.internal:5432/bootcamp_loadtest"],
+            ["--redis-url", "redis://cache.internal:6379/0"],
         ],
     )
     def test_main_refuses_before_doing_anything(self, argv, monkeypatch, capsys):
