@@ -187,6 +187,22 @@ class TestTeamView:
         view = selectors.team_view(members=services.assignable_people(manager=manager))
         assert view.totals == {"not_started": 2, "in_progress": 0, "completed": 0, "overdue": 1}
 
+    def test_states_come_from_each_members_own_enrolment_in_that_course(self, manager, team):
+        course = factories.course(modules=1)
+        other = factories.course(modules=1)
+        direct, indirect = team["direct"], team["indirect"]
+        services.assign(
+            assigned_by=manager, assignees=[direct, indirect], item=course, due_date=in_days(5)
+        )
+        course_services.complete_module(user=direct, module=factories.modules_of(course)[0])
+        course_services.complete_module(user=indirect, module=factories.modules_of(other)[0])
+
+        view = selectors.team_view(members=services.assignable_people(manager=manager))
+
+        states = {row.member.pk: [cell.state for cell in row.cells if cell] for row in view.rows}
+        assert states[direct.pk] == [selectors.COMPLETED]
+        assert states[indirect.pk] == [selectors.NOT_STARTED]
+
     def test_filters(self, manager, team, assigned):
         client = login(manager)
         page = client.get(reverse("assignments:team"), {"overdue": "on"}).content.decode()

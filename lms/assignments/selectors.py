@@ -6,11 +6,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 from wagtail.models import Page
 
-from courses.models import Booking, CoursePage, Enrollment, WorkshopPage
+from courses.models import Booking, CoursePage, WorkshopPage
 from courses.selectors import PAGE_LINK_FIELDS
 from lms.assignments.models import Assignment
 
@@ -24,11 +33,19 @@ OVERDUE = "overdue"
 
 
 def with_state(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
-    enrolment = Enrollment.objects.filter(user=OuterRef("assignee"), course=OuterRef("course"))
     bookings = Booking.objects.filter(user=OuterRef("assignee"), workshop=OuterRef("workshop"))
     return assignments.annotate(
-        course_done=Exists(enrolment.filter(completed_at__isnull=False)),
-        course_started=Exists(enrolment),
+        # A join on the one enrolment per person and course. As EXISTS subqueries,
+        # PostgreSQL hashed every enrolment of the company for a team of 200 (80 ms).
+        assignee_enrolment=FilteredRelation(
+            "course__enrollments", condition=Q(course__enrollments__user=F("assignee"))
+        ),
+        course_done=ExpressionWrapper(
+            Q(assignee_enrolment__completed_at__isnull=False), output_field=BooleanField()
+        ),
+        course_started=ExpressionWrapper(
+            Q(assignee_enrolment__isnull=False), output_field=BooleanField()
+        ),
         workshop_done=Exists(bookings.filter(attended=True)),
         workshop_booked=Exists(bookings.filter(status__in=Booking.ACTIVE)),
     ).select_related("course", "workshop", "assignee", "assigned_by")
@@ -142,7 +159,16 @@ def team_view(
     from lms.guidelines.selectors import members_with_outstanding_guidelines
 
     today = timezone.localdate()
-    assignments = with_state(Assignment.objects.filter(assignee__in=members.values("pk")))
+    people = list(
+        members.select_related("department")
+        .only("pk", "username", "first_name", "last_name", "department__name")
+        .order_by("last_name", "first_name", "username")
+    )
+    member_ids = [person.pk for person in people]
+    # The ids themselves, not the reporting-tree subquery: PostgreSQL cannot estimate a
+    # recursive query's size, planned for half the company and hashed every enrolment
+    # (90 ms at 10,000 employees instead of 5).
+    assignments = with_state(Assignment.objects.filter(assignee_id__in=member_ids))
     if item.startswith("course:") and item[7:].isdigit():
         assignments = assignments.filter(course_id=int(item[7:]))
     elif item.startswith("workshop:") and item[9:].isdigit():
@@ -182,11 +208,6 @@ def team_view(
         key=lambda team_item: (team_item.title, team_item.key),
     )
     outstanding = members_with_outstanding_guidelines(members=members)
-    people = list(
-        members.select_related("department")
-        .only("pk", "username", "first_name", "last_name", "department__name")
-        .order_by("last_name", "first_name", "username")
-    )
     if overdue_only or item:
         people = [person for person in people if person.pk in by_member]
     if unsigned_only:
