@@ -17,6 +17,7 @@ from lms.demo import bench
 REQUESTS = [
     "floor",
     "dashboard",
+    "dashboard_busy",
     "course",
     "module",
     "quiz_post",

@@ -71,6 +71,7 @@ from lms.quizzes.models import (
     Sitting,
     SittingAnswer,
 )
+from lms.rollout import cache as rollout_cache
 from lms.rollout.models import (
     AwardPeriod,
     AwardSettings,
@@ -103,7 +104,7 @@ GUIDELINE_SLUG = "benchmark-guidelines"
 COURSE_SLUG = "bench-course-{:02d}"
 QUIZ_SLUG = "bench-quiz-{:02d}"
 
-LEARNER_REQUESTS = ("dashboard", "course", "module", "quiz_post")
+LEARNER_REQUESTS = ("dashboard", "dashboard_busy", "course", "module", "quiz_post")
 REPORT_REQUESTS = (
     "team",
     "team_csv",
@@ -1188,6 +1189,7 @@ class RequestSpec:
     data: dict[str, Any] = field(default_factory=dict)
     expected_status: int = 200
     fresh: Callable[[int], tuple[int, dict[str, Any]]] | None = None  # run → (user, data)
+    before: Callable[[], None] | None = None  # called before each request, not timed
 
 
 @dataclass
@@ -1346,6 +1348,15 @@ def key_requests(
             cast.learner_id,
         ),
         RequestSpec(
+            "dashboard_busy",
+            "learner dashboard in a busy week: before each request, someone else's "
+            "completion has changed the rollout data (untimed)",
+            "GET",
+            "/",
+            cast.learner_id,
+            before=rollout_cache.bump,
+        ),
+        RequestSpec(
             "course", "course page, enrolled learner", "GET", cast.course_path, cast.learner_id
         ),
         RequestSpec(
@@ -1439,6 +1450,8 @@ class _Measurement:
         self.timings: list[float] = []
 
     def _data(self) -> dict[str, Any]:
+        if self.spec.before is not None:
+            self.spec.before()
         if self.spec.fresh is None:
             return self.spec.data
         user_id, data = self.spec.fresh(self.run)
