@@ -294,6 +294,8 @@ class TestAward:
     def test_announce_winner_on_the_home_page(self, period, admin_user, employee):
         course = factories.course(modules=1)
         course_services.complete_module(user=employee, module=factories.modules_of(course)[0])
+        anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+        assert "Winner of" not in anonymous.get("/").content.decode()  # now cached
         client = login(admin_user)
         response = client.post(
             reverse("rollout:award_period", args=[period.pk]), {"winner": employee.pk}
@@ -301,8 +303,30 @@ class TestAward:
         assert response.status_code == 302
         period.refresh_from_db()
         assert period.winner == employee
-        home = Client(HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
+        home = anonymous.get("/").content.decode()
         assert "Winner of This quarter" in home and str(employee) in home
+
+    def test_home_page_leaders_trail_new_points_by_at_most_a_minute(
+        self, period, sales, monkeypatch
+    ):
+        from lms import caching
+        from lms.rollout.cache import HOME_FRESH_FOR
+
+        now = [1_000_000.0]
+        monkeypatch.setattr(caching.time, "time", lambda: now[0])
+        course = factories.course(modules=2)
+        first, second = factories.modules_of(course)
+        person = factories.user(username="keen", department=sales)
+        course_services.complete_module(user=person, module=first)
+        anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+        assert "1 point" in anonymous.get("/").content.decode()
+
+        course_services.complete_module(user=person, module=second)
+        # Every completion used to recompute the leaderboard for the next home page.
+        assert "1 point" in anonymous.get("/").content.decode()
+
+        now[0] += HOME_FRESH_FOR + 1
+        assert "2 points" in anonymous.get("/").content.decode()
 
     def test_only_a_leader_can_win(self, period, admin_user, employee):
         course = factories.course(modules=1)
@@ -319,14 +343,18 @@ class TestAward:
 def test_success_story_on_the_home_page(sales):
     from lms.rollout.models import SuccessStoryIndexPage, SuccessStoryPage
 
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert "A comment became an order" not in anonymous.get("/").content.decode()
     story = SuccessStoryPage(
         title="A comment became an order", slug="order", teaser="How it happened", department=sales
     )
     SuccessStoryIndexPage.objects.get().add_child(instance=story)
     story.save_revision().publish()
-    home = Client(HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
-    assert "A comment became an order" in home
+    assert "A comment became an order" in anonymous.get("/").content.decode()
     assert evidence(Criterion.SUCCESS_STORIES, sales) == 1
+
+    story.unpublish()
+    assert "A comment became an order" not in anonymous.get("/").content.decode()
 
 
 def test_leadership_group_exists():

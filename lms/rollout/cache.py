@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from lms.caching import VersionedCache
+from lms.caching import RefreshingCache, VersionedCache
 
 T = TypeVar("T")
 
 TIMEOUT = 600
 rollout_data = VersionedCache("rollout", timeout=TIMEOUT)
+
+# The home page's stories and award (every learner's dashboard). Its leaderboard may
+# trail the points by a minute; new stories and winners show at once (signals.py).
+HOME_FRESH_FOR = 60
+home_page = RefreshingCache("home-highlights", fresh_for=HOME_FRESH_FOR)
 
 
 def data_version() -> int:

@@ -375,8 +375,11 @@ class HomeHighlights:
 
 
 def home_highlights(*, today: date | None = None) -> HomeHighlights:
-    """What the home page shows everyone: success stories and the award (cached, as the
-    home page is the most requested page and these change rarely)."""
+    """What the home page shows everyone: success stories and the award.
+
+    The home page is every learner's dashboard, and in a bootcamp week the award points
+    change with every completion: the leaderboard is recomputed at most once a minute
+    (see cache.home_page), not after every write."""
     today = today or timezone.localdate()
 
     def compute() -> HomeHighlights:
@@ -388,7 +391,7 @@ def home_highlights(*, today: date | None = None) -> HomeHighlights:
             award_leaders=leaderboard(period=period, limit=3) if period else [],
         )
 
-    return cache.cached(f"home-highlights:{today.isoformat()}", compute)
+    return cache.home_page.get_or_compute(today.isoformat(), compute)
 
 
 def latest_stories(*, limit: int = 3):

@@ -67,5 +67,32 @@ def _connect_invalidation() -> None:
         )
     m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bump-groups")
 
+    # The home page's highlights trail the points by up to a minute, but a published,
+    # withdrawn or moved story, an announced winner or new point values show at once.
+    from wagtail.signals import page_unpublished, post_page_move
+
+    from lms.rollout.cache import home_page
+
+    def home_changed(sender, created=False, **kwargs):
+        # Wagtail creates the settings row with its defaults on first read: no change.
+        if not (sender is AwardSettings and created):
+            home_page.forget()
+
+    for model in (SuccessStoryPage, AwardPeriod, AwardSettings):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                home_changed,
+                sender=model,
+                weak=False,
+                dispatch_uid=f"home-highlights-{model.__name__}-{id(signal)}",
+            )
+    for signal in (page_unpublished, post_page_move):
+        signal.connect(
+            home_page.forget,
+            sender=SuccessStoryPage,
+            weak=False,
+            dispatch_uid=f"home-highlights-story-{id(signal)}",
+        )
+
 
 _connect_invalidation()
