@@ -278,6 +278,45 @@ class TestAward:
             ("learner", 6, 2),
         ]
 
+    def test_points_from_quizzes_and_workshops_in_the_period_for_active_people(self, period):
+        from courses.models import Booking
+        from lms.quizzes.models import Sitting
+
+        settings = AwardSettings.load()
+        settings.points_per_quiz, settings.points_per_workshop = 3, 5
+        settings.save()
+        now = timezone.now()
+        long_ago = now - timedelta(days=90)
+        quizzer, attendee, gone = (factories.user(username=name) for name in ("q", "w", "x"))
+        first, second = factories.quiz(), factories.quiz()
+        for attempt, (quiz, passed, end) in enumerate(
+            (
+                (first, True, now),
+                (first, True, now),  # the same quiz passed again counts once
+                (second, False, now),  # failed
+                (second, True, long_ago),  # before the period
+            ),
+            start=1,
+        ):
+            Sitting.objects.create(
+                user=quizzer, quiz=quiz, attempt=attempt, passed=passed, complete=True, end=end
+            )
+        Sitting.objects.create(user=gone, quiz=first, passed=True, complete=True, end=now)
+        gone.is_active = False
+        gone.save()
+        workshop = factories.workshop(open_to_all=True)
+        recent = factories.session(workshop=workshop, starts_in_days=-2)
+        old = factories.session(workshop=workshop, starts_in_days=-90)
+        Booking.objects.create(session=recent, workshop=workshop, user=attendee, attended=True)
+        Booking.objects.create(session=old, workshop=workshop, user=quizzer, attended=True)
+
+        entries = selectors.leaderboard(period=period)
+
+        assert [
+            (entry.user.username, entry.points, entry.quizzes, entry.workshops, entry.rank)
+            for entry in entries
+        ] == [("w", 5, 0, 1, 1), ("q", 3, 1, 0, 2)]
+
     def test_ties_share_a_rank(self, period):
         course = factories.course(modules=1)
         people = [factories.user(username=name) for name in ("a", "b", "c")]
