@@ -66,6 +66,35 @@ def test_without_redis_nothing_is_cached_that_another_process_could_contradict()
     assert alone.stdout.split() == ["LocMemCache", "db", "False"], alone.stderr
 
 
+SHOW_DATABASE_OPTIONS = (
+    "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+)
+
+
+def test_postgresql_connections_run_without_jit_and_keep_their_own_options():
+    plain = load_settings(
+        "lms.settings.dev",
+        then=SHOW_DATABASE_OPTIONS,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/bootcamp",
+    )
+    assert "'options': '-c jit=off'" in plain.stdout, plain.stderr
+    own = load_settings(
+        "lms.settings.dev",
+        then=SHOW_DATABASE_OPTIONS,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/bootcamp?options=-c%20work_mem%3D8MB",
+    )
+    assert "'options': '-c work_mem=8MB -c jit=off'" in own.stdout, own.stderr
+
+
+@pytest.mark.django_db
+def test_the_database_connection_has_jit_off():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 @pytest.mark.django_db
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
     if connection.vendor != "sqlite":

@@ -291,6 +291,9 @@ def bench_database(*, database_url: str | None = None) -> BenchDatabase:
         return BenchDatabase(config=config, label=str(path))
     if "postgresql" not in engine:
         raise ValueError(f"The bench supports SQLite and PostgreSQL, not {engine}.")
+    from lms.settings.base import tune_postgresql
+
+    tune_postgresql(config)  # as the app's connections are
     if not name:
         raise ValueError("The database URL names no database.")
     if not name.endswith("_bench"):

@@ -117,12 +117,25 @@ SQLITE_OPTIONS = {
     "timeout": 20,
 }
 
+
+def tune_postgresql(config: dict) -> dict:
+    """PostgreSQL's JIT compiles any query its planner costs high, which here are
+    report queries of 20-80 ms: compiling took 10-30 ms and saved less (measured with
+    the bench at 10,000 employees). An `options` from the URL is kept."""
+    if "postgresql" in config.get("ENGINE", ""):
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return config
+
+
 if os.environ.get("DATABASE_URL"):
     DATABASES = {
-        "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"],
-            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-            conn_health_checks=True,
+        "default": tune_postgresql(
+            dj_database_url.parse(
+                os.environ["DATABASE_URL"],
+                conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+                conn_health_checks=True,
+            )
         )
     }
 else:
