@@ -1391,7 +1391,14 @@ def key_requests(
             "/team/export.csv",
             cast.manager_id,
         ),
-        RequestSpec("rollout", "rollout board, admin", "GET", "/rollout/", cast.admin_id),
+        RequestSpec(
+            "rollout",
+            "rollout board, admin, right after a change (recomputed, as in a busy week)",
+            "GET",
+            "/rollout/",
+            cast.admin_id,
+            before=rollout_cache.bump,
+        ),
         RequestSpec(
             "signoff_report",
             "sign-off report by department, admin",
