@@ -1,9 +1,11 @@
 """Values computed from many rows, cached under a version number that writes bump.
 
-A cached value is never served after the data behind it changed: every write that can
-change it bumps the namespace's version (by signal, or on commit), and readers only look
-up keys of the current version. With Redis as the cache (REDIS_URL) all app servers
-share versions and values; old versions simply expire.
+A VersionedCache value is never served after the data behind it changed: every write
+that can change it bumps the namespace's version (by signal, or on commit), and readers
+only look up keys of the current version. A RefreshingCache value may trail the data by
+a set number of seconds, for what changes with every completion and is read by everyone.
+With Redis as the cache (REDIS_URL) all app servers share versions and values; old
+versions simply expire.
 """
 
 from __future__ import annotations
