@@ -381,6 +381,7 @@ def _compute_leaderboard(*, period: AwardPeriod, limit: int) -> list[Leaderboard
             leads=int(leads),
         )
         for person, modules, quizzes, workshops, leads, points, rank in rows
+        if person in people  # not deleted since the first query
     ]
 
 
