@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django.conf import settings
 from django.db import transaction
 
-from lms.caching import VersionedCache
+from lms.caching import VersionedCache, on_writes
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -66,7 +66,7 @@ def content_changed(*args, **kwargs) -> None:
 
 
 def _connect() -> None:
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete
     from wagtail.models import Page
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -92,14 +92,7 @@ def _connect() -> None:
         (SignOff, "user_id"),
         (User, "pk"),
     ):
-        receiver = learner_of(field)
-        for signal in (post_save, post_delete):
-            signal.connect(
-                receiver,
-                sender=model,
-                weak=False,
-                dispatch_uid=f"learner-cache-{model.__name__}-{id(signal)}",
-            )
+        on_writes(learner_of(field), model, uid="learner-cache")
 
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(content_changed, dispatch_uid=f"learner-cache-pages-{id(signal)}")
@@ -109,10 +102,4 @@ def _connect() -> None:
             content_changed()
 
     post_delete.connect(page_deleted, weak=False, dispatch_uid="learner-cache-page-deleted")
-    for model in (Quiz, Track, WorkshopSession):
-        for signal in (post_save, post_delete):
-            signal.connect(
-                content_changed,
-                sender=model,
-                dispatch_uid=f"learner-cache-{model.__name__}-{id(signal)}",
-            )
+    on_writes(content_changed, Quiz, Track, WorkshopSession, uid="learner-cache")

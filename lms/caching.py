@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
 
@@ -85,3 +86,17 @@ class RefreshingCache:
         finally:
             cache.delete(f"{key}:refreshing")
         return value
+
+
+def on_writes(receiver: Callable, *senders: type, uid: str, signals=(post_save, post_delete)):
+    """Connect `receiver` to `signals` (saves and deletes unless given) of every sender.
+
+    Held strongly: receivers are often closures that nothing else references."""
+    for sender in senders:
+        for signal in signals:
+            signal.connect(
+                receiver,
+                sender=sender,
+                weak=False,
+                dispatch_uid=f"{uid}-{sender.__name__}-{id(signal)}",
+            )

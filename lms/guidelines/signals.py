@@ -19,16 +19,17 @@ def _connect_invalidation() -> None:
     from django.db.models.signals import post_delete, post_save
     from wagtail.signals import page_unpublished, post_page_move
 
+    from lms.caching import on_writes
     from lms.guidelines.models import GuidelineVersion
     from lms.guidelines.selectors import guideline_documents
 
-    for signal in (page_published, page_unpublished, post_page_move, post_save, post_delete):
-        for sender in (GuidelinePage, GuidelineVersion):
-            signal.connect(
-                guideline_documents.bump,
-                sender=sender,
-                dispatch_uid=f"guidelines-documents-{sender.__name__}-{id(signal)}",
-            )
+    on_writes(
+        guideline_documents.bump,
+        GuidelinePage,
+        GuidelineVersion,
+        uid="guidelines-documents",
+        signals=(page_published, page_unpublished, post_page_move, post_save, post_delete),
+    )
 
 
 _connect_invalidation()

@@ -26,10 +26,11 @@ def _bump(sender=None, update_fields=None, **kwargs):
 
 def _connect_invalidation() -> None:
     """Every write that can change evidence or award points bumps the cache version."""
-    from django.db.models.signals import m2m_changed, post_delete
+    from django.db.models.signals import m2m_changed
 
     from courses.models import Booking, Enrollment, ModuleCompletion
     from lms.assignments.models import Assignment
+    from lms.caching import on_writes
     from lms.guidelines.models import GuidelineVersion, SignOff
     from lms.people.models import User
     from lms.quizzes.models import Sitting
@@ -43,7 +44,8 @@ def _connect_invalidation() -> None:
         SuccessStoryPage,
     )
 
-    for model in (
+    on_writes(
+        _bump,
         Booking,
         Enrollment,
         ModuleCompletion,
@@ -60,11 +62,8 @@ def _connect_invalidation() -> None:
         DepartmentRollout,
         KpiRecord,
         SuccessStoryPage,
-    ):
-        post_save.connect(_bump, sender=model, dispatch_uid=f"rollout-bump-save-{model.__name__}")
-        post_delete.connect(
-            _bump, sender=model, dispatch_uid=f"rollout-bump-delete-{model.__name__}"
-        )
+        uid="rollout-bump",
+    )
     m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bump-groups")
 
     # The home page's highlights trail the points by up to a minute, but a published,
@@ -78,21 +77,13 @@ def _connect_invalidation() -> None:
         if not (sender is AwardSettings and created):
             home_page.forget()
 
-    for model in (SuccessStoryPage, AwardPeriod, AwardSettings):
-        for signal in (post_save, post_delete):
-            signal.connect(
-                home_changed,
-                sender=model,
-                weak=False,
-                dispatch_uid=f"home-highlights-{model.__name__}-{id(signal)}",
-            )
-    for signal in (page_unpublished, post_page_move):
-        signal.connect(
-            home_page.forget,
-            sender=SuccessStoryPage,
-            weak=False,
-            dispatch_uid=f"home-highlights-story-{id(signal)}",
-        )
+    on_writes(home_changed, SuccessStoryPage, AwardPeriod, AwardSettings, uid="home-highlights")
+    on_writes(
+        home_page.forget,
+        SuccessStoryPage,
+        uid="home-highlights-story",
+        signals=(page_unpublished, post_page_move),
+    )
 
 
 _connect_invalidation()
