@@ -8,6 +8,7 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from courses import learner_cache
+        from courses import learner_cache, signals
 
         learner_cache._connect()
+        signals.connect()

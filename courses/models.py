@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -16,6 +17,7 @@ from wagtail.search import index
 
 from courses.blocks import LearningContentBlock
 from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
 
 
 class Track(index.Indexed, models.Model):
@@ -150,6 +152,13 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
         return context
 
 
+class ModulePageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned = super().clean()
+        refuse_newly_archived(self, "quiz", ARCHIVED_QUIZ)
+        return cleaned
+
+
 class ModulePage(SingleQueryViewRestrictionsMixin, Page):
     intro = models.CharField(_("teaser"), max_length=300, blank=True)
     body = StreamField(LearningContentBlock(), verbose_name=_("content"), blank=True)
@@ -164,7 +173,8 @@ class ModulePage(SingleQueryViewRestrictionsMixin, Page):
         verbose_name=_("quiz"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # A gate is never removed by deleting its quiz; archive the quiz or choose another.
+        on_delete=models.PROTECT,
         related_name="modules",
         help_text=_("With a quiz, the module is complete only once the learner passes it."),
     )
@@ -179,6 +189,7 @@ class ModulePage(SingleQueryViewRestrictionsMixin, Page):
     ]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
 
+    base_form_class = ModulePageForm
     parent_page_types = ["courses.CoursePage"]
     route_select_related = ("quiz",)
     subpage_types: list[str] = []
@@ -207,10 +218,9 @@ class ModulePage(SingleQueryViewRestrictionsMixin, Page):
 
     @property
     def active_quiz_id(self) -> int | None:
-        """The quiz that gates completion; a draft quiz gates nothing yet."""
-        if self.quiz_id and not self.quiz.draft:
-            return self.quiz_id
-        return None
+        """The quiz that gates completion. A quiz learners cannot take (a draft, archived)
+        still gates: the module waits until it is available again or another is chosen."""
+        return self.quiz_id
 
     def get_context(self, request, *args, module_view=None, **kwargs):
         from courses import selectors

@@ -25,6 +25,7 @@ from courses.models import (
     WorkshopPage,
     WorkshopSession,
 )
+from lms.quizzes.models import Sitting
 from lms.quizzes.selectors import QuizState, quiz_states
 
 if TYPE_CHECKING:
@@ -300,6 +301,19 @@ def guidelines_blocking_start(*, course: CoursePage, user: User) -> list:
     if Enrollment.objects.filter(user=user, course=course).exists():
         return []
     return missing_for_course(user=user, course=course)
+
+
+def guidelines_awaited_by_pass(*, sitting: Sitting) -> tuple[CoursePage, list] | None:
+    """The course of the module a passed attempt was taken from and the documents the
+    learner must accept before the pass counts there; None if nothing is waiting."""
+    module = sitting.module
+    if not (sitting.passed and module and module.live and module.quiz_id == sitting.quiz_id):
+        return None
+    if ModuleCompletion.objects.filter(user_id=sitting.user_id, module=module).exists():
+        return None
+    course = course_of(module=module)
+    missing = guidelines_blocking_start(course=course, user=sitting.user)
+    return (course, missing) if missing else None
 
 
 def course_of(*, module: ModulePage) -> CoursePage:

@@ -44,6 +44,15 @@ def complete_module(request, module_id: int):
         return redirect_to_login(module.url)
     try:
         result = services.complete_module(user=request.user, module=module)
+    except services.QuizUnavailable:
+        messages.error(
+            request,
+            _(
+                "The quiz of this module is not available at the moment, so the module cannot "
+                "be completed yet. Please ask your trainer."
+            ),
+        )
+        return redirect(module.url)
     except services.QuizNotPassed:
         messages.error(request, _("Pass the quiz of this module to complete it."))
         return redirect(module.url)

@@ -648,12 +648,20 @@ class TestModuleGating:
         assert "You passed this quiz." in page
         assert "quiz passed" in employee_client.get(quiz_module.get_parent().url).content.decode()
 
-    def test_draft_quiz_does_not_gate(self, employee_client, employee, simple_quiz, quiz_module):
-        simple_quiz.draft = True
+    @pytest.mark.parametrize("state", ["draft", "archived"])
+    def test_quiz_learners_cannot_take_still_gates(
+        self, employee_client, employee, simple_quiz, quiz_module, state
+    ):
+        # A gate that cannot be met blocks, with a message; it does not open.
+        setattr(simple_quiz, state, True)
         simple_quiz.save()
-        response = employee_client.post(reverse("courses:complete_module", args=[quiz_module.pk]))
-        assert response.status_code == 302
-        assert ModuleCompletion.objects.filter(module=quiz_module).exists()
+        response = employee_client.post(
+            reverse("courses:complete_module", args=[quiz_module.pk]), follow=True
+        )
+        assert not ModuleCompletion.objects.filter(module=quiz_module).exists()
+        assert "quiz of this module is not available at the moment" in response.content.decode()
+        page = employee_client.get(quiz_module.url).content.decode()
+        assert "not available at the moment" in page and "Take the quiz" not in page
 
 
 @pytest.mark.parametrize("count", [3, 30])

@@ -19,6 +19,7 @@ from wagtail.models import Page
 
 from lms.guidelines.blocks import GuidelineContentBlock
 from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
 
 
 class GuidelineIndexPage(SectionIndexPage):
@@ -51,6 +52,7 @@ class GuidelinePageForm(WagtailAdminPageForm):
                 "change_summary",
                 _("Summarise what changed: employees read this before they sign again."),
             )
+        refuse_newly_archived(self, "quiz", ARCHIVED_QUIZ)
         return cleaned
 
 
@@ -81,7 +83,8 @@ class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
         verbose_name=_("comprehension quiz"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Deleting the quiz must not open the gate to signing; archive it instead.
+        on_delete=models.PROTECT,
         related_name="guideline_pages",
         help_text=_("Optional: employees must pass it before they can sign."),
     )
@@ -148,7 +151,7 @@ class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["status"] = selectors.document_status(document=self, user=request.user)
-        if self.quiz_id and not self.quiz.draft:
+        if self.quiz_id:
             context["quiz_state"] = quiz_states(user=request.user, quizzes=[self.quiz])[
                 self.quiz_id
             ]

@@ -69,8 +69,16 @@ def sign(
         raise SignOffRefused(
             _("A newer version of this document has been published. Please read it and sign again.")
         )
-    needs_quiz = recorded_by is None and document.quiz_id and not document.quiz.draft
+    needs_quiz = recorded_by is None and document.quiz_id
     if needs_quiz and not has_passed(user=user, quiz_id=document.quiz_id):
+        # A quiz that cannot be taken (a draft, archived) keeps the gate shut.
+        if not document.quiz.is_available:
+            raise SignOffRefused(
+                _(
+                    "The comprehension quiz for this document is not available at the moment. "
+                    "You can accept the document once it is available again."
+                )
+            )
         raise SignOffRefused(_("Pass the comprehension quiz before you sign."))
     if recorded_by is not None and not note.strip():
         raise SignOffRefused(_("Write a note saying how the employee accepted the document."))

@@ -22,6 +22,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable, PreviewableMixin
 from wagtail.search import index
 
+from lms.quizzes.admin_forms import QuizAdminForm
+
 
 class Category(index.Indexed, ClusterableModel):
     name = models.CharField(_("name"), max_length=250, unique=True)
@@ -131,6 +133,14 @@ class Question(index.Indexed, ClusterableModel):
     import_key = models.CharField(
         _("import key"), max_length=100, blank=True, db_index=True, editable=False
     )
+    archived = models.BooleanField(
+        _("archived"),
+        default=False,
+        help_text=_(
+            "Archived questions are no longer asked in new attempts and are not offered when "
+            "questions are chosen; answers already given keep them in the history."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("category"), FieldPanel("sub_category")]),
@@ -142,6 +152,7 @@ class Question(index.Indexed, ClusterableModel):
         ),
         FieldPanel("correct_statement"),
         FieldPanel("explanation"),
+        FieldPanel("archived"),
     ]
     search_fields = [index.SearchField("content"), index.AutocompleteField("content")]
 
@@ -276,6 +287,15 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
     draft = models.BooleanField(
         _("draft"), default=False, help_text=_("Drafts are invisible to learners.")
     )
+    archived = models.BooleanField(
+        _("archived"),
+        default=False,
+        help_text=_(
+            "Retires the quiz: learners no longer see it and it is not offered for modules or "
+            "guidelines; its attempts and exam papers are kept. A quiz with attempts cannot "
+            "be deleted, only archived."
+        ),
+    )
 
     panels = [
         FieldPanel("title"),
@@ -289,7 +309,7 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
                 FieldRowPanel([FieldPanel("random_order"), FieldPanel("max_questions")]),
                 FieldRowPanel([FieldPanel("answers_at_end"), FieldPanel("exam_paper")]),
                 FieldPanel("question_pool"),
-                FieldPanel("draft"),
+                FieldRowPanel([FieldPanel("draft"), FieldPanel("archived")]),
             ],
             heading=_("Rules"),
         ),
@@ -298,6 +318,7 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
         FieldPanel("fail_text"),
     ]
     search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+    base_form_class = QuizAdminForm
 
     class Meta:
         ordering = ["title"]
@@ -309,6 +330,11 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_available(self) -> bool:
+        """Learners can take it: neither a draft nor archived."""
+        return not self.draft and not self.archived
 
     @property
     def attempt_limit(self) -> int | None:
@@ -366,8 +392,9 @@ class Sitting(models.Model):
         on_delete=models.CASCADE,
         related_name="quiz_sittings",
     )
+    # Attempts are records (exam papers, audits): a quiz with attempts is archived, not deleted.
     quiz = models.ForeignKey(
-        Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="sittings"
+        Quiz, verbose_name=_("quiz"), on_delete=models.PROTECT, related_name="sittings"
     )
     module = models.ForeignKey(
         "courses.ModulePage",
@@ -441,7 +468,10 @@ class SittingAnswer(models.Model):
     """The learner's answer to one question in one sitting; recorded once."""
 
     sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    # An answered question is archived, not deleted: the exam paper keeps what was asked.
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="+"
+    )
     chosen_answers = models.ManyToManyField(Answer, blank=True, related_name="+")
     true_false = models.BooleanField(null=True, blank=True)
     essay = models.TextField(blank=True, max_length=10_000)

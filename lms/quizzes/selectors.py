@@ -23,10 +23,10 @@ def can_mark(user: User) -> bool:
 
 
 def visible_quizzes(*, user: User) -> QuerySet[Quiz]:
-    """Drafts exist only for people who may edit quizzes."""
+    """Drafts and archived quizzes exist only for people who may edit quizzes."""
     quizzes = Quiz.objects.all()
     if not can_edit_quizzes(user):
-        quizzes = quizzes.filter(draft=False)
+        quizzes = quizzes.filter(draft=False, archived=False)
     return quizzes
 
 
@@ -180,9 +180,16 @@ def exam_papers(*, user: User) -> QuerySet[Sitting]:
 
 
 def marking_queue(
-    *, quiz_id: int | None = None, username: str = "", include_marked: bool = False
+    *,
+    marker: User,
+    quiz_id: int | None = None,
+    username: str = "",
+    include_marked: bool = False,
 ) -> QuerySet[Sitting]:
-    sittings = Sitting.objects.filter(complete=True, answers__question__kind=Question.ESSAY)
+    """Finished attempts with essays, except the marker's own: nobody marks themselves."""
+    sittings = Sitting.objects.filter(
+        complete=True, answers__question__kind=Question.ESSAY
+    ).exclude(user=marker)
     if not include_marked:
         sittings = sittings.filter(needs_marking=True)
     if quiz_id:

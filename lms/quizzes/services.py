@@ -29,6 +29,7 @@ from lms.quizzes.models import (
     SittingAnswer,
 )
 from lms.quizzes.selectors import answered_question_ids, current_question_id
+from lms.quizzes.signals import quiz_passed
 
 if TYPE_CHECKING:
     from courses.models import ModulePage
@@ -46,26 +47,35 @@ class TimeUp(QuizError):
     pass
 
 
+class OwnAttempt(QuizError):
+    """Nobody marks their own attempt."""
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     sitting: Sitting
     answer: SittingAnswer | None
     duplicate: bool
     finished: bool
+    # The question answered was deleted from the question bank; the attempt moved on.
+    skipped: bool = False
 
 
 def draw_question_ids(*, quiz: Quiz, rng: random.Random | None = None) -> list[int]:
+    """The questions of a new attempt; archived questions are no longer asked."""
     rng = rng or random.Random()
     if quiz.question_pool_id:
         ids = list(
-            Question.objects.filter(category_id=quiz.question_pool_id)
+            Question.objects.filter(category_id=quiz.question_pool_id, archived=False)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
         rng.shuffle(ids)
     else:
         ids = list(
-            quiz.quiz_questions.order_by("sort_order", "pk").values_list("question_id", flat=True)
+            quiz.quiz_questions.filter(question__archived=False)
+            .order_by("sort_order", "pk")
+            .values_list("question_id", flat=True)
         )
         if quiz.random_order:
             rng.shuffle(ids)
@@ -126,6 +136,59 @@ def start_sitting(
             if concurrent is None:
                 raise QuizError(_("You have no attempts left at this quiz.")) from None
             return concurrent
+    return sitting
+
+
+def _drop_vanished_questions(sitting: Sitting) -> None:
+    """Forget the questions of an attempt that were deleted since it started.
+
+    Answered questions cannot be deleted (SittingAnswer.question is PROTECT), so only
+    questions not asked yet can vanish; they no longer count towards the possible score.
+    """
+    existing = set(
+        Question.objects.filter(pk__in=sitting.question_order).values_list("pk", flat=True)
+    )
+    kept = [pk for pk in sitting.question_order if pk in existing]
+    if len(kept) != len(sitting.question_order):
+        sitting.question_order = kept
+        sitting.possible = len(kept)
+        sitting.save(update_fields=["question_order", "possible"])
+
+
+def _settle(sitting: Sitting, *, now: datetime) -> bool:
+    """Drop vanished questions from an open, locked attempt; finish it when nothing is left
+    to ask. True if the attempt is finished now."""
+    _drop_vanished_questions(sitting)
+    if current_question_id(sitting=sitting) is not None:
+        return False
+    _finish(sitting, end=now, late=False)
+    return True
+
+
+def settle_sitting(*, user: User, sitting_id: int, now: datetime | None = None) -> Sitting | None:
+    """Bring an open attempt whose current question was deleted back in line.
+
+    The attempt continues with its next question; with none left it is finished and
+    scored on the answers given. An attempt left without any question and without any
+    answer is withdrawn (None is returned), so it does not use up one of the learner's
+    attempts.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        sitting = (
+            Sitting.objects.select_for_update(of=("self",))
+            .select_related("quiz")
+            .filter(pk=sitting_id, user=user)
+            .first()
+        )
+        if sitting is None or sitting.complete or _close_if_expired(sitting, now=now):
+            return sitting
+        _drop_vanished_questions(sitting)
+        if current_question_id(sitting=sitting) is None:
+            if not sitting.question_order and not sitting.answers.exists():
+                sitting.delete()
+                return None
+            _finish(sitting, end=now, late=False)
     return sitting
 
 
@@ -198,7 +261,13 @@ def _answer_current_question(
         return SubmitResult(sitting=sitting, answer=None, duplicate=True, finished=False)
     if question_id != current_question_id(sitting=sitting, answered=answered):
         raise QuizError(_("This is not the current question of your attempt."))
-    question = Question.objects.prefetch_related("answers").get(pk=question_id)
+    question = Question.objects.prefetch_related("answers").filter(pk=question_id).first()
+    if question is None:
+        # Deleted from the question bank since the page was shown: nothing to record.
+        finished = _settle(sitting, now=now)
+        return SubmitResult(
+            sitting=sitting, answer=None, duplicate=False, finished=finished, skipped=True
+        )
     answer = _record_answer(
         sitting=sitting,
         question=question,
@@ -257,6 +326,7 @@ def _score(sitting: Sitting) -> None:
 
 
 def _finish(sitting: Sitting, *, end: datetime, late: bool) -> None:
+    _drop_vanished_questions(sitting)
     sitting.complete = True
     sitting.end = end
     sitting.finished_late = late
@@ -267,7 +337,7 @@ def _finish(sitting: Sitting, *, end: datetime, late: bool) -> None:
         sitting.answers.exclude(is_correct__isnull=True).select_related("question"),
     )
     if sitting.passed:
-        _complete_modules(sitting)
+        quiz_passed.send(sender=Sitting, sitting=sitting)
 
 
 def _add_progress(user_id: int, answers, *, sign: int = 1) -> None:
@@ -285,27 +355,13 @@ def _add_progress(user_id: int, answers, *, sign: int = 1) -> None:
         )
 
 
-def _complete_modules(sitting: Sitting) -> None:
-    """Passing a quiz completes the module it was taken from and every module using it
-    in the courses the learner is enrolled in."""
-    from courses.models import Enrollment, ModulePage
-    from courses.services import complete_module
-
-    modules = {
-        module.pk: module
-        for module in ModulePage.objects.live().filter(quiz=sitting.quiz)
-        if Enrollment.objects.filter(
-            user_id=sitting.user_id, course__path=module.path[: -module.steplen]
-        ).exists()
-    }
-    if sitting.module_id and sitting.module.live and sitting.module.quiz_id == sitting.quiz_id:
-        modules[sitting.module_id] = sitting.module
-    for module in modules.values():
-        complete_module(user=sitting.user, module=module)
-
-
 def mark_essay(*, marker: User, answer_id: int, correct: bool, comment: str = "") -> Sitting:
-    """Mark one essay answer right or wrong; the sitting's score and pass state follow."""
+    """Mark one essay answer right or wrong; the sitting's score and pass state follow.
+
+    Nobody marks their own attempt. The rule spans two tables (the marker on the answer,
+    the learner on the sitting), which no CheckConstraint can compare, so it is checked
+    here, on the locked sitting row.
+    """
     with transaction.atomic():
         answer = (
             SittingAnswer.objects.select_for_update(of=("self",))
@@ -319,6 +375,8 @@ def mark_essay(*, marker: User, answer_id: int, correct: bool, comment: str = ""
             .select_related("quiz", "user", "module")
             .get(pk=answer.sitting_id)
         )
+        if sitting.user_id == marker.pk:
+            raise OwnAttempt(_("You cannot mark your own attempt; another trainer marks it."))
         if not sitting.complete:
             raise QuizError(_("The learner is still working on this attempt."))
         was_passed = sitting.passed
@@ -334,7 +392,7 @@ def mark_essay(*, marker: User, answer_id: int, correct: bool, comment: str = ""
         _score(sitting)
         sitting.save(update_fields=["score", "possible", "needs_marking", "passed"])
         if sitting.passed and not was_passed:
-            _complete_modules(sitting)
+            quiz_passed.send(sender=Sitting, sitting=sitting)
     return sitting
 
 
@@ -347,12 +405,14 @@ def choice_ids_from(values: list[str]) -> list[int]:
 
 __all__ = [
     "Answer",
+    "OwnAttempt",
     "QuizError",
     "SubmitResult",
     "TimeUp",
     "choice_ids_from",
     "draw_question_ids",
     "mark_essay",
+    "settle_sitting",
     "start_sitting",
     "submit_answer",
 ]

@@ -12,12 +12,13 @@ from courses.models import ModulePage
 from lms.quizzes import selectors, services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
 from lms.quizzes.models import Question, Quiz, Sitting, SittingAnswer
+from lms.quizzes.signals import notes_for
 
 
 def _visible_quiz(request, slug):
     quiz = get_object_or_404(Quiz, slug=slug)
-    # Checked only for drafts: permission lookups cost two queries per request.
-    if quiz.draft and not selectors.can_edit_quizzes(request.user):
+    # Checked only for drafts and archived quizzes: permission lookups cost two queries.
+    if not quiz.is_available and not selectors.can_edit_quizzes(request.user):
         raise Http404
     return quiz
 
@@ -43,6 +44,8 @@ def quiz_detail(request, slug):
             "quiz": quiz,
             "state": state,
             "module": _module_from(request),
+            # Only editors reach a quiz learners cannot take; they may try it out.
+            "preview": not quiz.is_available,
             "question_count": len(services.draw_question_ids(quiz=quiz))
             if not quiz.question_pool_id
             else quiz.max_questions,
@@ -86,7 +89,9 @@ def take(request, slug):
 
     answered = selectors.answered_question_ids(sitting=sitting)
     question_id = selectors.current_question_id(sitting=sitting, answered=answered)
-    question = selectors.questions_with_answers().get(pk=question_id)
+    question = selectors.questions_with_answers().filter(pk=question_id).first()
+    if question is None:
+        return _settle(request, quiz, sitting)
     answers = selectors.ordered_answers(question=question, seed=str(sitting.pk))
 
     if request.method == "POST":
@@ -121,6 +126,26 @@ def take(request, slug):
     )
 
 
+def _settle(request, quiz, sitting):
+    """The current question was deleted from the question bank: move on or finish."""
+    settled = services.settle_sitting(user=request.user, sitting_id=sitting.pk)
+    if settled is None:
+        messages.info(
+            request, _("The questions of your attempt were removed from the quiz. Start again.")
+        )
+        return redirect("quizzes:detail", slug=quiz.slug)
+    if settled.complete:
+        messages.info(
+            request,
+            _("The rest of your attempt was removed from the quiz; your answers were scored."),
+        )
+        return redirect("quizzes:result", pk=settled.pk)
+    messages.info(
+        request, _("A question was removed from the quiz; your attempt continues with the next.")
+    )
+    return redirect("quizzes:take", slug=quiz.slug)
+
+
 def _submit(request, quiz, sitting, question_id, answer):
     try:
         result = services.submit_answer(
@@ -135,6 +160,12 @@ def _submit(request, quiz, sitting, question_id, answer):
     url = reverse("quizzes:take", kwargs={"slug": quiz.slug})
     if result.finished:
         url = reverse("quizzes:result", kwargs={"pk": sitting.pk})
+    if result.skipped:
+        messages.info(
+            request,
+            _("This question was removed from the quiz, so your answer could not be counted."),
+        )
+        return redirect(url)
     if not quiz.answers_at_end and not result.duplicate:
         url += f"?after={question_id}"
     return redirect(url)
@@ -184,6 +215,10 @@ def result(request, pk):
             "state": selectors.quiz_states(user=sitting.user, quizzes=[sitting.quiz])[
                 sitting.quiz_id
             ],
+            # What the learner still has to do before the pass counts (courses answer).
+            "notes": notes_for(sitting=sitting)
+            if sitting.passed and sitting.user_id == request.user.pk
+            else [],
         },
     )
 
@@ -212,6 +247,7 @@ def marking_queue(request):
     filters = form.cleaned_data if form.is_valid() else {}
     quiz = filters.get("quiz")
     sittings = selectors.marking_queue(
+        marker=request.user,
         quiz_id=quiz.pk if quiz else None,
         username=filters.get("user", ""),
         include_marked=filters.get("include_marked", False),
@@ -227,6 +263,8 @@ def mark_sitting(request, pk):
     sitting = get_object_or_404(
         Sitting.objects.select_related("quiz", "user"), pk=pk, complete=True
     )
+    if sitting.user_id == request.user.pk:
+        raise PermissionDenied(_("You cannot mark your own attempt; another trainer marks it."))
     answers = list(selectors.essay_answers(sitting=sitting))
     if not answers:
         raise Http404

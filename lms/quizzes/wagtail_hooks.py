@@ -3,27 +3,44 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from lms.admin_protection import ProtectedDeleteView, refuse_protected_delete
 from lms.quizzes.models import Category, Question, Quiz
+
+# Every snippet (quizzes, questions, tracks, …): deleting one that records refer to is
+# refused with a message instead of failing on the database's PROTECT.
+hooks.register("before_delete_snippet", refuse_protected_delete)
+
+
+class CurrentOnlyChooserViewSet(SnippetChooserViewSet):
+    """Choosers offer current content only: archived quizzes and questions are retired."""
+
+    def get_object_list(self):
+        return self.model.objects.filter(archived=False)
 
 
 class QuizViewSet(SnippetViewSet):
     model = Quiz
     icon = "form"
     menu_label = _("Quizzes")
-    list_display = ["title", "category", "pass_mark", "draft"]
-    list_filter = ["draft", "category"]
+    list_display = ["title", "category", "pass_mark", "draft", "archived"]
+    list_filter = ["draft", "archived", "category"]
     search_fields = ["title"]
+    chooser_viewset_class = CurrentOnlyChooserViewSet
+    delete_view_class = ProtectedDeleteView
 
 
 class QuestionViewSet(SnippetViewSet):
     model = Question
     icon = "help"
     menu_label = _("Question bank")
-    list_display = ["__str__", "kind", "category"]
-    list_filter = ["kind", "category"]
+    list_display = ["__str__", "kind", "category", "archived"]
+    list_filter = ["kind", "archived", "category"]
     search_fields = ["content"]
+    chooser_viewset_class = CurrentOnlyChooserViewSet
+    delete_view_class = ProtectedDeleteView
 
 
 class CategoryViewSet(SnippetViewSet):

@@ -1,0 +1,42 @@
+"""Courses follow what happens in the layers below them: quiz passes and sign-offs."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.utils.translation import gettext as _
+
+from courses.selectors import guidelines_awaited_by_pass
+from courses.services import complete_modules_after_signoff, complete_modules_for_pass
+from lms.guidelines.models import SignOff
+from lms.quizzes.signals import ResultNote, quiz_passed, result_notes
+
+
+def _quiz_passed(sender, sitting, **kwargs) -> None:
+    complete_modules_for_pass(sitting=sitting)
+
+
+def _result_notes(sender, sitting, **kwargs) -> list[ResultNote]:
+    waiting = guidelines_awaited_by_pass(sitting=sitting)
+    if waiting is None:
+        return []
+    course, documents = waiting
+    return [
+        ResultNote(
+            message=_(
+                "Your pass counts in “%(course)s” as soon as you have accepted these documents:"
+            )
+            % {"course": course.title},
+            links=tuple((document.title, document.url) for document in documents),
+        )
+    ]
+
+
+def _signed(sender, instance, created=False, raw=False, **kwargs) -> None:
+    if created and not raw:
+        complete_modules_after_signoff(user=instance.user, document=instance.document)
+
+
+def connect() -> None:
+    quiz_passed.connect(_quiz_passed, dispatch_uid="courses-quiz-passed")
+    result_notes.connect(_result_notes, dispatch_uid="courses-result-notes")
+    post_save.connect(_signed, sender=SignOff, dispatch_uid="courses-signed")

@@ -1,0 +1,35 @@
+"""Admin forms for quizzes and the rule shared by every form that picks a quiz or question.
+
+Kept apart from lms.quizzes.forms, which imports the models: the models name these
+forms as their base_form_class.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+ARCHIVED_QUIZ = _("This quiz is archived. Choose a current quiz, or none.")
+ARCHIVED_QUESTION = _("This question is archived. Choose a current question.")
+
+
+def refuse_newly_archived(form, field: str, message) -> None:
+    """An archived quiz or question may stay where it was chosen before it was archived,
+    but it cannot be chosen anew (the choosers do not offer it; a forged post is refused)."""
+    chosen = form.cleaned_data.get(field)
+    if chosen is not None and getattr(chosen, "archived", False) and field in form.changed_data:
+        form.add_error(field, message)
+
+
+class QuizAdminForm(WagtailAdminModelForm):
+    def is_valid(self):
+        # The question rows are cleaned after the quiz form itself (modelcluster), so
+        # they are checked here rather than in clean().
+        valid = super().is_valid()
+        formset = self.formsets.get("quiz_questions")
+        for item in formset.forms if formset is not None else ():
+            if not hasattr(item, "cleaned_data") or formset._should_delete_form(item):
+                continue
+            refuse_newly_archived(item, "question", ARCHIVED_QUESTION)
+            valid = valid and not item.errors
+        return valid

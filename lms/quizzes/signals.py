@@ -1,0 +1,31 @@
+"""What quizzes tell the layers above them (courses) without importing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.dispatch import Signal
+
+# Sent with sitting=<Sitting> inside the transaction that passes an attempt: its last
+# answer, or the essay mark that decides it. Receivers record what the pass unlocks; a
+# rule the learner has still to meet elsewhere (guidelines to accept) must not fail it,
+# or the answer that passed would be lost with the transaction.
+quiz_passed = Signal()
+
+# Sent by the result page with sitting=<Sitting>; each receiver returns a list of
+# ResultNote: what the learner still has to do before the pass counts somewhere.
+result_notes = Signal()
+
+
+@dataclass(frozen=True)
+class ResultNote:
+    message: str
+    # (title, url) pairs of the things to do, e.g. documents to accept.
+    links: tuple[tuple[str, str], ...] = ()
+
+
+def notes_for(*, sitting) -> list[ResultNote]:
+    notes: list[ResultNote] = []
+    for _receiver, response in result_notes.send(sender=type(sitting), sitting=sitting):
+        notes.extend(response or ())
+    return notes
