@@ -14,11 +14,11 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from lms.people import roles
+from lms.people import lockouts, roles
 from lms.rollout.models import IntegrationToken
 from tests import factories
 
@@ -72,6 +72,7 @@ def admin_client(admin) -> Client:
 
 class TestSiteLogin:
     def test_five_failures_lock_the_account_even_for_the_right_password(self, employee):
+        assert settings.AXES_FAILURE_LIMIT == 5
         client = visitor()
         for attempt in range(1, settings.AXES_FAILURE_LIMIT):
             response = sign_in(client, "emma", "wrong-password")
@@ -233,6 +234,15 @@ class TestUnlock:
         assert sign_in(client, "emma", PASSWORD).status_code == 302
         assert signed_in_as(client) == str(employee.pk)
 
+    def test_the_lockouts_page_speaks_german(self, admin, employee):
+        fail(visitor(), "emma", settings.AXES_FAILURE_LIMIT)
+        admin.language = "de"
+        admin.save(update_fields=["language"])
+        client = Client()
+        client.force_login(admin)
+        html = client.get(LOCKOUTS).content.decode()
+        assert "Gesperrte Anmeldungen" in html and "Entsperren" in html and "emma" in html
+
     def test_the_lockouts_page_is_in_the_settings_menu(self, admin_client):
         assert LOCKOUTS in admin_client.get("/admin/").content.decode()
 
@@ -263,8 +273,20 @@ class TestUnlock:
 
     def test_the_command_unlocks_a_username(self, employee, capsys):
         fail(visitor(), "emma", settings.AXES_FAILURE_LIMIT)
+        assert sign_in(visitor(), "emma", PASSWORD).status_code == 429
         call_command("axes_reset_username", "emma")
         assert sign_in(visitor(), "emma", PASSWORD).status_code == 302
+
+
+def test_a_lockout_outside_the_login_forms_gets_a_page_of_its_own(employee):
+    fail(visitor(), "emma", settings.AXES_FAILURE_LIMIT)
+    request = RequestFactory().post(SITE_LOGIN, {"username": "emma"}, REMOTE_ADDR=OFFICE)
+    request.axes_ip_address = OFFICE
+    # As django-axes' middleware calls it under ASGI: the credentials in the response's place.
+    response = lockouts.lockout_response(request, {"username": "emma"})
+    assert response.status_code == 429
+    assert LOCKED["en"] in response.content.decode()
+    assert int(response["Retry-After"]) > 0
 
 
 # --------------------------------------------------------------------------- the API
@@ -281,14 +303,21 @@ def post_kpis(raw: str, address: str = OFFICE, language: str = "en"):
     )
 
 
-def limit_of(rate: str) -> int:
-    return int(rate.split("/")[0])
+FAILED_AUTH_LIMIT = 5
+TOKEN_LIMIT = 20
+
+
+@pytest.fixture(autouse=True)
+def api_rates(settings):
+    # Smaller than the defaults, to keep the tests short; the mechanism is the same.
+    settings.API_FAILED_AUTH_RATE = f"{FAILED_AUTH_LIMIT}/10m"
+    settings.API_TOKEN_RATE = f"{TOKEN_LIMIT}/m"
 
 
 class TestApiRateLimits:
     def test_guessing_tokens_is_cut_off_with_429_and_retry_after(self, token):
         _issued, raw = token
-        limit = limit_of(settings.API_FAILED_AUTH_RATE)
+        limit = FAILED_AUTH_LIMIT
         for attempt in range(limit):
             assert post_kpis(f"guess-{attempt}").status_code == 403, attempt
 
@@ -305,7 +334,7 @@ class TestApiRateLimits:
         assert post_kpis(raw, address="198.51.100.20").status_code == 400  # empty import
 
     def test_the_429_speaks_german_too(self, token):
-        for attempt in range(limit_of(settings.API_FAILED_AUTH_RATE) + 1):
+        for attempt in range(FAILED_AUTH_LIMIT + 1):
             response = post_kpis(f"guess-{attempt}", language="de")
         assert response.status_code == 429
         assert "Zu viele Anfragen mit einem unbekannten" in response.json()["error"]
@@ -314,13 +343,13 @@ class TestApiRateLimits:
         issued, raw = token
         issued.active = False
         issued.save()
-        for _ in range(limit_of(settings.API_FAILED_AUTH_RATE)):
+        for _ in range(FAILED_AUTH_LIMIT):
             assert post_kpis(raw).status_code == 403
         assert post_kpis(raw).status_code == 429
 
     def test_a_flood_from_a_valid_token_is_cut_off(self, token):
         _issued, raw = token
-        limit = limit_of(settings.API_TOKEN_RATE)
+        limit = TOKEN_LIMIT
         for request in range(limit):
             assert post_kpis(raw).status_code == 400, request  # an empty import
         response = post_kpis(raw, address="198.51.100.20")
@@ -333,6 +362,6 @@ class TestApiRateLimits:
 
     def test_a_missing_header_is_not_counted_as_a_guess(self, token):
         client = Client(REMOTE_ADDR=OFFICE)
-        for _ in range(limit_of(settings.API_FAILED_AUTH_RATE) + 5):
+        for _ in range(FAILED_AUTH_LIMIT + 5):
             assert client.post(reverse("api_kpis")).status_code == 401
         assert post_kpis("guess").status_code == 403

@@ -49,7 +49,8 @@ def lockout_response(
 ) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: the login page with its lockout error, as a 429."""
     seconds = seconds_left(request, username=get_client_username(request, credentials))
-    if original_response is not None and getattr(request, SHOWN_ON_FORM, False):
+    # Under ASGI django-axes 8.3.1 passes the credentials where the response belongs.
+    if isinstance(original_response, HttpResponse) and getattr(request, SHOWN_ON_FORM, False):
         response = original_response
         response.status_code = 429
     else:
