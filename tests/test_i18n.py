@@ -499,6 +499,7 @@ def world(sales, employee, manager, trainer) -> World:
         "paper sign-off form": (admin, reverse("guidelines:record")),
         "admin dashboard": (trainer, reverse("wagtailadmin_home")),
         "admin: import people": (admin, reverse("people_import_org")),
+        "admin: sign-in lockouts": (admin, reverse("people_lockouts")),
         "admin: import KPIs": (admin, reverse("rollout_kpi_import")),
         "admin: sign-offs": (admin, "/admin/signoffs/"),
         "page not found": (employee, "/no-such-page/"),

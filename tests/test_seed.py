@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 from wagtail.images import get_image_model
 
@@ -73,7 +74,9 @@ def test_demo_users_and_reporting_line(seeded):
     employee = User.objects.get(username="employee")
     assert employee.department.slug == "sales"
     assert employee.manager.username == "manager"
-    assert authenticate(username="employee", password="bootcamp-demo") == employee
+    # A request, as every sign-in has: django-axes' backend refuses authenticate() without.
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="employee", password="bootcamp-demo") == employee
     assert User.objects.get(username="trainer").groups.filter(name=roles.TRAINERS).exists()
     assert User.objects.get(username="manager").groups.filter(name=roles.MANAGERS).exists()
 

@@ -1,17 +1,19 @@
-"""The Wagtail admin page that imports people and reporting lines from a CSV."""
+"""The Wagtail admin pages that import people from a CSV and unlock locked-out sign-ins."""
 
 from __future__ import annotations
 
 import io
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 
 from lms.admin_views import ApplyDryRunForm, PermissionAdminView
+from lms.people import selectors, services
 from lms.people.importers import (
     COLUMNS,
     MAX_FILE_BYTES,
@@ -105,3 +107,47 @@ class OrgImportView(PermissionAdminView):
         if not dry_run:
             messages.success(request, _("People imported: %s.") % summary.totals())
         return self.render_to_response(self.get_context_data(**context))
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(max_length=255)
+    # Empty: every address this username failed from.
+    ip_address = forms.GenericIPAddressField(required=False)
+
+
+class LockoutsView(PermissionAdminView):
+    """Usernames locked out after failed sign-ins, per client address, with an unlock."""
+
+    template_name = "people/lockouts.html"
+    page_title = gettext_lazy("Sign-in lockouts")
+    header_icon = "lock"
+    permission_required = PERMISSION
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lockouts"] = selectors.current_lockouts()
+        context["failure_limit"] = settings.AXES_FAILURE_LIMIT
+        context["lockout_minutes"] = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        context["action_url"] = reverse("people_lockouts")
+        return context
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = UnlockForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a lockout from the list to unlock."))
+            return HttpResponseRedirect(reverse("people_lockouts"))
+        username = form.cleaned_data["username"]
+        ip_address = form.cleaned_data["ip_address"] or None
+        removed = services.unlock_sign_in(
+            username=username, ip_address=ip_address, unlocked_by=request.user
+        )
+        if removed:
+            messages.success(
+                request, _("“%(username)s” can sign in again.") % {"username": username}
+            )
+        else:
+            messages.warning(
+                request,
+                _("“%(username)s” was not locked out (any more).") % {"username": username},
+            )
+        return HttpResponseRedirect(reverse("people_lockouts"))

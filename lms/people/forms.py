@@ -1,8 +1,38 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
+from lms.people import lockouts
 from lms.people.models import Department, User
+
+
+class LockoutMessageMixin:
+    """A login form that says so when django-axes refused the sign-in as locked out.
+
+    Axes' backend makes authenticate() return None as for a wrong password, and marks
+    the request; the form then shows the lockout instead of "wrong password".
+    """
+
+    def get_invalid_login_error(self):
+        if getattr(self.request, "axes_locked_out", False):
+            setattr(self.request, lockouts.SHOWN_ON_FORM, True)
+            seconds = lockouts.seconds_left(
+                self.request, username=self.cleaned_data.get("username")
+            )
+            return forms.ValidationError(
+                lockouts.lockout_message(seconds=seconds), code="locked_out"
+            )
+        return super().get_invalid_login_error()
+
+
+class SiteLoginForm(LockoutMessageMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(LockoutMessageMixin, WagtailLoginForm):
+    """The Wagtail admin's login form (WAGTAILADMIN_USER_LOGIN_FORM)."""
 
 
 class OrganisationFieldsMixin(forms.Form):

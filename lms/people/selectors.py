@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from lms.people import roles
 from lms.people.models import User
@@ -30,3 +37,57 @@ def is_in_team(*, manager: User, member: User) -> bool:
 
 def is_admin(user: User) -> bool:
     return user.is_authenticated and (user.is_superuser or user.in_group(roles.ADMINS))
+
+
+@dataclass(frozen=True)
+class Lockout:
+    username: str
+    ip_address: str | None
+    failures: int
+    last_failure: datetime
+    locked_until: datetime
+
+
+def _counted_attempts() -> QuerySet[AccessAttempt]:
+    """Failed sign-ins that still count: django-axes forgets them a cool-off after the last."""
+    return AccessAttempt.objects.filter(
+        attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME
+    )
+
+
+def current_lockouts() -> list[Lockout]:
+    """Every username and client address locked out now, the most recent first.
+
+    django-axes keeps one row per username, address and browser; a pair is locked when
+    their failures together reach the limit (AXES_LOCKOUT_PARAMETERS).
+    """
+    rows = (
+        _counted_attempts()
+        .values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start"), last_failure=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("-last_failure", "username")
+    )
+    return [
+        Lockout(
+            username=row["username"] or "",
+            ip_address=row["ip_address"],
+            failures=row["failures"],
+            last_failure=row["last_failure"],
+            locked_until=row["last_failure"] + settings.AXES_COOLOFF_TIME,
+        )
+        for row in rows
+    ]
+
+
+def lockout_seconds_left(*, username: str | None, ip_address: str | None) -> int:
+    """How long a locked-out username stays refused from this address (at least 1 s)."""
+    last_failure = (
+        _counted_attempts()
+        .filter(username=username, ip_address=ip_address)
+        .aggregate(last=Max("attempt_time"))["last"]
+    )
+    if last_failure is None:
+        return int(settings.AXES_COOLOFF_TIME.total_seconds())
+    left = last_failure + settings.AXES_COOLOFF_TIME - timezone.now()
+    return max(1, math.ceil(left.total_seconds()))

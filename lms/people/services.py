@@ -11,6 +11,9 @@ before the profile is saved. Whichever side is written last wins, and both then 
 
 from __future__ import annotations
 
+import logging
+
+from axes.utils import reset as reset_failed_logins
 from django.conf import settings
 
 from lms.people.models import User
@@ -57,3 +60,23 @@ def take_language_from_admin_profile(*, profile) -> None:
             User.objects.filter(pk=user.pk).update(language=user.language)
     else:
         profile.preferred_language = user.language
+
+
+logger = logging.getLogger(__name__)
+
+
+def unlock_sign_in(*, username: str, ip_address: str | None, unlocked_by: User) -> int:
+    """Forget the failed sign-ins of a username from one address (from every address when
+    `ip_address` is None), which ends its lockout. Returns the number of rows removed."""
+    if not username:
+        # django-axes would read an empty username as "any username".
+        raise ValueError("unlock_sign_in needs a username")
+    removed = reset_failed_logins(username=username, ip=ip_address or None)
+    logger.info(
+        "Sign-in of %r from %s unlocked by %r (%d failure records removed).",
+        username,
+        ip_address or "every address",
+        unlocked_by.get_username(),
+        removed,
+    )
+    return removed

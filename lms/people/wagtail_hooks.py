@@ -24,7 +24,7 @@ class DepartmentViewSet(SnippetViewSet):
 register_snippet(DepartmentViewSet)
 
 
-class ImportPeopleMenuItem(MenuItem):
+class PeopleAdminMenuItem(MenuItem):
     def is_shown(self, request):
         return request.user.has_perm(admin_views.PERMISSION)
 
@@ -36,9 +36,25 @@ def register_org_import_url():
     ]
 
 
+@hooks.register("register_admin_urls")
+def register_lockouts_url():
+    return [path("people/lockouts/", admin_views.LockoutsView.as_view(), name="people_lockouts")]
+
+
+@hooks.register("register_settings_menu_item")
+def register_lockouts_menu_item():
+    return PeopleAdminMenuItem(
+        _("Sign-in lockouts"),
+        reverse("people_lockouts"),
+        name="sign-in-lockouts",
+        icon_name="lock",
+        order=603,
+    )
+
+
 @hooks.register("register_settings_menu_item")
 def register_org_import_menu_item():
-    return ImportPeopleMenuItem(
+    return PeopleAdminMenuItem(
         _("Import people"),
         reverse("people_import_org"),
         name="import-people",

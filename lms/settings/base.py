@@ -1,6 +1,8 @@
 """Settings shared by every environment; dev, test and production override them."""
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,6 +72,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Sign-in lockouts (see AXES_* below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into a 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -173,8 +179,14 @@ LMS_LEARNER_CACHE = os.environ.get(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
-# Django's model backend, loading the request's user with department and roles at once.
-AUTHENTICATION_BACKENDS = ["lms.people.backends.RoleAwareModelBackend"]
+# django-axes' backend first: it refuses a locked-out sign-in before any password is
+# checked, and authenticates nobody itself (it has no get_user, so sessions always name
+# the backend below). Then Django's model backend, loading the request's user with
+# department and roles at once.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "lms.people.backends.RoleAwareModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -185,6 +197,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in lockouts (django-axes, lms/people/lockouts.py) for the site's and the admin's
+# login. Failures are counted in the database, so every gunicorn worker and app server
+# sees the same count. An account is locked per username *and* client address: by
+# username alone anyone could lock a colleague out on purpose, by address alone one
+# person's typos would lock out a whole office behind one NAT address. After
+# LOGIN_FAILURE_LIMIT failures in a row (each within LOGIN_LOCKOUT_MINUTES of the one
+# before), that username is refused from that address for LOGIN_LOCKOUT_MINUTES after
+# the last failure, even with the right password; attempts while locked do not extend
+# it. A successful sign-in clears the count. Admins unlock early under Settings ›
+# Sign-in lockouts, or with `manage.py axes_reset_username NAME`.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "lms.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "lms.people.lockouts.lockout_response"
+# Only failed attempts are stored (and deleted after the cool-off); a log of every
+# successful sign-in would be a record of employees' working times.
+AXES_DISABLE_ACCESS_LOG = True
+# The project has no Django admin; lockouts are managed in the Wagtail admin.
+AXES_ENABLE_ADMIN = False
+WAGTAILADMIN_USER_LOGIN_FORM = "lms.people.forms.AdminLoginForm"
+
+# Behind a load balancer, the number of proxies of ours that append to X-Forwarded-For;
+# 0 (the default) takes the client address from the connection (lms/throttling.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -234,6 +277,25 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["defau
 # "due soon" reminder goes out.
 REMINDER_DAYS_BEFORE_DUE = int(os.environ.get("REMINDER_DAYS_BEFORE_DUE", "3"))
 
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as "10/10m": a count per period (s, m, h or d, with a factor)."""
+    value = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"[1-9]\d*/(?:[1-9]\d*)?[smhd]", value):
+        raise ImproperlyConfigured(
+            f"{name} must look like 60/m or 10/10m (count/period; s, m, h or d), not {value!r}."
+        )
+    return value
+
+
+# The KPI API (lms/rollout/api.py) answers 429 with Retry-After: to a client address
+# whose requests named an unknown or deactivated token more than API_FAILED_AUTH_RATE
+# times (then to all its requests, so that guessing learns nothing), and to a valid
+# token sending more than API_TOKEN_RATE requests. Counted in the cache (lms/throttling.py):
+# shared with Redis; per process with the memory cache.
+API_FAILED_AUTH_RATE = env_rate("API_FAILED_AUTH_RATE", "10/10m")
+API_TOKEN_RATE = env_rate("API_TOKEN_RATE", "60/m")
+
 WAGTAIL_SITE_NAME = "Bootcamp LMS"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -253,8 +315,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Every task run and page publish is logged at INFO; that drowns command output.
+    # django-axes logs its start and every check at INFO, failed sign-ins at WARNING.
     "loggers": {
         name: {"level": os.environ.get("LIBRARY_LOG_LEVEL", "WARNING")}
-        for name in ("django_tasks", "django.tasks", "wagtail")
+        for name in ("django_tasks", "django.tasks", "wagtail", "axes")
     },
 }
