@@ -57,11 +57,13 @@ bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
 
 # Production-style serving: gunicorn + WhiteNoise with production settings. Needs
-# SECRET_KEY (and DATABASE_URL, REDIS_URL, ALLOWED_HOSTS as in the README).
+# SECRET_KEY and WAGTAILADMIN_BASE_URL (and DATABASE_URL, REDIS_URL, ALLOWED_HOSTS as in
+# the README).
 WEB_CONCURRENCY ?= 2
 GUNICORN_THREADS ?= 4
 serve: install
 	@test -n "$$SECRET_KEY" || { echo "Set SECRET_KEY (see README: Running in production)"; exit 1; }
+	@test -n "$$WAGTAILADMIN_BASE_URL" || { echo "Set WAGTAILADMIN_BASE_URL to the site's public address (see README: Running in production)"; exit 1; }
 	DJANGO_SETTINGS_MODULE=lms.settings.production $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=lms.settings.production $(PY) manage.py collectstatic --noinput -v0
 	DJANGO_SETTINGS_MODULE=lms.settings.production $(VENV)/bin/gunicorn lms.wsgi:application \
@@ -88,6 +90,7 @@ check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	SECRET_KEY=check-only-$$(date +%s)-not-a-real-secret-but-long-enough-for-the-check \
+		WAGTAILADMIN_BASE_URL=https://lms.check.internal \
 		DJANGO_SETTINGS_MODULE=lms.settings.production $(PY) manage.py check --deploy --fail-level WARNING
 
 # New msgids into locale/*/LC_MESSAGES/django.po; translate the German ones, then `make

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 
 from django.http import StreamingHttpResponse
+from django.utils.cache import add_never_cache_headers
 
 ROWS_PER_CHUNK = 1000
 
@@ -31,7 +32,10 @@ def _chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterable[str]:
 def csv_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Sequence]
 ) -> StreamingHttpResponse:
-    """A CSV attachment written while it is sent; `rows` is read lazily, chunk by chunk."""
+    """A CSV attachment written while it is sent; `rows` is read lazily, chunk by chunk.
+
+    Personal data: no browser or proxy keeps a copy (Cache-Control: no-store, private)."""
     response = StreamingHttpResponse(_chunks(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    add_never_cache_headers(response)
     return response

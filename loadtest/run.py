@@ -745,6 +745,8 @@ def server_env(
         MEDIA_ROOT=media_root,
         PYTHONUNBUFFERED="1",
     )
+    # Production settings refuse a local base URL; no e-mail link is followed here.
+    env.setdefault("WAGTAILADMIN_BASE_URL", "https://lms.loadtest.internal")
     if config.redis_url:
         env.update(REDIS_URL=config.redis_url, CACHE_KEY_PREFIX=cache_prefix)
     return env

@@ -437,7 +437,7 @@ class TestSafety:
 
     def test_essay_keeps_safe_markup(self):
         assert clean_essay('<b>bold</b> <a href="https://example.com">link</a>') == (
-            '<b>bold</b> <a href="https://example.com">link</a>'
+            '<b>bold</b> <a href="https://example.com" rel="nofollow noopener noreferrer">link</a>'
         )
 
     def test_hostile_essay_is_stored_clean_and_rendered_safely(

@@ -14,7 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def load_settings(
     module: str, *, then: str = "print('started')", **env: str
 ) -> subprocess.CompletedProcess:
-    ignored = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "LMS_LEARNER_CACHE"}
+    ignored = {
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "LMS_LEARNER_CACHE",
+        "WAGTAILADMIN_BASE_URL",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in ignored}
     clean.update(env, DJANGO_SETTINGS_MODULE=module)
     return subprocess.run(
@@ -36,7 +42,9 @@ def test_production_refuses_missing_or_development_secret(secret):
 
 
 def test_production_starts_with_a_real_secret():
-    result = load_settings("lms.settings.production", SECRET_KEY="x" * 60)
+    result = load_settings(
+        "lms.settings.production", SECRET_KEY="x" * 60, WAGTAILADMIN_BASE_URL="https://lms.firma.de"
+    )
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
 

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.exports import csv_response
@@ -98,6 +99,7 @@ def export_csv(request, document_id: int):
     )
 
 
+@never_cache  # a record for labour-law disputes: no copy in a browser or proxy cache
 @login_required
 def audit(request, user_id: int):
     employee = get_object_or_404(User, pk=user_id)

@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.contrib.auth.views import redirect_to_login
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -61,3 +64,20 @@ def register_org_import_menu_item():
         icon_name="upload",
         order=602,
     )
+
+
+@hooks.register("before_serve_document")
+def documents_only_for_signed_in_people(document, request):
+    """Documents (course hand-outs, guideline attachments) are for people with an account:
+    an anonymous visitor is sent to the login page and comes back to the download.
+    Collection privacy set in the admin (groups, password) applies on top."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
+
+
+@hooks.register("construct_help_menu")
+def keep_help_on_the_intranet(request, menu_items):
+    """Wagtail's help menu links to guide.wagtail.org, which an intranet cannot reach;
+    what stays are the entries inside the admin (the keyboard shortcuts)."""
+    menu_items[:] = [item for item in menu_items if not urlsplit(str(item.url)).netloc]

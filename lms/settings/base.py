@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # Content-Security-Policy header (lms/security.py picks the admin's or the site's policy).
+    "csp",
     # The tasks framework (backport of Django 6's django.tasks; Wagtail 8 uses it too).
     # "django_tasks" has no models and adds the system checks for the TASKS setting.
     # "django_tasks_db" is installed in every environment, not only when its backend is
@@ -78,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lms.security.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -305,9 +310,96 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Every download goes through Wagtail's serve view, so the login check in
+# lms/people/wagtail_hooks.py and the collections' privacy settings apply; never a link
+# straight to the file in MEDIA_ROOT.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# On an intranet the admin calls no outside host: no Gravatar images (they would send a
+# hash of each e-mail address out, and show as broken images here), no check for new
+# Wagtail releases, no "What's new" banner pointing at wagtail.org. The help links to
+# guide.wagtail.org are removed (lms/people/wagtail_hooks.py, templates/wagtailadmin/).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 # Video embeds are stored as URLs; without internet oEmbed lookups fail, so the
 # module template falls back to a plain link (see courses/blocks.py).
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
+
+# Content-Security-Policy (django-csp; lms/security.py). The site's own pages run no inline
+# script or style at all: everything is in static/. Frames only for the video hosts whose
+# players an embed brings (CSP_FRAME_HOSTS adds an intranet video server).
+CSP_FRAME_HOSTS = env_list(
+    "CSP_FRAME_HOSTS",
+    ["https://www.youtube.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+)
+_CSP_COMMON = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "media-src": [SELF],
+    "frame-src": [SELF, *CSP_FRAME_HOSTS],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [SELF],
+}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_COMMON}
+# The Wagtail admin (everything under /admin/, including page previews) as strict as
+# Wagtail 8 allows. Each relaxation, and why it is still needed:
+# - script-src-elem 'unsafe-inline': Wagtail renders inline <script> blocks that start its
+#   widgets (chooser widgets, InlinePanel and MultipleChooserPanel, the date and time
+#   pickers), and its modal dialogs (choosers) run the inline scripts of the HTML they
+#   load. None of them carries a nonce, and their content differs per field, so neither a
+#   nonce nor a hash can allow them. Inline event handlers (script-src-attr) and eval()
+#   stay forbidden.
+# - style-src-elem and style-src-attr 'unsafe-inline': style="" attributes in Wagtail's
+#   templates and the markup its scripts insert (e.g. the focal point chooser), and the
+#   <style> elements that libraries in its vendor.js add while the page editor runs (their
+#   content varies, so no hash). Stylesheets from other hosts stay forbidden.
+# - img-src blob:: previews of images chosen for upload, before they are sent.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": [SELF],
+        "script-src-elem": [SELF, UNSAFE_INLINE],
+        "script-src-attr": [NONE],
+        "style-src": [SELF],
+        "style-src-elem": [SELF, UNSAFE_INLINE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+    }
+}
+
+# Permissions-Policy (django-permissions-policy): no page asks for the camera, microphone,
+# location, payment or other device APIs, and no embedded frame may either. Only video
+# players may go full screen or picture-in-picture.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "bluetooth": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": ["self", *CSP_FRAME_HOSTS],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": ["self", *CSP_FRAME_HOSTS],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,54 @@
 import os
+from ipaddress import ip_address
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import DEVELOPMENT_SECRET_KEY, env_bool
+
+# Host names that are never the address people reach the site at (RFC 2606, RFC 6761).
+PLACEHOLDER_HOSTS = {"localhost", "example.com", "example.net", "example.org"}
+PLACEHOLDER_SUFFIXES = (
+    ".localhost",
+    ".example",
+    ".invalid",
+    ".test",
+    ".example.com",
+    ".example.net",
+    ".example.org",
+)
+
+
+def check_public_base_url(value: str) -> str:
+    """The URL as given, or ImproperlyConfigured if it cannot be the site's public address."""
+    problem = None
+    try:
+        parts = urlsplit(value.strip())
+        scheme, host = parts.scheme, (parts.hostname or "").lower().rstrip(".")
+    except ValueError:  # e.g. an unclosed [IPv6 address
+        scheme, host = "", ""
+    if not value.strip():
+        problem = "it is not set"
+    elif scheme not in {"http", "https"} or not host:
+        problem = f"{value!r} is not an http(s) URL with a host name"
+    elif host in PLACEHOLDER_HOSTS or host.endswith(PLACEHOLDER_SUFFIXES):
+        problem = f"{host!r} is a local or placeholder name"
+    else:
+        try:
+            address = ip_address(host)
+        except ValueError:
+            address = None
+        if address is not None and (address.is_loopback or address.is_unspecified):
+            problem = f"{host!r} is this machine, not an address others can reach"
+    if problem:
+        raise ImproperlyConfigured(
+            f"Set WAGTAILADMIN_BASE_URL to the address people reach the site at, e.g. "
+            f"https://lms.example-company.de ({problem}). Password reset links, reminder "
+            f"e-mails and the admin's links are built from it."
+        )
+    return value.strip().rstrip("/")
+
 
 DEBUG = False
 
@@ -14,6 +59,10 @@ if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "refuses to start without one or with the development key. Generate one with: "
         "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
+
+# Links in e-mails (password reset, reminders) and the admin's own absolute URLs are built
+# from WAGTAILADMIN_BASE_URL; the development default points at 127.0.0.1.
+WAGTAILADMIN_BASE_URL = check_public_base_url(os.environ.get("WAGTAILADMIN_BASE_URL", ""))
 
 # WhiteNoise serves the hashed, compressed static files straight from the app servers.
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]

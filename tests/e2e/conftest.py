@@ -51,14 +51,46 @@ def browser():
         browser.close()
 
 
+# Reports every Content-Security-Policy violation of a page to the test, from before the
+# page's own scripts run; a binding survives navigation, a variable in the page would not.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.reportCspViolation(
+        `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ` +
+        `${document.location.pathname} (${event.sourceFile}:${event.lineNumber}) ` +
+        `${event.sample || ""}`
+    );
+});
+"""
+
+
+def watch_content_security_policy(context) -> list[str]:
+    """Collect CSP violations in every page of the context: the securitypolicyviolation
+    events and Chromium's console errors about the policy (which name what was refused)."""
+    violations: list[str] = []
+    context.expose_binding("reportCspViolation", lambda _source, text: violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.on("console", console)
+    return violations
+
+
 @pytest.fixture
 def page_for(browser, live_server):
-    """A logged-in page for a demo user, in German (the demo users' language)."""
+    """A logged-in page for a demo user, in German (the demo users' language).
+
+    After the test, no page of the journey may have hit the Content-Security-Policy."""
     contexts = []
+    watched: list[list[str]] = []  # the CSP violations of each user's browser context
 
     def login(username: str, *, width: int = 1280):
         context = browser.new_context(viewport={"width": width, "height": 900}, locale="de-DE")
         contexts.append(context)
+        watched.append(watch_content_security_policy(context))
         page = context.new_page()
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
@@ -70,6 +102,8 @@ def page_for(browser, live_server):
     yield login
     for context in contexts:
         context.close()
+    found = [violation for context_violations in watched for violation in context_violations]
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 def screenshot(page, name: str) -> None:
@@ -81,7 +115,9 @@ def assert_accessible(page, what: str) -> None:
     """Run axe-core on the page as it is now; fail on serious or critical violations."""
     if not AXE.exists():
         pytest.fail(f"axe-core is missing ({AXE}): run `npm ci --no-audit --no-fund`")
-    page.add_script_tag(path=AXE)
+    # Evaluated through DevTools, not added as an inline <script>, which the site's CSP
+    # would (rightly) refuse.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     violations = page.evaluate(
         """async (impacts) => {
             const results = await axe.run(document, {resultTypes: ["violations"]});

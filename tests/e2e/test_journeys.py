@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, screenshot, watch_content_security_policy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -440,3 +440,28 @@ def test_pages_fit_a_phone(seeded, page_for, live_server):
                 .slice(0, 3).map(e => e.tagName + '.' + e.className).join(', ')"""
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px: {widest}"
+
+
+def test_csp_violations_are_reported(browser, live_server):
+    """The CSP watch of page_for sees what the policy refuses: an inline script and a
+    style attribute added to a site page."""
+    context = browser.new_context()
+    violations = watch_content_security_policy(context)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true;";
+            document.body.append(script);
+            document.body.setAttribute("style", "color: red");
+        }"""
+    )
+    expect(page.locator("body")).to_be_visible()
+    page.wait_for_timeout(200)
+    assert not page.evaluate("window.injected === true")
+    context.close()
+    text = "\n".join(violations)
+    assert "script-src-elem blocked inline" in text, text
+    assert "style-src-attr blocked inline" in text, text
+    assert "console: " in text, text
