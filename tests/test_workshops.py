@@ -418,6 +418,8 @@ class TestSessionCancellation:
     ):
         client = login(trainer)
         url = reverse("workshop-sessions:cancel", args=[booked_session.pk])
+        listing = client.get(reverse("workshop-sessions:index")).content.decode()
+        assert url in listing and "Cancel session" in listing
         assert "also cancels its 2 bookings" in client.get(url).content.decode()
 
         response = client.post(url, follow=True)
