@@ -383,6 +383,17 @@ class WorkshopSession(models.Model):
     location = models.CharField(_("location"), max_length=200, blank=True)
     online_url = models.URLField(_("online link"), blank=True)
     capacity = models.PositiveIntegerField(_("seats"), default=12)
+    # A cancelled session stays with its bookings (cancelled with it) as history.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     panels = [
         FieldPanel("workshop"),
@@ -403,11 +414,19 @@ class WorkshopSession(models.Model):
                 name="session_ends_after_start",
                 violation_error_message=_("A session must end after it starts."),
             ),
-            models.CheckConstraint(condition=models.Q(capacity__gte=1), name="session_has_a_seat"),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1),
+                name="session_has_a_seat",
+                violation_error_message=_("A session needs at least one seat."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.workshop.title} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     def clean(self):
         super().clean()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.images import get_image_model
 
 from courses.models import (
@@ -464,11 +465,34 @@ def catalog_courses(*, catalog: CourseIndexPage, filters: dict) -> QuerySet[Cour
 # --- Workshops -------------------------------------------------------------------------
 
 
+SESSION_HAS_BOOKINGS_TO_MOVE = gettext_lazy(
+    "People have booked this session; it cannot move to another workshop."
+)
+
+
+def booked_seats(*, session: WorkshopSession) -> int:
+    return Booking.objects.filter(session=session, status=Booking.BOOKED).count()
+
+
+def too_few_seats_message(booked: int) -> str:
+    return ngettext(
+        "%(count)d seat is booked; the session cannot have fewer seats. "
+        "Cancel bookings, or the session, instead.",
+        "%(count)d seats are booked; the session cannot have fewer seats. "
+        "Cancel bookings, or the session, instead.",
+        booked,
+    ) % {"count": booked}
+
+
 @dataclass
 class SessionView:
     session: WorkshopSession
     booked: int
     waiting: int
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.session.is_cancelled
 
     @property
     def seats_left(self) -> int:
@@ -493,6 +517,8 @@ class WorkshopView:
     waiting_position: int | None
     # A booking of a session that has ended: history, not a place in a coming session.
     past_booking: Booking | None = None
+    # The person's seat in a coming session that the trainer cancelled.
+    cancelled_by_session: Booking | None = None
 
 
 def sessions_with_counts(*, workshop: WorkshopPage) -> list[SessionView]:
@@ -544,8 +570,23 @@ def workshop_view(*, workshop: WorkshopPage, user: User) -> WorkshopView:
     past_booking = None
     if booking is not None and booking.session.ends_at <= timezone.now():
         past_booking, booking = booking, None
+    cancelled = None
+    if booking is None and past_booking is None:
+        cancelled = (
+            Booking.objects.filter(
+                workshop=workshop,
+                user=user,
+                status=Booking.CANCELLED,
+                session__cancelled_at__isnull=False,
+                session__starts_at__gt=timezone.now(),
+            )
+            .select_related("session")
+            .order_by("-cancelled_at", "-pk")
+            .first()
+        )
     return WorkshopView(
         past_booking=past_booking,
+        cancelled_by_session=cancelled,
         workshop=workshop,
         sessions=sessions_with_counts(workshop=workshop),
         booking=booking,

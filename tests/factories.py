@@ -146,8 +146,9 @@ def quiz_category(*, name=None):
 
 
 def guideline(*, title="Social media guidelines", departments=(), quiz=None, body_text="Be kind."):
-    """A published guideline document (version 1)."""
+    """A published guideline document (version 1), installed as seed_bootcamp does."""
     from lms.guidelines.models import GuidelineIndexPage, GuidelinePage
+    from lms.guidelines.services import publish_initial_text
 
     number = next(_sequence)
     page = GuidelinePage(
@@ -157,23 +158,40 @@ def guideline(*, title="Social media guidelines", departments=(), quiz=None, bod
         applies_to_all=not departments,
         quiz=quiz,
         body=json.dumps([{"type": "paragraph", "value": f"<p>{body_text}</p>"}]),
+        live=False,
     )
     GuidelineIndexPage.objects.get().add_child(instance=page)
     page.departments.set(departments)
-    page.save_revision().publish()
+    publish_initial_text(document=page, note="Test fixture.")
+    return GuidelinePage.objects.get(pk=page.pk)
+
+
+def guideline_approver() -> User:
+    approver = User.objects.filter(username="factory-approver").first()
+    return approver or user(username="factory-approver", groups=(roles.GUIDELINE_APPROVERS,))
+
+
+def approve_through_workflow(page, *, editor=None, approver=None):
+    """Submit the page's latest revision to its approval workflow and approve it."""
+    from lms.guidelines.models import GuidelinePage
+
+    page = GuidelinePage.objects.get(pk=page.pk)
+    page.get_workflow().start(page, editor)
+    task_state = GuidelinePage.objects.get(pk=page.pk).current_workflow_task_state
+    task_state.task.specific.on_action(task_state, approver or guideline_approver(), "approve")
     return GuidelinePage.objects.get(pk=page.pk)
 
 
 def publish_guideline_change(page, *, text: str, material: bool, summary: str = ""):
-    """Publish an edit of a guideline, as the approval workflow would."""
+    """Publish an edit of a guideline through the approval workflow."""
     from lms.guidelines.models import GuidelinePage
 
     page = GuidelinePage.objects.get(pk=page.pk)
     page.body = json.dumps([{"type": "paragraph", "value": f"<p>{text}</p>"}])
     page.material_change = material
     page.change_summary = summary
-    page.save_revision().publish()
-    return GuidelinePage.objects.get(pk=page.pk)
+    page.save_revision()
+    return approve_through_workflow(page)
 
 
 def workshop(*, title="LinkedIn for Leaders", open_to_all=False, departments=(), trainer=None):

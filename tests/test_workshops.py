@@ -2,7 +2,7 @@ import threading
 from datetime import UTC, timedelta
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -278,3 +278,181 @@ class TestPastBookings:
         services.book_session(user=employee, session=first)
         with pytest.raises(services.BookingRefused):
             services.book_session(user=employee, session=second)
+
+
+def session_form(session, **changes):
+    data = {
+        "workshop": session.workshop_id,
+        "starts_at": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
+        "ends_at": timezone.localtime(session.ends_at).strftime("%Y-%m-%d %H:%M"),
+        "location": session.location,
+        "online_url": session.online_url,
+        "capacity": session.capacity,
+    }
+    data.update(changes)
+    return data
+
+
+def edit_session(client, session, **changes):
+    return client.post(
+        reverse("workshop-sessions:edit", args=[session.pk]),
+        session_form(session, **changes),
+        follow=True,
+    )
+
+
+class TestSeats:
+    """The waiting list keeps its order when a trainer changes the seats."""
+
+    @pytest.fixture
+    def full_session(self, open_workshop):
+        session = factories.session(workshop=open_workshop, capacity=1)
+        people = [factories.user() for _ in range(4)]
+        for person in people:
+            services.book_session(user=person, session=session)
+        return session, people
+
+    def statuses(self, people):
+        return [Booking.objects.get(user=person).status for person in people]
+
+    def test_more_seats_go_to_the_people_waiting_in_order(self, trainer, full_session):
+        session, people = full_session
+        response = edit_session(login(trainer), session, capacity=3)
+        assert response.status_code == 200
+        assert self.statuses(people) == ["booked", "booked", "booked", "waitlisted"]
+        assert all(Booking.objects.get(user=person).promoted_at for person in people[1:3])
+        newcomer = factories.user()
+        assert services.book_session(user=newcomer, session=session).status == "waitlisted"
+        page = login(people[1]).get(session.workshop.url).content.decode()
+        assert "Your seat is booked" in page
+
+    def test_people_waiting_come_before_a_newcomer_whatever_raised_the_seats(self, full_session):
+        session, people = full_session
+        WorkshopSession.objects.filter(pk=session.pk).update(capacity=2)  # no promotion
+
+        newcomer = services.book_session(user=factories.user(), session=session)
+
+        assert newcomer.status == "waitlisted"
+        assert self.statuses(people) == ["booked", "booked", "waitlisted", "waitlisted"]
+
+    def test_fewer_seats_than_booked_is_a_form_error(self, trainer, full_session):
+        session, people = full_session
+        edit_session(login(trainer), session, capacity=3)
+
+        response = edit_session(login(trainer), session, capacity=2)
+
+        assert response.status_code == 200
+        assert "3 seats are booked; the session cannot have fewer seats." in (
+            response.content.decode()
+        )
+        session.refresh_from_db()
+        assert session.capacity == 3
+        assert self.statuses(people).count("booked") == 3
+
+    def test_no_seat_at_all_is_a_form_error(self, trainer, open_workshop):
+        session = factories.session(workshop=open_workshop)
+        response = edit_session(login(trainer), session, capacity=0)
+        assert "A session needs at least one seat." in response.content.decode()
+
+    def test_the_service_refuses_too_few_seats_too(self, full_session):
+        """The form checks first; the service checks again under the workshop's lock."""
+        session, _people = full_session
+        WorkshopSession.objects.filter(pk=session.pk).update(capacity=2)
+        services.book_session(user=factories.user(), session=session)  # promotes one
+        session.refresh_from_db()
+        session.capacity = 1
+        with pytest.raises(services.BookingRefused, match="2 seats are booked"):
+            services.save_session(session=session)
+        assert WorkshopSession.objects.get(pk=session.pk).capacity == 2
+
+    def test_the_database_holds_the_seat_rules(self, full_session):
+        session, _people = full_session
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE courses_workshopsession SET capacity = 0 WHERE id = %s", [session.pk]
+            )
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Booking.objects.filter(session=session, status="waitlisted").update(status="booked")
+        assert WorkshopSession.objects.get(pk=session.pk).capacity == 1
+        assert Booking.objects.filter(session=session, status="booked").count() == 1
+
+    def test_a_session_people_booked_cannot_move_to_another_workshop(self, trainer, full_session):
+        session, _people = full_session
+        other = factories.workshop(title="Another workshop", open_to_all=True)
+        response = edit_session(login(trainer), session, workshop=other.pk)
+        assert "it cannot move to another workshop" in response.content.decode()
+        assert WorkshopSession.objects.get(pk=session.pk).workshop_id == session.workshop_id
+
+
+class TestSessionCancellation:
+    @pytest.fixture
+    def booked_session(self, open_workshop, employee):
+        session = factories.session(workshop=open_workshop, capacity=1)
+        services.book_session(user=employee, session=session)
+        services.book_session(user=factories.user(), session=session)  # waiting
+        return session
+
+    def test_deleting_a_booked_session_explains_and_offers_cancelling(
+        self, trainer, booked_session
+    ):
+        client = login(trainer)
+        url = reverse("workshop-sessions:delete", args=[booked_session.pk])
+        for response in (client.get(url, follow=True), client.post(url, follow=True)):
+            assert response.status_code == 200
+            page = response.content.decode()
+            assert "This session has 2 bookings, which are kept as a record" in page
+            assert "Cancel it instead" in page
+            assert response.redirect_chain[-1][0] == reverse(
+                "workshop-sessions:cancel", args=[booked_session.pk]
+            )
+        assert WorkshopSession.objects.filter(pk=booked_session.pk).exists()
+
+    def test_a_session_nobody_booked_can_be_deleted(self, trainer, open_workshop):
+        session = factories.session(workshop=open_workshop)
+        response = login(trainer).post(reverse("workshop-sessions:delete", args=[session.pk]))
+        assert response.status_code == 302
+        assert not WorkshopSession.objects.filter(pk=session.pk).exists()
+
+    def test_cancelling_cancels_the_bookings_and_tells_the_people(
+        self, trainer, employee, booked_session
+    ):
+        client = login(trainer)
+        url = reverse("workshop-sessions:cancel", args=[booked_session.pk])
+        listing = client.get(reverse("workshop-sessions:index")).content.decode()
+        assert url in listing and "Cancel session" in listing
+        assert "also cancels its 2 bookings" in client.get(url).content.decode()
+
+        response = client.post(url, follow=True)
+
+        assert "2 bookings were cancelled with it" in response.content.decode()
+        booked_session.refresh_from_db()
+        assert booked_session.is_cancelled and booked_session.cancelled_by == trainer
+        assert set(Booking.objects.values_list("status", flat=True)) == {"cancelled"}
+        page = login(employee).get(booked_session.workshop.url).content.decode()
+        assert "has been cancelled, and your booking with it" in page
+        assert "This session has been cancelled." in page and "Book a seat" not in page
+        response = book(login(employee), booked_session, follow=True)
+        assert "This session has been cancelled; choose another one." in (response.content.decode())
+        assert not Booking.objects.filter(status__in=Booking.ACTIVE).exists()
+
+    def test_the_database_keeps_a_cancelled_session_empty(self, employee, booked_session):
+        services.cancel_session(session=booked_session, user=employee)
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Booking.objects.create(
+                session=booked_session, workshop=booked_session.workshop, user=factories.user()
+            )
+
+    def test_only_who_manages_sessions_may_cancel(self, employee_client, booked_session):
+        url = reverse("workshop-sessions:cancel", args=[booked_session.pk])
+        assert employee_client.post(url).status_code in (302, 403)
+        assert not WorkshopSession.objects.get(pk=booked_session.pk).is_cancelled
+
+    def test_a_started_session_cannot_be_cancelled(self, trainer, open_workshop):
+        session = factories.session(workshop=open_workshop, starts_in_days=-1)
+        response = login(trainer).post(
+            reverse("workshop-sessions:cancel", args=[session.pk]), follow=True
+        )
+        assert "The session has started; it can no longer be cancelled." in (
+            response.content.decode()
+        )
+        assert not WorkshopSession.objects.get(pk=session.pk).is_cancelled

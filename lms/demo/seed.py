@@ -28,6 +28,7 @@ from lms.demo import content
 from lms.demo.activity import RolloutDemo
 from lms.demo.covers import cover_png
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage
+from lms.guidelines.services import publish_initial_text
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
@@ -233,6 +234,7 @@ class DemoSeeder:
                     kind=spec["kind"],
                     summary=spec.get("summary", ""),
                     body=json.dumps(spec["body"]),
+                    live=False,
                 )
                 if spec["kind"] == "guidelines":
                     document.quiz = self.build_quiz(
@@ -247,8 +249,11 @@ class DemoSeeder:
                         category_slug="richtlinien",
                     )
                 index.add_child(instance=document)
-                # A system publish: the seed is the initial text, not a change to approve.
-                document.save_revision().publish()
+                # The seed is the initial text, not a change to approve: the one documented
+                # path around the approval workflow, recorded as a system approval.
+                publish_initial_text(
+                    document=document, note="Initial text installed by seed_bootcamp."
+                )
             documents[spec["slug"]] = document
         return documents
 

@@ -10,16 +10,56 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
+from wagtail.actions.publish_page_revision import PublishPagePermissionError
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PagePermissionTester
 
 from lms.guidelines.blocks import GuidelineContentBlock
 from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
+
+
+class GuidelinePublishRefused(PublishPagePermissionError):
+    """A guideline revision goes live only once the approval workflow approved it."""
+
+    def __init__(self, message=None):
+        super().__init__(
+            message
+            or _(
+                "Guideline documents are published by approval: use “Submit for approval” "
+                "so a guideline approver can review the change."
+            )
+        )
+
+
+class GuidelineIndexPermissionTester(PagePermissionTester):
+    def can_publish_subpage(self):
+        # A new document, a copy or an alias would go live without approval.
+        return False
+
+
+class GuidelinePermissionTester(PagePermissionTester):
+    """Nobody publishes a guideline document directly, not even a superuser: the
+    Publish button and the bulk action are not offered. The approval workflow's final
+    approval publishes it (lms.guidelines.workflows)."""
+
+    def can_publish(self):
+        return False
+
+    @cached_property
+    def _holds_publish_permission(self):
+        return PagePermissionTester.can_publish(self)
+
+    def can_set_view_restrictions(self):
+        return self._holds_publish_permission
+
+    def can_unschedule(self):
+        return self._holds_publish_permission
 
 
 class GuidelineIndexPage(SectionIndexPage):
@@ -27,6 +67,9 @@ class GuidelineIndexPage(SectionIndexPage):
 
     class Meta:
         verbose_name = _("guideline index")
+
+    def permissions_for_user(self, user):
+        return GuidelineIndexPermissionTester(user, self)
 
     def get_context(self, request, *args, **kwargs):
         from lms.guidelines import selectors
@@ -130,6 +173,46 @@ class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
         if self.material_change and not self.change_summary.strip():
             raise ValidationError({"change_summary": _("Summarise what changed.")})
 
+    def permissions_for_user(self, user):
+        return GuidelinePermissionTester(user, self)
+
+    def is_approved(self, revision_id: int | None) -> bool:
+        """Whether the approval workflow (or the documented system path for a first
+        text, lms.guidelines.services.publish_initial_text) approved this revision."""
+        return (
+            revision_id is not None
+            and GuidelineApproval.objects.filter(
+                document_id=self.pk, revision_id=revision_id
+            ).exists()
+        )
+
+    def publish(self, revision, *args, **kwargs):
+        """Every publish Wagtail offers through a revision (bulk action, scheduled
+        publishing, `revision.publish()` in code, the workflow itself) comes here first:
+        refuse before anything is written or scheduled."""
+        if not self.is_approved(revision.pk):
+            raise GuidelinePublishRefused
+        return super().publish(revision, *args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        """The deepest point every publish shares (the editor and the admin API call
+        Wagtail's publish action directly): the row goes live with a revision only if it
+        was approved. A database trigger holds the same rule for any other write."""
+        update_fields = kwargs.get("update_fields")
+        touches_live = update_fields is None or {"live", "live_revision"} & set(update_fields)
+        if self.live and touches_live:
+            stored = (
+                GuidelinePage.objects.filter(pk=self.pk)
+                .values_list("live", "live_revision_id")
+                .first()
+                if self.pk
+                else None
+            )
+            unchanged = stored == (True, self.live_revision_id)
+            if not unchanged and not self.is_approved(self.live_revision_id):
+                raise GuidelinePublishRefused
+        return super().save(*args, **kwargs)
+
     def content_hash(self) -> str:
         """A fingerprint of the text employees accept: title and body, canonical JSON."""
         payload = json.dumps(
@@ -184,6 +267,64 @@ class GuidelineVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document.title} v{self.number}"
+
+
+class GuidelineApproval(models.Model):
+    """The approval that lets one revision of a document go live (see GuidelinePage.save
+    and the database trigger in migration 0003)."""
+
+    WORKFLOW = "workflow"
+    SYSTEM = "system"
+    VIA = [
+        (WORKFLOW, _("approval workflow")),
+        (SYSTEM, _("initial text installed by the system")),
+    ]
+
+    document = models.ForeignKey(
+        GuidelinePage,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="approvals",
+    )
+    revision = models.OneToOneField(
+        "wagtailcore.Revision",
+        verbose_name=_("page revision"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    via = models.CharField(_("approved through"), max_length=20, choices=VIA)
+    workflow_state = models.ForeignKey(
+        "wagtailcore.WorkflowState",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["document", "-approved_at"]
+        verbose_name = _("guideline approval")
+        verbose_name_plural = _("guideline approvals")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(via="workflow") | ~models.Q(note=""),
+                name="system_approval_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} · {self.revision_id} ({self.via})"
 
 
 class SignOffQuerySet(models.QuerySet):

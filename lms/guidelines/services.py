@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
+from lms.guidelines.models import (
+    GuidelineApproval,
+    GuidelinePage,
+    GuidelinePublishRefused,
+    GuidelineVersion,
+    SignOff,
+)
 from lms.guidelines.selectors import current_version, in_scope
 from lms.quizzes.selectors import has_passed
 
@@ -19,6 +25,33 @@ if TYPE_CHECKING:
 
 class SignOffRefused(Exception):
     """The sign-off cannot be recorded; the message says why."""
+
+
+def publish_initial_text(*, document: GuidelinePage, note: str) -> Revision:
+    """Publish the first text of a document that was never published, without review.
+
+    The one documented way around the approval workflow, for documents the system
+    installs (seed_bootcamp, benchmark data, tests): it records a system approval with
+    the note, so the history says how the text went live. Any later change of the
+    document goes through the approval workflow; this refuses to publish it."""
+    if not note.strip():
+        raise ValueError("A system publish needs a note saying why it skips the review.")
+    with transaction.atomic():
+        if (
+            document.first_published_at
+            or GuidelineVersion.objects.filter(document=document).exists()
+        ):
+            raise GuidelinePublishRefused(
+                _(
+                    "This document has been published before: changes go through the approval workflow."
+                )
+            )
+        revision = document.save_revision(log_action=False)
+        GuidelineApproval.objects.create(
+            document=document, revision=revision, via=GuidelineApproval.SYSTEM, note=note.strip()
+        )
+        revision.publish(skip_permission_checks=True)
+    return revision
 
 
 def record_published_version(

@@ -5,11 +5,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.pages.bulk_actions.publish import PublishBulkAction
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
+from lms.guidelines.models import (
+    GuidelineApproval,
+    GuidelinePage,
+    GuidelinePublishRefused,
+    GuidelineVersion,
+    SignOff,
+)
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -41,26 +48,54 @@ class SignOffViewSet(ModelViewSet):
 hooks.register("register_admin_viewset", lambda: SignOffViewSet("signoffs"))
 
 
+# Guideline changes reach employees only through the approval workflow. The model
+# enforces it (GuidelinePage.publish and .save, and a database trigger); the editor does
+# not offer the Publish button (GuidelinePermissionTester), and these hooks explain it.
+
+
 @hooks.register("before_publish_page")
 def require_guideline_approval(request, page):
-    """Guideline changes reach employees only through the approval workflow."""
     if isinstance(page.specific, GuidelinePage):
-        messages.error(
-            request,
-            _(
-                "Guideline documents are published by approval: use “Submit for approval” "
-                "so a guideline approver can review the change."
-            ),
-        )
+        messages.error(request, str(GuidelinePublishRefused()))
         return redirect("wagtailadmin_pages:edit", page.pk)
     return None
 
 
+def _explain_a_refused_publish(request, page):
+    """A forged or stale “Publish” of a guideline saved a draft only: say so."""
+    if request.POST.get("action-publish") and isinstance(page.specific, GuidelinePage):
+        messages.error(request, str(GuidelinePublishRefused()))
+
+
+hooks.register("after_edit_page", _explain_a_refused_publish)
+hooks.register("after_create_page", _explain_a_refused_publish)
+
+
+class GuidelineAwarePublishBulkAction(PublishBulkAction):
+    """Wagtail's bulk publish, which leaves guideline documents out (nobody may publish
+    them directly) and says how they are published instead."""
+
+    template_name = "guidelines/admin/confirm_bulk_publish.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["guidelines_need_approval"] = any(
+            entry["item"].specific_class is GuidelinePage
+            for entry in context.get("items_with_no_access", [])
+        )
+        context["approval_message"] = str(GuidelinePublishRefused())
+        return context
+
+
+# Registered after Wagtail's own bulk publish, which it replaces (same action type).
+hooks.register("register_bulk_action", GuidelineAwarePublishBulkAction, order=1)
+
+
 @hooks.register("before_delete_page")
 def keep_signed_documents(request, page):
-    if (
-        isinstance(page.specific, GuidelinePage)
-        and GuidelineVersion.objects.filter(document_id=page.pk).exists()
+    if isinstance(page.specific, GuidelinePage) and (
+        GuidelineVersion.objects.filter(document_id=page.pk).exists()
+        or GuidelineApproval.objects.filter(document_id=page.pk).exists()
     ):
         messages.error(
             request,

@@ -305,6 +305,9 @@ WAGTAIL_SITE_NAME = "Bootcamp LMS"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
+# The end of an approval workflow records the approval a guideline revision needs to go
+# live, then publishes as Wagtail does (lms.guidelines.workflows).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "lms.guidelines.workflows.finish_workflow"
 # The admin speaks the account language (User.language, see lms/people/services.py), so
 # Wagtail's account settings offer only the languages the site has.
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES

@@ -9,8 +9,9 @@ from lms.people.migrations._permissions import grant
 APPROVERS = "Guideline approvers"
 PAGE_PERMISSIONS = {
     # Editors cannot publish guidelines: changes go live through the approval workflow.
-    # Approvers hold "publish" because Wagtail publishes as the approving user; the
-    # before_publish_page hook still refuses publishing from the editor, for everyone.
+    # Nobody publishes a guideline directly, whatever these say (GuidelinePermissionTester,
+    # migration 0003): the workflow's final approval does. "publish" still lets approvers
+    # unpublish a document and set its privacy.
     "Trainers": ["add_page", "change_page"],
     "Admins": ["add_page", "change_page", "lock_page", "unlock_page"],
     APPROVERS: ["add_page", "change_page", "publish_page"],
