@@ -50,8 +50,16 @@ def safe_cell(value: Any) -> Any:
     return QUOTE + text if _formula_like(text) else text
 
 
+# Text that starts otherwise is written as it is; checked inline, as a company-wide
+# export has a few hundred thousand cells.
+_MAY_NEED_QUOTE = FORMULA_STARTS | {QUOTE}
+
+
 def safe_row(row: Iterable[Any]) -> list[Any]:
-    return [safe_cell(value) for value in row]
+    return [
+        value if value.__class__ is str and value[:1] not in _MAY_NEED_QUOTE else safe_cell(value)
+        for value in row
+    ]
 
 
 def restore_cell(text: str) -> str:
