@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -242,7 +243,12 @@ class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
 
 
 class GuidelineVersion(models.Model):
-    """A version employees accept; a new one starts with each material change."""
+    """A version employees accept; a new one starts with each material change.
+
+    Permanent like the sign-offs that point to it: the database refuses to change its
+    content (document, number, hash, snapshot, change summary, publication time) or to
+    delete it; `revision` and `published_by` may only be cleared (SET NULL when the
+    Wagtail revision or the user is deleted). See lms.permanence."""
 
     document = models.ForeignKey(GuidelinePage, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
@@ -336,7 +342,10 @@ class SignOffQuerySet(models.QuerySet):
 
 
 class SignOff(models.Model):
-    """Proof that a person accepted one version of a document. Never changed, never deleted."""
+    """Proof that a person accepted one version of a document. Never changed, never deleted.
+
+    The database holds this, not only the methods below: it refuses UPDATE always, and
+    DELETE and TRUNCATE without an erasure permit (lms.permanence)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -355,7 +364,9 @@ class SignOff(models.Model):
     )
     revision_id = models.PositiveBigIntegerField(_("page revision"), null=True)
     content_hash = models.CharField(_("content hash"), max_length=64)
-    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    # The database's clock, not the caller's: a trigger refuses any other time on insert
+    # (migration 0003), so a sign-off cannot be back-dated.
+    signed_at = models.DateTimeField(_("signed at"), db_default=Now(), editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded on behalf by"),

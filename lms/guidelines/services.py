@@ -15,6 +15,7 @@ from lms.guidelines.models import (
     SignOff,
 )
 from lms.guidelines.selectors import current_version, in_scope
+from lms.permanence import erasure_permit
 from lms.quizzes.selectors import has_passed
 
 if TYPE_CHECKING:
@@ -132,3 +133,16 @@ def sign(
     except IntegrityError:
         return SignOff.objects.get(user=user, version=version), False
     return signoff, True
+
+
+def erase_signoffs(*, user: User, reason: str) -> int:
+    """Delete every sign-off of one person: the only way a sign-off is ever deleted.
+
+    For an erasure the law requires (e.g. GDPR Art. 17 once the retention period for
+    labour-law evidence has passed), run by an administrator, never as a cascade. The
+    reason is logged with the erasure permit. Returns the number of sign-offs deleted.
+    Versions stay: they hold the published text, not personal data.
+    """
+    with erasure_permit(reason=f"sign-offs of user {user.pk}: {reason}"):
+        deleted, _per_model = SignOff._base_manager.filter(user=user).delete()
+    return deleted

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
+from lms.exports import SafeWriter, restore_cell
 from lms.quizzes.cleaning import clean_essay
 from lms.quizzes.models import (
     Answer,
@@ -962,7 +963,7 @@ def _csv_rows(text: str) -> tuple[list[str], list[list[str]]]:
             f"Row 1: the header row lacks the column(s) {', '.join(missing)}. "
             f"The columns are: {', '.join(CSV_COLUMNS)}."
         )
-    return header, rows[1:]
+    return header, [[restore_cell(cell) for cell in row] for row in rows[1:]]
 
 
 def _limit(errors: list[str], value: str, name: str, length: int) -> None:
@@ -1253,7 +1254,8 @@ def export_questions_csv(*, questions: QuerySet[Question], file: IO[str]) -> int
                 "|".join(slugs[question.pk]),
             ]
         )
-    writer = csv.writer(file)
+    # Formula-like text gets an apostrophe in front (lms.exports); _csv_rows takes it away.
+    writer = SafeWriter(file)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
     return len(rows)
