@@ -249,7 +249,8 @@ class TestVersions:
         page = GuidelinePage.objects.get(pk=page.pk)
         page.body = json.dumps([{"type": "paragraph", "value": "<p>Call the hotline.</p>"}])
         page.material_change, page.change_summary = True, "Hotline added"
-        page.save_revision(user=approver).publish(user=approver)
+        page.save_revision(user=approver)
+        factories.approve_through_workflow(page, editor=approver, approver=approver)
         version = selectors.current_version(document=page)
         assert version.published_by == approver
         approver.delete()

@@ -19,6 +19,9 @@ APPROVED_LIVE = (
     "EXISTS (SELECT 1 FROM guidelines_guidelineapproval "
     "WHERE revision_id = NEW.live_revision_id AND document_id = NEW.id)"
 )
+# Deleting a live page's revision clears live_revision (Wagtail's SET_NULL); the page's
+# live content stays what was approved, so clearing the link is allowed.
+CLEARED = "(OLD.live AND NEW.live_revision_id IS NULL)"
 APPROVED_REVISION = "EXISTS (SELECT 1 FROM guidelines_guidelineapproval WHERE revision_id = NEW.id)"
 
 TRIGGERS = {
@@ -33,6 +36,7 @@ TRIGGERS = {
             CREATE TRIGGER guidelines_live_needs_approval_update
             BEFORE UPDATE OF live, live_revision_id ON wagtailcore_page
             WHEN NEW.live AND (NOT OLD.live OR NEW.live_revision_id IS NOT OLD.live_revision_id)
+                AND NOT {CLEARED}
                 AND NEW.content_type_id = {GUIDELINE_TYPE} AND NOT {APPROVED_LIVE}
             BEGIN SELECT RAISE(ABORT, '{NOT_APPROVED}'); END;
             """,
@@ -67,6 +71,7 @@ TRIGGERS = {
                 IF NEW.live
                     AND (TG_OP = 'INSERT' OR NOT OLD.live
                          OR NEW.live_revision_id IS DISTINCT FROM OLD.live_revision_id)
+                    AND NOT (TG_OP = 'UPDATE' AND {CLEARED})
                     AND NEW.content_type_id = {GUIDELINE_TYPE}
                     AND NOT {APPROVED_LIVE}
                 THEN
