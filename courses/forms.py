@@ -2,7 +2,26 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Track
+from lms.input_safety import whole_number
 from lms.people.models import Department
+
+
+class IdListField(forms.Field):
+    """Several database ids under one name (checkboxes); any other value is an error."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> set[int]:
+        ids = [whole_number(item) for item in value or []]
+        if None in ids:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return set(ids)
+
+
+class AttendanceForm(forms.Form):
+    attended = IdListField(
+        required=False, error_messages={"invalid": _("Attendance names an unknown booking.")}
+    )
 
 
 class CatalogFilterForm(forms.Form):
