@@ -5,7 +5,26 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from courses import services
 from courses.models import Track, WorkshopSession
 from courses.selectors import SESSION_HAS_BOOKINGS_TO_MOVE, booked_seats, too_few_seats_message
+from lms.input_safety import whole_number
 from lms.people.models import Department
+
+
+class IdListField(forms.Field):
+    """Several database ids under one name (checkboxes); any other value is an error."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> set[int]:
+        ids = [whole_number(item) for item in value or []]
+        if None in ids:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return set(ids)
+
+
+class AttendanceForm(forms.Form):
+    attended = IdListField(
+        required=False, error_messages={"invalid": _("Attendance names an unknown booking.")}
+    )
 
 
 class CatalogFilterForm(forms.Form):

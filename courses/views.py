@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses import services
 from courses.calendar import booking_ics
+from courses.forms import AttendanceForm
 from courses.models import (
     Booking,
     CourseIndexPage,
@@ -154,13 +155,12 @@ def session_attendance(request, session_id: int):
     if not can_take_attendance(session=session, user=request.user):
         raise PermissionDenied
     if request.method == "POST":
-        try:
-            attended = {int(value) for value in request.POST.getlist("attended")}
-        except ValueError:
+        form = AttendanceForm(request.POST)
+        if not form.is_valid():
             return HttpResponseBadRequest(_("Attendance names an unknown booking."))
         try:
             count = services.mark_attendance(
-                marker=request.user, session=session, attended_ids=attended
+                marker=request.user, session=session, attended_ids=form.cleaned_data["attended"]
             )
         except services.BookingRefused as error:
             messages.error(request, str(error))

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import CoursePage, WorkshopPage
+from lms.input_safety import whole_number
 from lms.people.models import Department, User
 
 
@@ -21,9 +22,10 @@ def item_choices():
 def resolve_item(value: str):
     kind, _sep, pk = value.partition(":")
     model = {"course": CoursePage, "workshop": WorkshopPage}.get(kind)
-    if model is None or not pk.isdigit():
+    page_id = whole_number(pk)
+    if model is None or page_id is None:
         return None
-    return model.objects.live().filter(pk=int(pk)).first()
+    return model.objects.live().filter(pk=page_id).first()
 
 
 class AssignForm(forms.Form):

@@ -2,11 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lms.guidelines.models import GuidelinePage
-from lms.people.models import User
+from lms.input_safety import MAX_ID
+from lms.people.models import Department, User
 
 
 class SignForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    # Where to go afterwards; only a local address is followed (see views.sign).
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     accept = forms.BooleanField(
         label=_("I have read this document and accept it."),
         error_messages={"required": _("Tick the box to confirm that you accept the document.")},
@@ -41,4 +44,12 @@ class ReportFilterForm(forms.Form):
         required=False,
         label=_("Document"),
         empty_label=None,
+    )
+
+
+class ExportFilterForm(forms.Form):
+    """``?department=<slug>``: the export of one department instead of the whole scope."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.all(), to_field_name="slug", required=False
     )

@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -9,9 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.exports import csv_response
 from lms.guidelines import selectors, services
-from lms.guidelines.forms import OnBehalfForm, ReportFilterForm, SignForm
+from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelinePage
-from lms.people.models import Department, User
+from lms.people.models import User
 from lms.people.selectors import team_of
 
 STATE_LABELS = {
@@ -42,14 +44,13 @@ def sign(request, document_id: int):
         messages.success(
             request, _("Thank you: you accepted “%(title)s”.") % {"title": document.title}
         )
-    return redirect(request.POST.get("next") if _is_local(request) else document.url)
+    target = form.cleaned_data["next"]
+    return HttpResponseRedirect(target if _is_local(request, target) else document.url)
 
 
-def _is_local(request) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(
+def _is_local(request, target: str) -> bool:
+    """A path on this site ("/…"); anything else (another host, a bare word) is not followed."""
+    return target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
 
@@ -87,10 +88,12 @@ def export_csv(request, document_id: int):
     if not _can_see_all(request.user):
         raise PermissionDenied
     document = get_object_or_404(GuidelinePage.objects.live(), pk=document_id)
-    department = None
     filename = f"signoffs-{document.slug}.csv"
-    if "department" in request.GET:
-        department = get_object_or_404(Department, slug=request.GET["department"])
+    form = ExportFilterForm(request.GET)
+    if not form.is_valid():
+        raise Http404(_("There is no such department."))
+    department = form.cleaned_data["department"]
+    if department is not None:
         filename = f"signoffs-{document.slug}-{department.slug}.csv"
     return csv_response(
         filename=filename,

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lms.input_safety import MalformedInput, NotUtf8, decode_text
 from lms.people import roles
 from lms.people.models import Department, User
 
@@ -135,20 +136,22 @@ class _Row:
 
 
 def read_csv_text(file: IO[str] | IO[bytes]) -> str:
-    """The file's text without byte order mark; raises OrgImportError if it is not UTF-8."""
-    data = file.read()
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise OrgImportError(
-                _(
-                    "The file is not UTF-8 (byte %(byte)s). In Excel, save it as "
-                    "“CSV UTF-8 (comma delimited)”."
-                )
-                % {"byte": error.start + 1}
-            ) from None
-    return data.removeprefix("\ufeff")
+    """The file's text without byte order mark.
+
+    Raises OrgImportError if it is not UTF-8 or holds a NUL character (a damaged or binary file).
+    """
+    try:
+        return decode_text(file.read())
+    except NotUtf8 as error:
+        raise OrgImportError(
+            _(
+                "The file is not UTF-8 (byte %(byte)s). In Excel, save it as "
+                "“CSV UTF-8 (comma delimited)”."
+            )
+            % {"byte": error.byte}
+        ) from None
+    except MalformedInput as error:
+        raise OrgImportError(error.message) from None
 
 
 def split_name(name: str) -> tuple[str, str]:

@@ -1,13 +1,43 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lms.input_safety import MAX_ID
 from lms.quizzes.models import Question, Quiz
+
+
+def _id_field(**kwargs) -> forms.IntegerField:
+    """A database id: other numbers name nothing, and SQLite cannot compare larger ones."""
+    return forms.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class QuestionChoiceForm(forms.Form):
+    """Which question a posted answer is for (the hidden field of every answer form)."""
+
+    question = _id_field()
+
+
+class AfterAnswerForm(forms.Form):
+    """``?after=<question id>``: show the feedback on that answer."""
+
+    after = _id_field(required=False)
+
+
+class MarkedAnswerForm(forms.Form):
+    """Which essay answer of the attempt a posted mark is for."""
+
+    answer = _id_field()
+
+
+class ModuleForm(forms.Form):
+    """``module=<page id>``: the course module a quiz is taken from, if any."""
+
+    module = _id_field(required=False)
 
 
 class AnswerForm(forms.Form):
     """The answer to the current question; the fields shown depend on its type."""
 
-    question = forms.IntegerField(widget=forms.HiddenInput)
+    question = _id_field(widget=forms.HiddenInput)
 
     def __init__(self, *args, question: Question, answers=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from lms.exports import SafeWriter, restore_cell
+from lms.input_safety import MalformedInput, NotUtf8, decode_text, load_json, whole_number
 from lms.quizzes.cleaning import clean_essay
 from lms.quizzes.models import (
     Answer,
@@ -307,14 +307,14 @@ class _QuizAppDump:
         if not isinstance(value, str):
             raise self.fail(SITTING, pk, f"field “{name}” must be text like “1,2,3,”", "Fix it.")
         items = [item.strip() for item in value.split(",") if item.strip()]
-        if not all(item.isdigit() for item in items):
+        numbers = [whole_number(item) for item in items]
+        if None in numbers:
             raise self.fail(
                 SITTING,
                 pk,
                 f"field “{name}” is “{value}”, not a list of question numbers",
                 "It must look like “1,2,3,”.",
             )
-        numbers = [int(item) for item in items]
         unknown = [number for number in numbers if number not in self.records[QUESTION]]
         if unknown:
             raise self.fail(
@@ -655,12 +655,12 @@ class _QuizAppDump:
         complete = self.flag(SITTING, pk, fields, "complete")
         raw_answers = fields.get("user_answers") or "{}"
         try:
-            given = json.loads(raw_answers) if isinstance(raw_answers, str) else raw_answers
-        except json.JSONDecodeError as error:
+            given = load_json(raw_answers) if isinstance(raw_answers, str) else raw_answers
+        except MalformedInput as error:
             raise self.fail(
                 SITTING,
                 pk,
-                f"user_answers is not valid JSON ({error.msg} at column {error.colno})",
+                f"user_answers is not valid JSON ({error.message})",
                 'It must be a JSON object such as {"12": "101", "13": "True"}.',
             ) from None
         if not isinstance(given, dict):
@@ -672,7 +672,7 @@ class _QuizAppDump:
             )
         answers = {}
         for key, value in given.items():
-            question_pk = int(key) if str(key).isdigit() else None
+            question_pk = whole_number(str(key))
             if question_pk not in order:
                 raise self.fail(
                     SITTING,
@@ -698,7 +698,7 @@ class _QuizAppDump:
         """The learner's answer as the old app stored it, checked against the question."""
         kind = self.kinds[question_pk]
         if kind == Question.MULTIPLE_CHOICE:
-            answer_pk = int(value) if str(value).strip().isdigit() else None
+            answer_pk = whole_number(str(value))
             if answer_pk not in self.answers or self.answer_question[answer_pk] != question_pk:
                 raise self.fail(
                     SITTING,
@@ -824,7 +824,10 @@ class _QuizAppDump:
         seen = set()
         for index in range(0, len(items), 3):
             name, score, possible = (item.strip() for item in items[index : index + 3])
-            if not (score.isdigit() and possible.isdigit()) or int(score) > int(possible):
+            # The progress columns are PostgreSQL integers.
+            score_number = whole_number(score, maximum=2_147_483_647)
+            possible_number = whole_number(possible, maximum=2_147_483_647)
+            if score_number is None or possible_number is None or score_number > possible_number:
                 raise self.fail(
                     PROGRESS,
                     pk,
@@ -844,7 +847,7 @@ class _QuizAppDump:
                     PROGRESS, pk, f"names the category “{name}” twice", "Keep one entry."
                 )
             seen.add(category.pk)
-            entries.append((category, int(score), int(possible)))
+            entries.append((category, score_number, possible_number))
         return entries
 
     def category_by_name(self, name: str) -> Category | None:
@@ -922,16 +925,15 @@ class _CsvRow:
 
 
 def _read_text(file: IO[str] | IO[bytes]) -> str:
-    data = file.read()
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise QuizImportError(
-                f"The file is not UTF-8 (byte {error.start + 1}). In Excel, save it as "
-                "“CSV UTF-8 (comma delimited)”."
-            ) from None
-    return data.removeprefix("\ufeff")
+    try:
+        return decode_text(file.read())
+    except NotUtf8 as error:
+        raise QuizImportError(
+            f"The file is not UTF-8 (byte {error.byte}). In Excel, save it as "
+            "“CSV UTF-8 (comma delimited)”."
+        ) from None
+    except MalformedInput as error:
+        raise QuizImportError(error.message) from None
 
 
 def _csv_rows(text: str) -> tuple[list[str], list[list[str]]]:
@@ -1015,10 +1017,11 @@ def _parse_csv_row(
         if not tokens:
             errors.append("correct is empty; give the numbers of the right answers, e.g. 1|3")
         for token in tokens:
-            if not token.isdigit() or int(token) not in answers:
+            number = whole_number(token)
+            if number is None or number not in answers:
                 errors.append(f"correct names answer “{token}”, but answer_{token} is empty")
             else:
-                right.add(int(token))
+                right.add(number)
         if len(answers) < 2:
             errors.append("a mc question needs at least two answers")
     elif kind == Question.ESSAY and correct:

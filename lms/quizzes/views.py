@@ -10,7 +10,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import ModulePage
 from lms.quizzes import selectors, services
-from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
+from lms.quizzes.forms import (
+    AfterAnswerForm,
+    AnswerForm,
+    MarkedAnswerForm,
+    MarkEssayForm,
+    MarkingFilterForm,
+    ModuleForm,
+    QuestionChoiceForm,
+)
 from lms.quizzes.models import Question, Quiz, Sitting, SittingAnswer
 from lms.quizzes.signals import notes_for
 
@@ -24,13 +32,17 @@ def _visible_quiz(request, slug):
 
 
 def _module_from(request):
-    module_id = request.POST.get("module") or request.GET.get("module")
-    if not module_id:
-        return None
-    try:
-        return ModulePage.objects.live().filter(pk=int(module_id)).first()
-    except (TypeError, ValueError):
-        return None
+    """The module named by ``module`` (form, else query string); a bad value names none."""
+    for data in (request.POST, request.GET):
+        form = ModuleForm(data)
+        if data.get("module") and form.is_valid() and form.cleaned_data["module"]:
+            return ModulePage.objects.live().filter(pk=form.cleaned_data["module"]).first()
+    return None
+
+
+def _after(request) -> int | None:
+    form = AfterAnswerForm(request.GET)
+    return form.cleaned_data["after"] if form.is_valid() else None
 
 
 @login_required
@@ -95,12 +107,14 @@ def take(request, slug):
     answers = selectors.ordered_answers(question=question, seed=str(sitting.pk))
 
     if request.method == "POST":
-        posted = request.POST.get("question", "")
-        if not posted.isdigit():
+        posted = QuestionChoiceForm(request.POST)
+        if not posted.is_valid():
             return HttpResponseBadRequest(_("The answer names no question."))
-        if int(posted) != question.pk:
+        if posted.cleaned_data["question"] != question.pk:
             # A re-sent earlier answer (counted once) or a forged one (refused).
-            return _submit(request, quiz, sitting, question_id=int(posted), answer={})
+            return _submit(
+                request, quiz, sitting, question_id=posted.cleaned_data["question"], answer={}
+            )
         form = AnswerForm(request.POST, question=question, answers=answers)
         if form.is_valid():
             return _submit(request, quiz, sitting, question.pk, form.answer_kwargs())
@@ -108,8 +122,8 @@ def take(request, slug):
         form = AnswerForm(question=question, answers=answers)
 
     feedback = None
-    if not quiz.answers_at_end and request.GET.get("after", "").isdigit():
-        feedback = _feedback(sitting, int(request.GET["after"]))
+    if not quiz.answers_at_end and _after(request):
+        feedback = _feedback(sitting, _after(request))
     return render(
         request,
         "quizzes/take.html",
@@ -202,8 +216,8 @@ def result(request, pk):
         return redirect("quizzes:take", slug=sitting.quiz.slug)
     show_review = sitting.quiz.answers_at_end or sitting.user_id != request.user.pk
     feedback = None
-    if not show_review and request.GET.get("after", "").isdigit():
-        feedback = _feedback(sitting, int(request.GET["after"]))
+    if not show_review and _after(request):
+        feedback = _feedback(sitting, _after(request))
     return render(
         request,
         "quizzes/result.html",
@@ -270,8 +284,9 @@ def mark_sitting(request, pk):
         raise Http404
     errors = {}
     if request.method == "POST":
-        answer_id = request.POST.get("answer", "")
-        target = next((a for a in answers if str(a.pk) == answer_id), None)
+        chosen = MarkedAnswerForm(request.POST)
+        answer_id = chosen.cleaned_data["answer"] if chosen.is_valid() else None
+        target = next((a for a in answers if a.pk == answer_id), None)
         if target is None:
             return HttpResponseBadRequest(_("That answer is not part of this attempt."))
         form = MarkEssayForm(request.POST, prefix=f"answer-{target.pk}")

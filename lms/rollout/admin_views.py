@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 
 from lms.admin_views import ApplyDryRunForm, PermissionAdminView
+from lms.input_safety import MalformedInput, NotUtf8, decode_text
 from lms.rollout.kpis import (
     COLUMNS,
     MAX_SOURCE,
@@ -69,8 +70,8 @@ class KpiUploadForm(forms.Form):
         data = upload.read()
         file_format = _guess_format(upload.name or "", data)
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
+            text = decode_text(data)
+        except NotUtf8 as error:
             message = (
                 _(
                     "The file is not UTF-8 (byte %(byte)s). In Excel, save it as "
@@ -79,7 +80,9 @@ class KpiUploadForm(forms.Form):
                 if file_format == CSV
                 else _("The JSON is not UTF-8 (byte %(byte)s).")
             )
-            raise forms.ValidationError(message % {"byte": error.start + 1}) from None
+            raise forms.ValidationError(message % {"byte": error.byte}) from None
+        except MalformedInput as error:
+            raise forms.ValidationError(error.message) from None
         self.cleaned_data["text"] = text
         self.cleaned_data["format"] = file_format
         self.cleaned_data["source"] = (upload.name or _("admin upload"))[:MAX_SOURCE]

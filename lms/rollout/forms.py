@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lms.people.models import User
+from lms.rollout.models import MAX_NOTE_LENGTH
 
 
 class AdvanceForm(forms.Form):
     note = forms.CharField(
         required=False,
-        max_length=2000,
+        max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         label=_("Note"),
         help_text=_("Required for an override: why the department moves on anyway."),
@@ -16,7 +17,7 @@ class AdvanceForm(forms.Form):
 
 
 class TickForm(forms.Form):
-    note = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(required=False, max_length=MAX_NOTE_LENGTH)
     undo = forms.BooleanField(required=False)
 
 

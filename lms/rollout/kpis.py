@@ -34,6 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lms.input_safety import MalformedInput, NotUtf8, decode_text, load_json
 from lms.people.models import Department, User
 from lms.rollout import cache as rollout_cache
 from lms.rollout.models import KpiRecord
@@ -47,6 +48,8 @@ MAX_EXTERNAL_ID = 100
 MAX_SOURCE = 100
 # The largest value PostgreSQL's integer column (PositiveIntegerField) can hold.
 MAX_VALUE = 2_147_483_647
+# Longer numbers are refused by their length, before Python converts (or prints) them.
+MAX_DIGITS = 100
 NONE = "—"
 _MONTH = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?", re.ASCII)
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
@@ -154,18 +157,18 @@ class KpiImportSummary:
 
 def _read_text(file: IO[str] | IO[bytes] | str | bytes) -> str:
     data = file if isinstance(file, str | bytes) else file.read()
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise KpiImportError(
-                _(
-                    "The file is not UTF-8 (byte %(byte)s). In Excel, save it as "
-                    "“CSV UTF-8 (comma delimited)”."
-                )
-                % {"byte": error.start + 1}
-            ) from None
-    return data.removeprefix("\ufeff")
+    try:
+        return decode_text(data)
+    except NotUtf8 as error:
+        raise KpiImportError(
+            _(
+                "The file is not UTF-8 (byte %(byte)s). In Excel, save it as "
+                "“CSV UTF-8 (comma delimited)”."
+            )
+            % {"byte": error.byte}
+        ) from None
+    except MalformedInput as error:
+        raise KpiImportError(error.message) from None
 
 
 def parse_kpi_csv(file: IO[str] | IO[bytes] | str | bytes) -> list[dict]:
@@ -255,21 +258,11 @@ def parse_kpi_json(data: str | bytes | list | dict) -> list[dict]:
     anything else.
     """
     loaded: Any = data
-    if isinstance(data, bytes | bytearray):
+    if isinstance(data, str | bytes | bytearray):
         try:
-            loaded = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise KpiImportError(
-                _("The JSON is not UTF-8 (byte %(byte)s).") % {"byte": error.start + 1}
-            ) from None
-    if isinstance(loaded, str):
-        try:
-            loaded = json.loads(loaded.removeprefix("\ufeff"))
-        except json.JSONDecodeError as error:
-            raise KpiImportError(
-                _("This is not valid JSON: %(problem)s (line %(line)s, column %(column)s).")
-                % {"problem": error.msg, "line": error.lineno, "column": error.colno}
-            ) from None
+            loaded = load_json(data)
+        except MalformedInput as error:
+            raise KpiImportError(error.message) from None
     shape = _(
         "The JSON must be a list of records or an object with a “records” list, "
         'e.g. {"records": [{"external_id": "…", "department": "…", "month": "2025-03", '
@@ -497,6 +490,16 @@ class _Checker:
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
         elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+            digits = value.strip().lstrip("+-").lstrip("0")
+            if len(digits) > MAX_DIGITS:
+                # Python refuses to convert thousands of digits (and would echo them all).
+                self.error(
+                    record,
+                    "value",
+                    _("the number has %(digits)s digits; the most is %(max)s")
+                    % {"digits": len(digits), "max": MAX_VALUE},
+                )
+                return
             number = int(value.strip())
         if number is None:
             shown = json.dumps(value) if isinstance(value, bool | float) else value

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
@@ -19,6 +21,9 @@ from wagtail.search import index
 
 from courses.blocks import LearningContentBlock
 from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+
+# The longest note on a stage change or a checklist tick; the database refuses longer ones.
+MAX_NOTE_LENGTH = 2000
 
 
 class Stage(models.Model):
@@ -181,7 +186,7 @@ class StageChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     changed_at = models.DateTimeField(_("changed at"))
-    note = models.TextField(_("note"), blank=True, max_length=2000)
+    note = models.TextField(_("note"), blank=True, max_length=MAX_NOTE_LENGTH)
     override = models.BooleanField(_("override"), default=False)
 
     class Meta:
@@ -192,6 +197,10 @@ class StageChange(models.Model):
                 condition=Q(override=False) | ~Q(note=""),
                 name="override_has_reason",
                 violation_error_message=_("An override needs a reason."),
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("note"), MAX_NOTE_LENGTH),
+                name="stage_change_note_length",
             ),
         ]
 
@@ -208,12 +217,16 @@ class ChecklistTick(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     ticked_at = models.DateTimeField(_("ticked at"), auto_now_add=True)
-    note = models.TextField(_("note"), max_length=2000)
+    note = models.TextField(_("note"), max_length=MAX_NOTE_LENGTH)
 
     class Meta:
         verbose_name = _("checklist tick")
         constraints = [
             models.UniqueConstraint(fields=["department", "criterion"], name="one_tick_per_item"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("note"), MAX_NOTE_LENGTH),
+                name="checklist_tick_note_length",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from lms.people.selectors import is_admin
 from lms.rollout import selectors
 from lms.rollout.models import (
+    MAX_NOTE_LENGTH,
     AwardPeriod,
     ChecklistTick,
     Criterion,
@@ -25,6 +26,14 @@ if TYPE_CHECKING:
 
 class RolloutError(Exception):
     """The rollout change is refused; the message says why."""
+
+
+def _check_note_length(note: str) -> None:
+    if len(note) > MAX_NOTE_LENGTH:
+        raise RolloutError(
+            _("The note has %(length)s characters; the most is %(max)s.")
+            % {"length": len(note), "max": MAX_NOTE_LENGTH}
+        )
 
 
 def rollout_for(*, department: Department) -> DepartmentRollout:
@@ -44,6 +53,7 @@ def advance(
     An admin may override unmet criteria with a reason, which the history keeps.
     """
     note = note.strip()
+    _check_note_length(note)
     with transaction.atomic():
         rollout = DepartmentRollout.objects.select_for_update().get(
             pk=rollout_for(department=department).pk
@@ -85,6 +95,7 @@ def tick(*, department: Department, criterion: Criterion, by: User, note: str) -
         raise RolloutError(_("Evidence is computed by the platform and cannot be ticked."))
     if not note.strip():
         raise RolloutError(_("Add a note that says where the evidence is."))
+    _check_note_length(note.strip())
     tick_row, _created = ChecklistTick.objects.update_or_create(
         department=department,
         criterion=criterion,

@@ -108,15 +108,20 @@ def tick(request, slug: str, criterion_id: int):
     department = get_object_or_404(Department, slug=slug)
     criterion = get_object_or_404(Criterion, pk=criterion_id)
     form = TickForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("rollout:department", slug=slug)
     try:
-        if form.is_valid() and form.cleaned_data["undo"]:
+        if form.cleaned_data["undo"]:
             services.untick(department=department, criterion=criterion, by=request.user)
         else:
             services.tick(
                 department=department,
                 criterion=criterion,
                 by=request.user,
-                note=request.POST.get("note", ""),
+                note=form.cleaned_data["note"],
             )
     except services.RolloutError as error:
         messages.error(request, str(error))

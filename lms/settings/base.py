@@ -83,12 +83,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lms.security.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Before the session is read: a cookie with NUL is no cookie (lms/input_safety.py).
+    "lms.input_safety.IgnoreMalformedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.people.middleware.UserLanguageMiddleware",
+    # 400 for NUL, lone surrogates and non-UTF-8 bytes, in the visitor's language.
+    "lms.input_safety.MalformedInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
