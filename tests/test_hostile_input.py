@@ -37,7 +37,7 @@ from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterFor
 from lms.guidelines.models import GuidelineIndexPage
 from lms.input_safety import MalformedInput, load_json, whole_number
 from lms.people import roles
-from lms.people.admin_views import OrgApplyForm, OrgUploadForm
+from lms.people.admin_views import OrgApplyForm, OrgUploadForm, UnlockForm
 from lms.people.models import User
 from lms.quizzes import services as quiz_services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
@@ -385,6 +385,22 @@ def build_world(sales) -> World:
         targets.append(
             Target(reverse(f"{viewset.url_namespace}:edit", args=[instance.pk]), form_fields)
         )
+    # Our own admin views around records that must not be lost: the sign-in lockouts, the
+    # session list, and the delete and cancel views that refuse to drop attempts or
+    # bookings. Last, since a walk may carry a delete or a cancellation out.
+    spare_quiz = factories.quiz(questions=[{"kind": "essay"}])
+    upcoming = factories.session(workshop=workshop, starts_in_days=5)
+    Booking.objects.create(session=upcoming, workshop=workshop, user=manager, status=Booking.BOOKED)
+    targets += [
+        Target(reverse("people_lockouts"), names(UnlockForm())),
+        Target(reverse("workshop-sessions:index"), ["q", "p", "workshop", "ordering"]),
+        Target(reverse("workshop-sessions:index_results"), ["q", "p", "workshop", "ordering"]),
+        Target(reverse("wagtailsnippets_quizzes_quiz:delete", args=[quiz.pk])),
+        Target(reverse("wagtailsnippets_quizzes_question:delete", args=[essay.question_id])),
+        Target(reverse("wagtailsnippets_quizzes_quiz:delete", args=[spare_quiz.pk])),
+        Target(reverse("workshop-sessions:delete", args=[session.pk])),
+        Target(reverse("workshop-sessions:cancel", args=[upcoming.pk])),
+    ]
     users = {
         "anonymous": None,
         "employee": employee,
