@@ -175,12 +175,7 @@ def settle_sitting(*, user: User, sitting_id: int, now: datetime | None = None) 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        sitting = (
-            Sitting.objects.select_for_update(of=("self",))
-            .select_related("quiz")
-            .filter(pk=sitting_id, user=user)
-            .first()
-        )
+        sitting = _locked_sitting(sitting_id=sitting_id, user=user)
         if sitting is None or sitting.complete or _close_if_expired(sitting, now=now):
             return sitting
         _drop_vanished_questions(sitting)
@@ -190,6 +185,16 @@ def settle_sitting(*, user: User, sitting_id: int, now: datetime | None = None) 
                 return None
             _finish(sitting, end=now, late=False)
     return sitting
+
+
+def _locked_sitting(*, sitting_id: int, user: User) -> Sitting | None:
+    """The learner's own attempt, row-locked until the surrounding transaction ends."""
+    return (
+        Sitting.objects.select_for_update(of=("self",))
+        .select_related("quiz")
+        .filter(pk=sitting_id, user=user)
+        .first()
+    )
 
 
 def _close_if_expired(sitting: Sitting, *, now: datetime) -> bool:
@@ -226,12 +231,7 @@ def submit_answer(
 ) -> SubmitResult:
     now = now or timezone.now()
     with transaction.atomic():
-        sitting = (
-            Sitting.objects.select_for_update(of=("self",))
-            .select_related("quiz")
-            .filter(pk=sitting_id, user=user)
-            .first()
-        )
+        sitting = _locked_sitting(sitting_id=sitting_id, user=user)
         if sitting is None:
             raise Sitting.DoesNotExist
         if sitting.complete:
