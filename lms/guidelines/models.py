@@ -277,7 +277,7 @@ class GuidelineVersion(models.Model):
 
 class GuidelineApproval(models.Model):
     """The approval that lets one revision of a document go live (see GuidelinePage.save
-    and the database trigger in migration 0003)."""
+    and the database trigger in migration 0004)."""
 
     WORKFLOW = "workflow"
     SYSTEM = "system"
@@ -365,7 +365,7 @@ class SignOff(models.Model):
     revision_id = models.PositiveBigIntegerField(_("page revision"), null=True)
     content_hash = models.CharField(_("content hash"), max_length=64)
     # The database's clock, not the caller's: a trigger refuses any other time on insert
-    # (migration 0003), so a sign-off cannot be back-dated.
+    # (migration 0005), so a sign-off cannot be back-dated.
     signed_at = models.DateTimeField(_("signed at"), db_default=Now(), editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

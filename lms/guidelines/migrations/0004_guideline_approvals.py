@@ -152,6 +152,44 @@ def settle_pending_schedules(apps, schema_editor):
         )
 
 
+def record_live_revisions(apps, schema_editor):
+    """The revision each guideline document shows today went live under the earlier rules:
+    record it, from the workflow's approval where there is one, so the approval history is
+    complete from the start and the live text stays live."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    GuidelinePage = apps.get_model("guidelines", "GuidelinePage")
+    TaskState = apps.get_model("wagtailcore", "TaskState")
+    GuidelineApproval = apps.get_model("guidelines", "GuidelineApproval")
+    if not ContentType.objects.filter(app_label="guidelines", model="guidelinepage").exists():
+        return
+    live = GuidelinePage.objects.filter(live=True, live_revision__isnull=False)
+    for page in live.exclude(live_revision_id__in=GuidelineApproval.objects.values("revision")):
+        approval = (
+            TaskState.objects.filter(
+                revision_id=page.live_revision_id,
+                status="approved",
+                workflow_state__status="approved",
+            )
+            .order_by("-finished_at")
+            .first()
+        )
+        if approval is not None:
+            GuidelineApproval.objects.create(
+                document_id=page.pk,
+                revision_id=page.live_revision_id,
+                via="workflow",
+                workflow_state_id=approval.workflow_state_id,
+                approved_by_id=approval.finished_by_id,
+            )
+        else:
+            GuidelineApproval.objects.create(
+                document_id=page.pk,
+                revision_id=page.live_revision_id,
+                via="system",
+                note="Live before approvals were recorded (migration 0004).",
+            )
+
+
 def create_triggers(apps, schema_editor):
     for statement in TRIGGERS.get(schema_editor.connection.vendor, ([], []))[0]:
         schema_editor.execute(statement)
@@ -254,5 +292,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(settle_pending_schedules, migrations.RunPython.noop),
+        migrations.RunPython(record_live_revisions, migrations.RunPython.noop),
         migrations.RunPython(create_triggers, drop_triggers),
     ]
