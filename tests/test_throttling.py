@@ -93,6 +93,20 @@ class TestSiteLogin:
         assert signed_in_as(client) is None
         assert visitor().get("/", follow=True).wsgi_request.user.is_anonymous
 
+    @pytest.mark.parametrize("url", [SITE_LOGIN, ADMIN_LOGIN])
+    def test_a_username_longer_than_any_is_refused_not_a_server_error(self, db, url):
+        # django-axes' username column holds 255 characters; PostgreSQL refused a longer
+        # one with a database error (a 500) before the username was cut to it.
+        for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+            response = sign_in(visitor(), "x" * 100_000, "wrong-password", url)
+            assert response.status_code in (200, 429)
+        assert all(len(attempt.username) <= 255 for attempt in AccessAttempt.objects.all())
+
+    def test_a_long_username_is_counted_under_its_first_255_characters(self, db):
+        response = fail(visitor(), "x" * 100_000, settings.AXES_FAILURE_LIMIT)
+        assert response.status_code == 429
+        assert AccessAttempt.objects.get().username == "x" * 255
+
     @pytest.mark.parametrize("language", ["de", "en"])
     def test_the_lockout_message_speaks_the_visitors_language(self, employee, language):
         response = fail(visitor(language), "emma", settings.AXES_FAILURE_LIMIT)

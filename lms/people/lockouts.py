@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from axes.helpers import get_client_username
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
@@ -21,6 +22,25 @@ from lms.people import selectors
 
 # Set by the login forms once they show the lockout as their error.
 SHOWN_ON_FORM = "lms_lockout_shown"
+
+
+# django-axes stores the username of a failed sign-in in a column of 255 characters and
+# cuts every other value it stores, but not this one: a longer username (it names nobody,
+# usernames have at most 150) would end the sign-in in a database error on PostgreSQL.
+AXES_USERNAME_LENGTH = 255
+
+
+def sign_in_username(request: HttpRequest | None, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts a sign-in under (AXES_USERNAME_CALLABLE): the one
+    given, as axes reads it, cut to the length its table holds."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        username = credentials.get(field)
+    elif request is not None:
+        username = getattr(request, "data", request.POST).get(field)
+    else:
+        username = None
+    return None if username is None else str(username)[:AXES_USERNAME_LENGTH]
 
 
 def lockout_message(*, seconds: int) -> str:

@@ -227,6 +227,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "lms.throttling.client_ip"
 AXES_LOCKOUT_CALLABLE = "lms.people.lockouts.lockout_response"
+AXES_USERNAME_CALLABLE = "lms.people.lockouts.sign_in_username"
 # Only failed attempts are stored (and deleted after the cool-off); a log of every
 # successful sign-in would be a record of employees' working times.
 AXES_DISABLE_ACCESS_LOG = True
