@@ -329,17 +329,47 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
-# Video embeds are stored as URLs; without internet oEmbed lookups fail, so the
-# module template falls back to a plain link (see courses/blocks.py).
-WAGTAILEMBEDS_RESPONSIVE_HTML = True
+
+
+# Video embeds are stored as URLs. Wagtail's default finder would fetch each one's player
+# HTML from the video host's oEmbed endpoint, from the server: on an intranet that hangs
+# and then refuses the block. lms/embeds.py builds the player from the URL alone (YouTube
+# via youtube-nocookie.com, Vimeo, video files on the site or on INTRANET_VIDEO_HOSTS) and
+# makes no outside call. WAGTAILEMBEDS_OEMBED=true adds Wagtail's oEmbed finder after it,
+# for other providers, on a server that may reach the internet.
+def env_origins(name: str) -> list[str]:
+    """A comma-separated list of http(s) origins (scheme://host[:port], nothing more)."""
+    origins = []
+    for item in env_list(name, []):
+        match = re.fullmatch(
+            r"(https?)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?/?", item
+        )
+        if not match:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an origin such as https://video.firma.internal"
+            )
+        origins.append(item.rstrip("/").lower())
+    return origins
+
+
+INTRANET_VIDEO_HOSTS = env_origins("INTRANET_VIDEO_HOSTS")
+WAGTAILEMBEDS_OEMBED = env_bool("WAGTAILEMBEDS_OEMBED", False)
+WAGTAILEMBEDS_FINDERS = [{"class": "lms.embeds.IntranetVideoFinder"}]
+if WAGTAILEMBEDS_OEMBED:
+    WAGTAILEMBEDS_FINDERS.append({"class": "wagtail.embeds.finders.oembed"})
+# Wagtail's responsive wrapper is a style="" attribute, which the CSP below forbids;
+# static/css/site.css gives embedded players their 16:9 shape instead.
+WAGTAILEMBEDS_RESPONSIVE_HTML = False
 
 # Content-Security-Policy (django-csp; lms/security.py). The site's own pages run no inline
-# script or style at all: everything is in static/. Frames only for the video hosts whose
-# players an embed brings (CSP_FRAME_HOSTS adds an intranet video server).
-CSP_FRAME_HOSTS = env_list(
-    "CSP_FRAME_HOSTS",
-    ["https://www.youtube.com", "https://www.youtube-nocookie.com", "https://player.vimeo.com"],
-)
+# script or style at all: everything is in static/. Frames only for the video players the
+# embed finder produces (lms.embeds.PLAYER_ORIGINS), plus www.youtube.com, whose player
+# oEmbed returns, when that is on; CSP_FRAME_HOSTS adds more (e.g. an intranet video
+# server's player). Video files (<video>) from the site and INTRANET_VIDEO_HOSTS.
+VIDEO_PLAYER_HOSTS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+if WAGTAILEMBEDS_OEMBED:
+    VIDEO_PLAYER_HOSTS.append("https://www.youtube.com")
+CSP_FRAME_HOSTS = list(dict.fromkeys([*VIDEO_PLAYER_HOSTS, *env_list("CSP_FRAME_HOSTS", [])]))
 _CSP_COMMON = {
     "default-src": [SELF],
     "script-src": [SELF],
@@ -347,7 +377,7 @@ _CSP_COMMON = {
     "img-src": [SELF, "data:"],
     "font-src": [SELF],
     "connect-src": [SELF],
-    "media-src": [SELF],
+    "media-src": [SELF, *INTRANET_VIDEO_HOSTS],
     "frame-src": [SELF, *CSP_FRAME_HOSTS],
     "object-src": [NONE],
     "base-uri": [SELF],
