@@ -165,8 +165,13 @@ class TestChosenOption:
         )
         with pytest.raises(QuizImportError) as error:
             import_questions_csv(
-                file=csv_file(row(**columns, correct="1", answer_1="LinkedIn", answer_2="Xing"))
+                file=csv_file(
+                    row(**columns, correct="1", answer_1="LinkedIn", answer_2="Xing"),
+                    row(key="k2", type="essay", question="Tell a story.", quizzes="nope"),
+                )
             )
+        # Found while checking the rows, with the other problems, before anything is written.
+        assert "The CSV has 2 error(s)" in str(error.value)
         assert "row 2: answer 3 (“Myspace”) was chosen by learners in past attempts" in str(
             error.value
         )
