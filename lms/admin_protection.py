@@ -6,7 +6,8 @@ reference index, which does not know those records, so a delete would end in a
 ProtectedError (a 500). The `before_delete_snippet` hook (lms.quizzes.wagtail_hooks
 registers it for every snippet, single and bulk deletes alike) asks Django's deletion
 collector first and refuses with a translated message; ProtectedDeleteView catches a
-record added between that check and the delete.
+record added between that check and the delete, ProtectedEditView an edit whose inline
+rows delete a protected child (a chosen answer option) after the form checked it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from wagtail.snippets.views.snippets import DeleteView
+from wagtail.snippets.views.snippets import DeleteView, EditView
 
 
 def protected_records(objects) -> Counter:
@@ -38,11 +39,15 @@ def protected_records(objects) -> Counter:
     return Counter()
 
 
-def refusal_message(objects, records: Counter) -> str:
-    described = ", ".join(
+def describe_records(records: Counter) -> str:
+    return ", ".join(
         f"{capfirst(model._meta.verbose_name_plural)}: {count}"
         for model, count in sorted(records.items(), key=lambda item: item[0]._meta.label)
     )
+
+
+def refusal_message(objects, records: Counter) -> str:
+    described = describe_records(records)
     objects = list(objects)
     if len(objects) == 1:
         message = _("“%(object)s” cannot be deleted: records refer to it (%(records)s).") % {
@@ -84,3 +89,24 @@ class ProtectedDeleteView(DeleteView):
             return refuse_protected_delete(self.request, [self.object]) or redirect(
                 self.get_success_url()
             )
+
+
+class ProtectedEditView(EditView):
+    """An edit that would delete a protected child (an answer option a learner chose after
+    the form was checked) is rolled back and shown again with the reason, not a 500."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except (ProtectedError, RestrictedError) as error:
+            found = getattr(error, "protected_objects", None) or error.restricted_objects
+            form.add_error(
+                None,
+                _(
+                    "Nothing was saved: records refer to something this change removes "
+                    "(%(records)s)."
+                )
+                % {"records": describe_records(Counter(type(record) for record in found))},
+            )
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)

@@ -398,6 +398,12 @@ def build_world(sales) -> World:
         Target(reverse("wagtailsnippets_quizzes_quiz:delete", args=[quiz.pk])),
         Target(reverse("wagtailsnippets_quizzes_question:delete", args=[essay.question_id])),
         Target(reverse("wagtailsnippets_quizzes_quiz:delete", args=[spare_quiz.pk])),
+        Target(
+            reverse(
+                "wagtailsnippets_quizzes_category:delete",
+                args=[Category.objects.order_by("pk").first().pk],
+            )
+        ),
         Target(reverse("workshop-sessions:delete", args=[session.pk])),
         Target(reverse("workshop-sessions:cancel", args=[upcoming.pk])),
     ]

@@ -6,6 +6,8 @@ forms as their base_form_class.
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -33,3 +35,40 @@ class QuizAdminForm(WagtailAdminModelForm):
             refuse_newly_archived(item, "question", ARCHIVED_QUESTION)
             valid = valid and not item.errors
         return valid
+
+
+def chosen_option_message(option) -> str:
+    return gettext(
+        "The answer “%(answer)s” cannot be deleted: learners chose it in past attempts, and "
+        "their exam papers keep it. Mark it as not correct instead, or archive the question."
+    ) % {"answer": option}
+
+
+class QuestionAdminForm(WagtailAdminModelForm):
+    def is_valid(self):
+        # The answer rows are cleaned after the question form itself (modelcluster), so
+        # deleting an option a learner chose is refused here rather than in clean().
+        valid = super().is_valid()
+        formset = self.formsets.get("answers")
+        if formset is None:
+            return valid
+        deleted = {
+            item.instance.pk: item
+            for item in formset.forms
+            if item.instance.pk
+            and hasattr(item, "cleaned_data")
+            and formset._should_delete_form(item)
+        }
+        if not deleted:
+            return valid
+        chosen_model = apps.get_model("quizzes", "ChosenAnswer")
+        chosen = set(
+            chosen_model.objects.filter(answer_id__in=deleted).values_list("answer_id", flat=True)
+        )
+        for pk in sorted(chosen):
+            item = deleted[pk]
+            self.add_error(None, chosen_option_message(item.instance))
+            # Shown again (not marked for deletion) when the form comes back with the error.
+            item.data = item.data.copy()
+            item.data[item.add_prefix("DELETE")] = ""
+        return valid and not chosen

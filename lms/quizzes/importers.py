@@ -18,7 +18,16 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Case, IntegerField, Max, Prefetch, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    IntegerField,
+    Max,
+    Prefetch,
+    ProtectedError,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
@@ -30,12 +39,14 @@ from lms.quizzes.models import (
     Answer,
     Category,
     CategoryProgress,
+    ChosenAnswer,
     Question,
     Quiz,
     QuizQuestion,
     Sitting,
     SittingAnswer,
     SubCategory,
+    question_snapshot,
 )
 
 Report = Callable[[str], None]
@@ -787,6 +798,7 @@ class _QuizAppDump:
             if question.kind == Question.ESSAY and not wrong and not data.complete:
                 # Not yet marked in the old app; ours marks essays after the attempt.
                 is_correct = None
+            is_choice = question.kind == Question.MULTIPLE_CHOICE
             answer = SittingAnswer.objects.create(
                 sitting=sitting,
                 question=question,
@@ -794,6 +806,12 @@ class _QuizAppDump:
                 essay=given if question.kind == Question.ESSAY else "",
                 is_correct=is_correct,
                 answered_at=answered_at,
+                # The old app kept no copy of what was shown: the paper keeps today's text.
+                snapshot=question_snapshot(
+                    question=question,
+                    options=question.answers.order_by("sort_order", "pk") if is_choice else [],
+                    chosen_ids=[given.pk] if is_choice else [],
+                ),
             )
             if question.kind == Question.MULTIPLE_CHOICE:
                 answer.chosen_answers.add(given)
@@ -1017,11 +1035,12 @@ def _parse_csv_row(
         if not tokens:
             errors.append("correct is empty; give the numbers of the right answers, e.g. 1|3")
         for token in tokens:
-            number = whole_number(token)
-            if number is None or number not in answers:
+            # Not `number`: that is the row's number, which the parsed row keeps.
+            position = whole_number(token)
+            if position is None or position not in answers:
                 errors.append(f"correct names answer “{token}”, but answer_{token} is empty")
             else:
-                right.add(number)
+                right.add(position)
         if len(answers) < 2:
             errors.append("a mc question needs at least two answers")
     elif kind == Question.ESSAY and correct:
@@ -1110,6 +1129,10 @@ def import_questions_csv(*, file: IO[str] | IO[bytes], dry_run: bool = False) ->
                 f"{KIND_NAMES[row.kind]}; a question's type cannot change (answers given to it "
                 "depend on it). Clear the key to add a new question instead"
             )
+        if row.target is not None:
+            errors.extend(
+                f"row {row.number}: {message}" for message in _chosen_answers_removed(row)
+            )
     if errors:
         raise QuizImportError(
             f"The CSV has {len(errors)} error(s); nothing was imported.\n" + "\n".join(errors)
@@ -1181,14 +1204,35 @@ def _write_csv_answers(question: Question, row: _CsvRow, *, summary: ImportSumma
             )
             changed = True
     for answer in stored[len(row.answers) :]:
-        if SittingAnswer.chosen_answers.through.objects.filter(answer=answer).exists():
-            summary.warn(
-                f"row {row.number}: removed the answer “{answer.content}”, which learners had "
-                "chosen; their past attempts no longer show that choice"
-            )
-        answer.delete()
+        try:
+            answer.delete()
+        except ProtectedError:
+            # Chosen in an attempt after the rows were checked: all rows are rolled back.
+            raise QuizImportError(
+                f"The CSV has 1 error(s); nothing was imported.\nrow {row.number}: "
+                + _chosen_answer_message(answer)
+            ) from None
         changed = True
     return changed
+
+
+def _chosen_answer_message(answer: Answer) -> str:
+    return (
+        f"answer {answer.sort_order + 1} (“{answer.content}”) was chosen by learners in past "
+        "attempts and cannot be removed; keep it in the row (leave it out of “correct” if it "
+        "is wrong now), or archive the question and add a new one"
+    )
+
+
+def _chosen_answers_removed(row: _CsvRow) -> list[str]:
+    """Problems for answers the row would remove although learners chose them."""
+    removed = list(row.target.answers.order_by("sort_order", "pk")[len(row.answers) :])
+    if not removed:
+        return []
+    chosen = set(
+        ChosenAnswer.objects.filter(answer__in=removed).values_list("answer_id", flat=True)
+    )
+    return [_chosen_answer_message(answer) for answer in removed if answer.pk in chosen]
 
 
 def questions_for_export(*, quiz_slug: str | None = None) -> QuerySet[Question]:

@@ -7,6 +7,7 @@ from SittingAnswer rows only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable, PreviewableMixin
 from wagtail.search import index
 
-from lms.quizzes.admin_forms import QuizAdminForm
+from lms.quizzes.admin_forms import QuestionAdminForm, QuizAdminForm
 
 
 class Category(index.Indexed, ClusterableModel):
@@ -106,7 +107,7 @@ class Question(index.Indexed, ClusterableModel):
         verbose_name=_("category"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="questions",
     )
     sub_category = models.ForeignKey(
@@ -155,6 +156,7 @@ class Question(index.Indexed, ClusterableModel):
         FieldPanel("archived"),
     ]
     search_fields = [index.SearchField("content"), index.AutocompleteField("content")]
+    base_form_class = QuestionAdminForm
 
     class Meta:
         ordering = ["category__name", "pk"]
@@ -222,7 +224,7 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
         verbose_name=_("category"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="quizzes",
     )
     random_order = models.BooleanField(
@@ -240,7 +242,7 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
         verbose_name=_("draw questions from category"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text=_(
             "Each attempt draws its questions at random from this category's question bank "
@@ -464,6 +466,61 @@ class Sitting(models.Model):
         return "passed" if self.passed else "failed"
 
 
+@dataclass(frozen=True)
+class PaperOption:
+    """One answer option as the learner saw it."""
+
+    pk: int
+    content: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class PaperQuestion:
+    """A question as it was asked: what reviews, exam papers and marking show."""
+
+    kind: str
+    content: str
+    explanation: str
+    correct_statement: bool | None
+    options: tuple[PaperOption, ...]
+    chosen_ids: frozenset[int]
+
+    @property
+    def is_multiple_choice(self) -> bool:
+        return self.kind == Question.MULTIPLE_CHOICE
+
+    @property
+    def is_true_false(self) -> bool:
+        return self.kind == Question.TRUE_FALSE
+
+    @property
+    def is_essay(self) -> bool:
+        return self.kind == Question.ESSAY
+
+    @property
+    def correct_options(self) -> list[PaperOption]:
+        return [option for option in self.options if option.correct]
+
+
+def question_snapshot(*, question: Question, options, chosen_ids) -> dict:
+    """What an answer stores about its question when it is given (see SittingAnswer.snapshot).
+
+    `options` are the question's answers in the order the learner saw them.
+    """
+    return {
+        "kind": question.kind,
+        "question": question.content,
+        "explanation": question.explanation,
+        "correct_statement": question.correct_statement,
+        "options": [
+            {"id": option.pk, "content": option.content, "correct": option.correct}
+            for option in options
+        ],
+        "chosen": sorted(chosen_ids),
+    }
+
+
 class SittingAnswer(models.Model):
     """The learner's answer to one question in one sitting; recorded once."""
 
@@ -472,7 +529,10 @@ class SittingAnswer(models.Model):
     question = models.ForeignKey(
         Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="+"
     )
-    chosen_answers = models.ManyToManyField(Answer, blank=True, related_name="+")
+    # A chosen option cannot be deleted (ChosenAnswer.answer is PROTECT).
+    chosen_answers = models.ManyToManyField(
+        Answer, blank=True, related_name="+", through="ChosenAnswer"
+    )
     true_false = models.BooleanField(null=True, blank=True)
     essay = models.TextField(blank=True, max_length=10_000)
     is_correct = models.BooleanField(_("correct"), null=True, blank=True)
@@ -482,6 +542,9 @@ class SittingAnswer(models.Model):
     )
     marked_at = models.DateTimeField(null=True, blank=True)
     marker_comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    # The question as the learner saw it when answering (question_snapshot): later edits
+    # of the question or its options do not change what the exam paper shows.
+    snapshot = models.JSONField(_("question as asked"), default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("answer in an attempt")
@@ -492,6 +555,57 @@ class SittingAnswer(models.Model):
     def __str__(self) -> str:
         return f"{self.sitting} · {self.question}"
 
+    def as_asked(self, *, live_options=None) -> PaperQuestion:
+        """The question as the learner saw it; answers stored before snapshots existed fall
+        back to the current question (`live_options`: its answers in the order shown)."""
+        data = self.snapshot
+        if data:
+            return PaperQuestion(
+                kind=data["kind"],
+                content=data.get("question", ""),
+                explanation=data.get("explanation", ""),
+                correct_statement=data.get("correct_statement"),
+                options=tuple(
+                    PaperOption(pk=item["id"], content=item["content"], correct=item["correct"])
+                    for item in data.get("options", [])
+                ),
+                chosen_ids=frozenset(data.get("chosen", [])),
+            )
+        question = self.question
+        if live_options is None:
+            live_options = question.answers.all()
+        return PaperQuestion(
+            kind=question.kind,
+            content=question.content,
+            explanation=question.explanation,
+            correct_statement=question.correct_statement,
+            options=tuple(
+                PaperOption(pk=option.pk, content=option.content, correct=option.correct)
+                for option in live_options
+            ),
+            chosen_ids=frozenset(option.pk for option in self.chosen_answers.all()),
+        )
+
+
+class ChosenAnswer(models.Model):
+    """An option a learner chose; the option cannot be deleted while this record exists.
+
+    Kept in the table the plain many-to-many field used before, so no row moved.
+    """
+
+    sittinganswer = models.ForeignKey(SittingAnswer, on_delete=models.CASCADE)
+    answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "quizzes_sittinganswer_chosen_answers"
+        verbose_name = _("chosen answer")
+        verbose_name_plural = _("chosen answers")
+        # The name the auto-created table's unique constraint already has in the database.
+        unique_together = [("sittinganswer", "answer")]
+
+    def __str__(self) -> str:
+        return str(self.answer)
+
 
 class CategoryProgress(models.Model):
     """Running totals per learner and category, as the old app's progress page shows them."""
@@ -499,12 +613,14 @@ class CategoryProgress(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_progress"
     )
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="progress")
+    # Running totals are records too: a category with progress cannot be deleted.
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="progress")
     score = models.PositiveIntegerField(default=0)
     possible = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("quiz progress")
+        verbose_name_plural = _("quiz progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "category"], name="one_progress_per_category"),
             models.CheckConstraint(

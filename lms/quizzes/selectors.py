@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
-from lms.quizzes.models import Answer, CategoryProgress, Question, Quiz, Sitting, SittingAnswer
+from lms.quizzes.models import (
+    Answer,
+    CategoryProgress,
+    PaperOption,
+    PaperQuestion,
+    Question,
+    Quiz,
+    Sitting,
+    SittingAnswer,
+)
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -134,8 +143,21 @@ def has_passed(*, user: User, quiz_id: int) -> bool:
     return Sitting.objects.filter(user=user, quiz_id=quiz_id, passed=True).exists()
 
 
+def paper_question(*, given: SittingAnswer, seed: str) -> PaperQuestion:
+    """The question of an answer as the learner saw it (its snapshot); answers stored before
+    snapshots existed show the current question. Prefetch question__answers and
+    chosen_answers for the fallback."""
+    if given.snapshot:
+        return given.as_asked()
+    return given.as_asked(live_options=ordered_answers(question=given.question, seed=seed))
+
+
 def sitting_review(*, sitting: Sitting) -> list[dict]:
-    """Each question of a finished sitting with the learner's answer and the right one."""
+    """Each question of a finished sitting with the learner's answer and the right one.
+
+    Answered questions show what the learner saw and chose when answering, whatever was
+    edited since; questions not answered show the current question.
+    """
     answers = {
         answer.question_id: answer
         for answer in SittingAnswer.objects.filter(sitting=sitting).prefetch_related(
@@ -146,18 +168,34 @@ def sitting_review(*, sitting: Sitting) -> list[dict]:
         question.pk: question
         for question in questions_with_answers().filter(pk__in=sitting.question_order)
     }
+    seed = str(sitting.pk)
     review = []
     for question_id in sitting.question_order:
         question = questions.get(question_id)
         if question is None:
             continue
         given = answers.get(question_id)
+        if given is not None:
+            given.question = question
+            paper = paper_question(given=given, seed=seed)
+        else:
+            paper = PaperQuestion(
+                kind=question.kind,
+                content=question.content,
+                explanation=question.explanation,
+                correct_statement=question.correct_statement,
+                options=tuple(
+                    PaperOption(pk=option.pk, content=option.content, correct=option.correct)
+                    for option in ordered_answers(question=question, seed=seed)
+                ),
+                chosen_ids=frozenset(),
+            )
         review.append(
             {
-                "question": question,
+                "question": paper,
                 "given": given,
-                "chosen_ids": {a.pk for a in given.chosen_answers.all()} if given else set(),
-                "answers": ordered_answers(question=question, seed=str(sitting.pk)),
+                "chosen_ids": paper.chosen_ids,
+                "answers": paper.options,
             }
         )
     return review
@@ -210,9 +248,14 @@ def marking_queue(
     )
 
 
-def essay_answers(*, sitting: Sitting) -> QuerySet[SittingAnswer]:
-    return (
+def essay_answers(*, sitting: Sitting) -> list[SittingAnswer]:
+    """The essay answers of a sitting, each with `asked`: the question as the learner saw it."""
+    answers = list(
         SittingAnswer.objects.filter(sitting=sitting, question__kind=Question.ESSAY)
         .select_related("question", "marked_by")
+        .prefetch_related("chosen_answers")
         .order_by("pk")
     )
+    for answer in answers:
+        answer.asked = answer.as_asked(live_options=())
+    return answers

@@ -23,12 +23,14 @@ from lms.quizzes.cleaning import clean_essay
 from lms.quizzes.models import (
     Answer,
     CategoryProgress,
+    ChosenAnswer,
     Question,
     Quiz,
     Sitting,
     SittingAnswer,
+    question_snapshot,
 )
-from lms.quizzes.selectors import answered_question_ids, current_question_id
+from lms.quizzes.selectors import answered_question_ids, current_question_id, ordered_answers
 from lms.quizzes.signals import quiz_passed
 
 if TYPE_CHECKING:
@@ -283,6 +285,8 @@ def _answer_current_question(
 
 
 def _record_answer(*, sitting, question, choice_ids, true_false, essay, now) -> SittingAnswer:
+    """Store the answer with a snapshot of the question as the learner saw it (the options
+    in the order shown, with their correct flags), so later edits keep the exam paper."""
     if question.kind == Question.MULTIPLE_CHOICE:
         valid = {answer.pk: answer for answer in question.answers.all()}
         chosen = set(choice_ids or [])
@@ -291,11 +295,20 @@ def _record_answer(*, sitting, question, choice_ids, true_false, essay, now) -> 
         if not chosen <= valid.keys():
             raise QuizError(_("That answer does not belong to this question."))
         correct = {pk for pk, answer in valid.items() if answer.correct}
+        shown = ordered_answers(question=question, seed=str(sitting.pk))
         answer = SittingAnswer.objects.create(
-            sitting=sitting, question=question, is_correct=chosen == correct, answered_at=now
+            sitting=sitting,
+            question=question,
+            is_correct=chosen == correct,
+            answered_at=now,
+            snapshot=question_snapshot(question=question, options=shown, chosen_ids=chosen),
         )
-        answer.chosen_answers.add(*chosen)
+        # A new answer has no chosen rows yet: one insert, no look-up of existing ones.
+        ChosenAnswer.objects.bulk_create(
+            ChosenAnswer(sittinganswer=answer, answer_id=pk) for pk in sorted(chosen)
+        )
         return answer
+    snapshot = question_snapshot(question=question, options=[], chosen_ids=[])
     if question.kind == Question.TRUE_FALSE:
         if true_false is None:
             raise QuizError(_("Choose true or false."))
@@ -305,12 +318,18 @@ def _record_answer(*, sitting, question, choice_ids, true_false, essay, now) -> 
             true_false=true_false,
             is_correct=true_false == question.correct_statement,
             answered_at=now,
+            snapshot=snapshot,
         )
     cleaned = clean_essay(essay)
     if not cleaned:
         raise QuizError(_("Write an answer before you continue."))
     return SittingAnswer.objects.create(
-        sitting=sitting, question=question, essay=cleaned, is_correct=None, answered_at=now
+        sitting=sitting,
+        question=question,
+        essay=cleaned,
+        is_correct=None,
+        answered_at=now,
+        snapshot=snapshot,
     )
 
 

@@ -194,11 +194,8 @@ def _feedback(sitting, question_id):
     )
     if given is None:
         return None
-    return {
-        "given": given,
-        "question": given.question,
-        "correct_answers": [a for a in given.question.answers.all() if a.correct],
-    }
+    paper = selectors.paper_question(given=given, seed=str(sitting.pk))
+    return {"given": given, "question": paper, "correct_answers": paper.correct_options}
 
 
 def _can_view_sitting(user, sitting) -> bool:

@@ -6,7 +6,11 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from lms.admin_protection import ProtectedDeleteView, refuse_protected_delete
+from lms.admin_protection import (
+    ProtectedDeleteView,
+    ProtectedEditView,
+    refuse_protected_delete,
+)
 from lms.quizzes.models import Category, Question, Quiz
 
 # Every snippet (quizzes, questions, tracks, …): deleting one that records refer to is
@@ -41,6 +45,8 @@ class QuestionViewSet(SnippetViewSet):
     search_fields = ["content"]
     chooser_viewset_class = CurrentOnlyChooserViewSet
     delete_view_class = ProtectedDeleteView
+    # The form refuses deleting a chosen answer option; this catches one chosen meanwhile.
+    edit_view_class = ProtectedEditView
 
 
 class CategoryViewSet(SnippetViewSet):
@@ -48,6 +54,8 @@ class CategoryViewSet(SnippetViewSet):
     icon = "folder-inverse"
     menu_label = _("Quiz categories")
     list_display = ["name", "slug"]
+    # Learners' running totals, questions and quizzes keep a category (PROTECT).
+    delete_view_class = ProtectedDeleteView
 
 
 class QuizGroup(SnippetViewSetGroup):
