@@ -502,6 +502,21 @@ class PaperQuestion:
     def correct_options(self) -> list[PaperOption]:
         return [option for option in self.options if option.correct]
 
+    @classmethod
+    def of(cls, question: Question, *, options, chosen_ids=()) -> PaperQuestion:
+        """The question as it stands now, with `options` in the order the learner sees them."""
+        return cls(
+            kind=question.kind,
+            content=question.content,
+            explanation=question.explanation,
+            correct_statement=question.correct_statement,
+            options=tuple(
+                PaperOption(pk=option.pk, content=option.content, correct=option.correct)
+                for option in options
+            ),
+            chosen_ids=frozenset(chosen_ids),
+        )
+
 
 def question_snapshot(*, question: Question, options, chosen_ids) -> dict:
     """What an answer stores about its question when it is given (see SittingAnswer.snapshot).
@@ -571,19 +586,12 @@ class SittingAnswer(models.Model):
                 ),
                 chosen_ids=frozenset(data.get("chosen", [])),
             )
-        question = self.question
         if live_options is None:
-            live_options = question.answers.all()
-        return PaperQuestion(
-            kind=question.kind,
-            content=question.content,
-            explanation=question.explanation,
-            correct_statement=question.correct_statement,
-            options=tuple(
-                PaperOption(pk=option.pk, content=option.content, correct=option.correct)
-                for option in live_options
-            ),
-            chosen_ids=frozenset(option.pk for option in self.chosen_answers.all()),
+            live_options = self.question.answers.all()
+        return PaperQuestion.of(
+            self.question,
+            options=live_options,
+            chosen_ids=(option.pk for option in self.chosen_answers.all()),
         )
 
 

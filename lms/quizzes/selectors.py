@@ -11,7 +11,6 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from lms.quizzes.models import (
     Answer,
     CategoryProgress,
-    PaperOption,
     PaperQuestion,
     Question,
     Quiz,
@@ -179,16 +178,8 @@ def sitting_review(*, sitting: Sitting) -> list[dict]:
             given.question = question
             paper = paper_question(given=given, seed=seed)
         else:
-            paper = PaperQuestion(
-                kind=question.kind,
-                content=question.content,
-                explanation=question.explanation,
-                correct_statement=question.correct_statement,
-                options=tuple(
-                    PaperOption(pk=option.pk, content=option.content, correct=option.correct)
-                    for option in ordered_answers(question=question, seed=seed)
-                ),
-                chosen_ids=frozenset(),
+            paper = PaperQuestion.of(
+                question, options=ordered_answers(question=question, seed=seed)
             )
         review.append(
             {
