@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
-from wagtail.images.blocks import ImageChooserBlock
+from wagtail.images.blocks import ImageBlock as WagtailImageBlock
 
 # Links and simple lists are all a module needs; headings have their own block so
 # the outline stays consistent.
@@ -26,12 +26,13 @@ class HeadingBlock(blocks.StructBlock):
 
 
 class ImageBlock(blocks.StructBlock):
-    image = ImageChooserBlock(label=_("Image"))
-    alt_text = blocks.CharBlock(
-        label=_("Alternative text"),
-        required=False,
-        help_text=_("Describe the image for people who cannot see it. Leave empty if decorative."),
-    )
+    """Wagtail's ImageBlock (the image with its alt text, or marked decorative) and a caption.
+
+    Stored as {"image": {"image": id, "alt_text": ..., "decorative": ...}, "caption": ...};
+    the data migrations "wagtail_imageblock" (lms.core.stream_migrations) converted the
+    earlier {"image": id, "alt_text": ..., "caption": ...}."""
+
+    image = WagtailImageBlock(label=_("Image"))
     caption = blocks.CharBlock(label=_("Caption"), required=False)
 
     class Meta:

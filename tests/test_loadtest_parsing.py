@@ -13,7 +13,8 @@ from django.test import Client
 
 from lms.quizzes.models import Sitting, SittingAnswer
 from lms.quizzes.selectors import current_question_id, ordered_answers
-from loadtest import run as loadtest
+from loadtest import client as load_client
+from loadtest import options, orchestration, report, run
 from tests import factories
 
 
@@ -57,9 +58,9 @@ def csrf_client(employee) -> Client:
 def start_from_module(client, module, quiz):
     page = client.get(module.get_url())
     assert page.status_code == 200
-    form = loadtest.parse_start_form(page.content.decode(), quiz.slug)
+    form = load_client.parse_start_form(page.content.decode(), quiz.slug)
     assert form is not None
-    assert form.action == loadtest.start_path(quiz.slug)
+    assert form.action == load_client.start_path(quiz.slug)
     assert form.first("module") == str(module.pk)
     assert form.first("csrfmiddlewaretoken")
     return client.post(form.action, post_data(form.hidden_data()))
@@ -68,7 +69,7 @@ def start_from_module(client, module, quiz):
 class TestRealPages:
     def test_login_form(self, client, employee):
         page = client.get("/accounts/login/").content.decode()
-        form = loadtest.parse_login_form(page)
+        form = load_client.parse_login_form(page)
         assert form is not None
         assert form.action == "/accounts/login/"
         assert [name for name, _value in form.hidden_data()] == ["csrfmiddlewaretoken", "next"]
@@ -76,22 +77,22 @@ class TestRealPages:
     def test_start_form_on_the_quiz_module(self, csrf_client, employee, mixed_quiz, quiz_module):
         response = start_from_module(csrf_client, quiz_module, mixed_quiz)
         assert response.status_code == 302
-        assert urlsplit(response["Location"]).path == loadtest.take_path(mixed_quiz.slug)
+        assert urlsplit(response["Location"]).path == load_client.take_path(mixed_quiz.slug)
         sitting = Sitting.objects.get(user=employee, quiz=mixed_quiz)
         assert sitting.module_id == quiz_module.pk
 
     def test_no_start_form_for_another_quiz(self, csrf_client, quiz_module):
         page = csrf_client.get(quiz_module.get_url()).content.decode()
-        assert loadtest.parse_start_form(page, "some-other-quiz") is None
+        assert load_client.parse_start_form(page, "some-other-quiz") is None
 
     def test_walks_every_question_kind(self, csrf_client, employee, mixed_quiz, quiz_module):
         location = start_from_module(csrf_client, quiz_module, mixed_quiz)["Location"]
         sitting = Sitting.objects.get(user=employee, quiz=mixed_quiz)
         rng = random.Random(3)
         seen, accepted = [], set()
-        while not loadtest.is_result_location(location):
+        while not load_client.is_result_location(location):
             html = csrf_client.get(location).content.decode()
-            page = loadtest.parse_question(html)
+            page = load_client.parse_question(html)
             sitting.refresh_from_db()
             current = current_question_id(sitting=sitting)
             assert page.question_id == current
@@ -102,10 +103,11 @@ class TestRealPages:
                 assert sorted(page.choices) == sorted(expected)
             seen.append(page)
             response = csrf_client.post(
-                loadtest.take_path(mixed_quiz.slug), post_data(loadtest.answer_data(page, rng))
+                load_client.take_path(mixed_quiz.slug),
+                post_data(load_client.answer_data(page, rng)),
             )
             location = response.get("Location", "")
-            assert loadtest.is_accepted(
+            assert load_client.is_accepted(
                 response.status_code,
                 location,
                 question_id=page.question_id,
@@ -129,22 +131,24 @@ class TestRealPages:
         assert sitting.complete
 
     def test_page_without_question_form(self, csrf_client):
-        assert loadtest.parse_question(csrf_client.get("/accounts/login/").content.decode()) is None
+        assert (
+            load_client.parse_question(csrf_client.get("/accounts/login/").content.decode()) is None
+        )
 
 
 class TestRefusedAnswersAreNotAccepted:
     @pytest.fixture
     def first_page(self, csrf_client, mixed_quiz, quiz_module):
         location = start_from_module(csrf_client, quiz_module, mixed_quiz)["Location"]
-        return loadtest.parse_question(csrf_client.get(location).content.decode())
+        return load_client.parse_question(csrf_client.get(location).content.decode())
 
     def post(self, client, quiz, pairs):
-        response = client.post(loadtest.take_path(quiz.slug), post_data(pairs))
+        response = client.post(load_client.take_path(quiz.slug), post_data(pairs))
         return response.status_code, response.get("Location")
 
     def accepted(self, result, page, quiz):
         status, location = result
-        return loadtest.is_accepted(
+        return load_client.is_accepted(
             status, location, question_id=page.question_id, quiz_slug=quiz.slug
         )
 
@@ -169,16 +173,16 @@ class TestRefusedAnswersAreNotAccepted:
         assert not SittingAnswer.objects.exists()
 
     def test_resent_answer_is_not_a_second_acceptance(self, csrf_client, mixed_quiz, first_page):
-        pairs = loadtest.answer_data(first_page, random.Random(1))
+        pairs = load_client.answer_data(first_page, random.Random(1))
         assert self.accepted(self.post(csrf_client, mixed_quiz, pairs), first_page, mixed_quiz)
         again = self.post(csrf_client, mixed_quiz, pairs)
         assert again[0] == 302
-        assert urlsplit(again[1]).path == loadtest.take_path(mixed_quiz.slug)
+        assert urlsplit(again[1]).path == load_client.take_path(mixed_quiz.slug)
         assert not self.accepted(again, first_page, mixed_quiz)
         assert SittingAnswer.objects.count() == 1
 
     def test_post_without_csrf_token_is_refused(self, csrf_client, mixed_quiz, first_page):
-        pairs = loadtest.answer_data(first_page, random.Random(1))[1:]
+        pairs = load_client.answer_data(first_page, random.Random(1))[1:]
         result = self.post(csrf_client, mixed_quiz, pairs)
         assert result[0] == 403
         assert not self.accepted(result, first_page, mixed_quiz)
@@ -206,13 +210,14 @@ class TestAcceptanceRule:
     )
     def test_is_accepted(self, status, location, accepted):
         assert (
-            loadtest.is_accepted(status, location, question_id=7, quiz_slug=self.slug) is accepted
+            load_client.is_accepted(status, location, question_id=7, quiz_slug=self.slug)
+            is accepted
         )
 
     def test_compare_answers(self):
         accepted = {("a", 1), ("a", 2), ("b", 1)}
         stored = {("a", 1): 1, ("a", 2): 2, ("c", 5): 1}
-        result = loadtest.compare_answers(accepted, stored)
+        result = report.compare_answers(accepted, stored)
         assert result["accepted"] == 3
         assert result["stored"] == 4
         assert result["missing"] == 1 and result["missing_examples"] == [["b", 1]]
@@ -221,18 +226,18 @@ class TestAcceptanceRule:
 
     def test_percentile(self):
         values = [float(n) for n in range(1, 101)]
-        assert loadtest.percentile(values, 50) == 50.0
-        assert loadtest.percentile(values, 95) == 95.0
-        assert loadtest.percentile([3.0], 95) == 3.0
-        assert loadtest.percentile([], 95) is None
+        assert report.percentile(values, 50) == 50.0
+        assert report.percentile(values, 95) == 95.0
+        assert report.percentile([3.0], 95) == 3.0
+        assert report.percentile([], 95) is None
 
     def test_answer_data_for_several_right_answers(self):
-        page = loadtest.QuestionPage(
+        page = load_client.QuestionPage(
             question_id=4, csrf_token="t", kind="mc", choices=("1", "2", "3"), multiple=True
         )
         for seed in range(20):
             chosen = [
-                v for k, v in loadtest.answer_data(page, random.Random(seed)) if k == "choice"
+                v for k, v in load_client.answer_data(page, random.Random(seed)) if k == "choice"
             ]
             assert chosen and set(chosen) <= {"1", "2", "3"} and len(set(chosen)) == len(chosen)
 
@@ -254,32 +259,32 @@ class TestOnlyLocalTargets:
         ],
     )
     def test_refuses_database(self, url):
-        with pytest.raises(loadtest.LoadTestError):
-            loadtest.check_database_url(url)
+        with pytest.raises(options.LoadTestError):
+            options.check_database_url(url)
 
     @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
     def test_accepts_local_database(self, host):
         url = f"postgres://postgres@{host}:5432/bootcamp_loadtest"
-        assert loadtest.check_database_url(url) == "bootcamp_loadtest"
+        assert options.check_database_url(url) == "bootcamp_loadtest"
 
     @pytest.mark.parametrize("host", ["10.1.2.3", "0.0.0.0", "example.com", "::1", ""])
     def test_refuses_target_host(self, host):
-        with pytest.raises(loadtest.LoadTestError):
-            loadtest.local_host(host)
+        with pytest.raises(options.LoadTestError):
+            options.local_host(host)
 
     @pytest.mark.parametrize(
         "url",
         ["redis://10.0.0.5:6379/0", "redis://cache.example.com/0", "rediss://127.0.0.1/0", ""],
     )
     def test_refuses_redis(self, url):
-        with pytest.raises(loadtest.LoadTestError):
-            loadtest.check_redis_url(url)
+        with pytest.raises(options.LoadTestError):
+            options.check_redis_url(url)
 
     def test_accepts_local_redis(self):
-        assert loadtest.check_redis_url("redis://localhost:6379/3") == "redis://localhost:6379/3"
+        assert options.check_redis_url("redis://localhost:6379/3") == "redis://localhost:6379/3"
 
     def test_localhost_target_binds_the_loopback_address(self):
-        assert loadtest.local_host("localhost") == "127.0.0.1"
+        assert options.local_host("localhost") == "127.0.0.1"
 
     @pytest.mark.parametrize(
         "argv",
@@ -294,7 +299,7 @@ class TestOnlyLocalTargets:
         def forbidden(*args, **kwargs):
             raise AssertionError("the load test ran despite a non-local target")
 
-        monkeypatch.setattr(loadtest, "run", forbidden)
-        monkeypatch.setattr(loadtest, "recreate_database", forbidden)
-        assert loadtest.main(argv) == 2
+        monkeypatch.setattr(orchestration, "run", forbidden)
+        monkeypatch.setattr(orchestration, "recreate_database", forbidden)
+        assert run.main(argv) == 2
         assert "refusing" in capsys.readouterr().err

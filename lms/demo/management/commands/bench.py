@@ -1,6 +1,6 @@
 """`python manage.py bench`: generate a synthetic company and time the key requests.
 
-The work is in lms/demo/bench.py; this command parses options, switches the database
+The work is in the lms/demo/bench/ package; this command parses options, switches the database
 and prints. By default it runs in a fresh SQLite file, bench/bench.sqlite3, created and
 deleted by each run, so the developer's db.sqlite3 is never touched. The switch happens
 in `execute`, before Django runs a single query, by replacing

@@ -1,0 +1,87 @@
+"""Everything the bench uses from the LMS apps, imported in this one module.
+
+The models it generates and counts, and the few services and selectors it calls.
+When a model moves to another app, only the imports here change.
+"""
+
+from courses.models import (
+    Booking,
+    CourseIndexPage,
+    CoursePage,
+    Enrollment,
+    ModuleCompletion,
+    ModulePage,
+    Track,
+    WorkshopIndexPage,
+    WorkshopPage,
+    WorkshopSession,
+)
+from lms.assignments.models import Assignment
+from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
+from lms.guidelines.services import publish_initial_text
+from lms.people import roles
+from lms.people.models import Department, User
+from lms.people.selectors import team_of
+from lms.quizzes.models import (
+    Answer,
+    Category,
+    CategoryProgress,
+    Question,
+    Quiz,
+    QuizQuestion,
+    Sitting,
+    SittingAnswer,
+)
+from lms.rollout.cache import bump as bump_rollout_cache
+from lms.rollout.models import (
+    AwardPeriod,
+    AwardSettings,
+    ChecklistTick,
+    Criterion,
+    DepartmentRollout,
+    KpiRecord,
+    StageChange,
+    SuccessStoryIndexPage,
+    SuccessStoryPage,
+)
+
+__all__ = [
+    "Answer",
+    "Assignment",
+    "AwardPeriod",
+    "AwardSettings",
+    "Booking",
+    "Category",
+    "CategoryProgress",
+    "ChecklistTick",
+    "CourseIndexPage",
+    "CoursePage",
+    "Criterion",
+    "Department",
+    "DepartmentRollout",
+    "Enrollment",
+    "GuidelineIndexPage",
+    "GuidelinePage",
+    "GuidelineVersion",
+    "KpiRecord",
+    "ModuleCompletion",
+    "ModulePage",
+    "Question",
+    "Quiz",
+    "QuizQuestion",
+    "SignOff",
+    "Sitting",
+    "SittingAnswer",
+    "StageChange",
+    "SuccessStoryIndexPage",
+    "SuccessStoryPage",
+    "Track",
+    "User",
+    "WorkshopIndexPage",
+    "WorkshopPage",
+    "WorkshopSession",
+    "bump_rollout_cache",
+    "publish_initial_text",
+    "roles",
+    "team_of",
+]

@@ -1,0 +1,399 @@
+"""The run: (re)create the PostgreSQL database, migrate, seed the demo bootcamp,
+collect the static files, create the learner accounts, start gunicorn on 127.0.0.1
+with the production settings (HTTPS=false) and Redis as the shared cache, let the
+learners loose, then compare and report."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from loadtest.client import REQUEST_TIMEOUT, Plan, run_load
+from loadtest.options import (
+    BASE_DIR,
+    COURSE_SLUG,
+    LEARNER_DEPARTMENT,
+    LIBPQ_REDIRECTS,
+    QUIZ_SLUG,
+    USERNAME_PREFIX,
+    Config,
+    LoadTestError,
+)
+from loadtest.report import compare_answers, print_summary, stored_answers, summarize
+
+SERVER_START_TIMEOUT = 30.0
+SERVER_STOP_TIMEOUT = 10.0
+
+
+def check_redis_answers(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        raise LoadTestError(
+            f"Redis does not answer at {url} ({error}): start it, or pass --no-redis"
+        ) from None
+
+
+def forget_cache(url: str, prefix: str) -> int:
+    """Delete this run's cache keys (they all start with its own prefix)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+    return len(keys)
+
+
+def admin_database_url(url: str) -> str:
+    return urlsplit(url)._replace(path="/postgres").geturl()
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            pass
+    except OSError:
+        return
+    raise LoadTestError(f"something already listens on {host}:{port}; choose another --port")
+
+
+def server_env(
+    config: Config, *, secret_key: str, media_root: str, cache_prefix: str
+) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in LIBPQ_REDIRECTS and key not in {"REDIS_URL", "CSRF_TRUSTED_ORIGINS"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="lms.settings.production",
+        SECRET_KEY=secret_key,
+        HTTPS="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=config.database_url,
+        DEBUG="false",
+        TASKS_BACKEND="immediate",
+        # The seed writes cover images; keep them out of the developers' media folder.
+        MEDIA_ROOT=media_root,
+        PYTHONUNBUFFERED="1",
+    )
+    # Production settings refuse a local base URL; no e-mail link is followed here.
+    env.setdefault("WAGTAILADMIN_BASE_URL", "https://lms.loadtest.internal")
+    if config.redis_url:
+        env.update(REDIS_URL=config.redis_url, CACHE_KEY_PREFIX=cache_prefix)
+    return env
+
+
+def recreate_database(config: Config) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = sql.Identifier(config.database_name)
+    try:
+        with psycopg.connect(
+            admin_database_url(config.database_url), autocommit=True, connect_timeout=5
+        ) as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    except psycopg.Error as error:
+        raise LoadTestError(f"could not recreate the database: {error}") from error
+
+
+def run_step(title: str, command: list[str], *, env: dict[str, str], log: Path) -> str:
+    print(f"  {title} …", flush=True)
+    started = time.monotonic()
+    result = subprocess.run(
+        command, cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"$ {' '.join(command[:3])} …\n{result.stdout}{result.stderr}\n")
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
+        raise LoadTestError(f"{title} failed (exit {result.returncode}):\n{tail}")
+    print(f"    done in {time.monotonic() - started:.1f} s", flush=True)
+    return result.stdout
+
+
+# Runs in a subprocess with the server's environment; prints the plan as one JSON line.
+LEARNER_SETUP = """
+import json, os, sys
+import django
+django.setup()
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from courses.models import CoursePage, ModulePage
+from lms.people import roles
+from lms.people.models import Department, User
+from lms.quizzes.models import Quiz
+
+count, prefix, department_slug, course_slug, quiz_slug = sys.argv[1:6]
+with transaction.atomic():
+    password = make_password(os.environ["LOADTEST_PASSWORD"])
+    department = Department.objects.get(slug=department_slug)
+    users = User.objects.bulk_create(
+        User(
+            username=f"{prefix}{number:04d}",
+            password=password,
+            first_name="Load",
+            last_name=f"Test {number}",
+            email=f"{prefix}{number:04d}@example.com",
+            department=department,
+        )
+        for number in range(1, int(count) + 1)
+    )
+    group = Group.objects.get(name=roles.EMPLOYEES)
+    User.groups.through.objects.bulk_create(
+        User.groups.through(user_id=user.pk, group_id=group.pk) for user in users
+    )
+# Learners who are already logged in, as during a bootcamp week: password hashing
+# (about 0.5 s of CPU per login by design) is not what this test measures.
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+from django.contrib.sessions.backends.db import SessionStore
+
+# The backend a sign-in would store: the first that loads users. django-axes' backend,
+# first in the list, only refuses locked-out sign-ins and loads nobody.
+backend = next(
+    path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+)
+sessions = {}
+for user in users:
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = backend
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    sessions[user.username] = store.session_key
+course = CoursePage.objects.live().get(slug=course_slug)
+modules = list(ModulePage.objects.child_of(course).live().order_by("path"))
+quiz = Quiz.objects.get(slug=quiz_slug)
+quiz_modules = [module for module in modules if module.quiz_id == quiz.pk]
+problems = []
+if not quiz_modules:
+    problems.append(f"no live module of {course_slug} has the quiz {quiz_slug}")
+if course.required_guidelines.exists():
+    problems.append("the course requires accepted guidelines first")
+if quiz.draft or quiz.answers_at_end or quiz.time_limit_minutes:
+    problems.append("the quiz must be published, without time limit, with feedback per question")
+print("LOADTEST-PLAN " + json.dumps({
+    "users": [user.username for user in users],
+    "sessions": sessions,
+    "first_module_url": modules[0].get_url() if modules else None,
+    "quiz_module_url": quiz_modules[0].get_url() if quiz_modules else None,
+    "questions": quiz.quiz_questions.count(),
+    "problems": problems,
+}))
+"""
+
+
+def create_learners(
+    config: Config, *, env: dict[str, str], password: str, log: Path
+) -> dict[str, object]:
+    output = run_step(
+        f"Creating {config.users} learners",
+        [
+            sys.executable,
+            "-c",
+            LEARNER_SETUP,
+            str(config.users),
+            USERNAME_PREFIX,
+            LEARNER_DEPARTMENT,
+            COURSE_SLUG,
+            QUIZ_SLUG,
+        ],
+        env=env | {"LOADTEST_PASSWORD": password},
+        log=log,
+    )
+    lines = [line for line in output.splitlines() if line.startswith("LOADTEST-PLAN ")]
+    if not lines:
+        raise LoadTestError("the learner set-up printed no plan")
+    plan = json.loads(lines[-1].removeprefix("LOADTEST-PLAN "))
+    if plan["problems"]:
+        raise LoadTestError("the seeded content does not fit: " + "; ".join(plan["problems"]))
+    return plan
+
+
+def gunicorn_command(config: Config) -> list[str]:
+    script = Path(sys.executable).with_name("gunicorn")
+    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
+    return [
+        *launcher,
+        "lms.wsgi:application",
+        "--bind",
+        f"{config.host}:{config.port}",
+        "--workers",
+        str(config.workers),
+        "--threads",
+        str(config.threads),
+        "--graceful-timeout",
+        "5",
+        # Gunicorn 27 would otherwise create ~/.gunicorn/gunicorn.ctl.
+        "--no-control-socket",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(t)s pid=%(p)s "%(r)s" %(s)s %(B)s %(M)sms',
+    ]
+
+
+def start_server(config: Config, *, env: dict[str, str], log: Path) -> subprocess.Popen:
+    handle = log.open("ab")
+    try:
+        # A session of its own, so that a stuck server can be killed with its workers.
+        return subprocess.Popen(
+            gunicorn_command(config),
+            cwd=BASE_DIR,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    finally:
+        handle.close()
+
+
+def wait_until_ready(config: Config, server: subprocess.Popen, log: Path) -> None:
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise LoadTestError(f"gunicorn exited with {server.returncode}:\n{tail(log)}")
+        try:
+            if session.get(config.base_url + "/accounts/login/", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise LoadTestError(f"gunicorn did not answer within {SERVER_START_TIMEOUT:.0f} s")
+
+
+def warm_up(config: Config) -> None:
+    """Concurrent anonymous requests, so that every worker has loaded the URLconf and
+    templates before the clock starts (a cold worker answers its first requests
+    seconds late). Not counted in the results."""
+    import requests
+
+    def fetch(_number: int) -> None:
+        with requests.Session() as session:
+            session.trust_env = False
+            # A server that does not answer is reported by the load itself.
+            with contextlib.suppress(requests.RequestException):
+                session.get(config.base_url + "/accounts/login/", timeout=REQUEST_TIMEOUT)
+
+    with ThreadPoolExecutor(max_workers=config.workers * config.threads) as pool:
+        for _round in range(2):
+            list(pool.map(fetch, range(config.workers * config.threads * 2)))
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=SERVER_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # The server's own process group (start_new_session): its master and workers.
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=SERVER_STOP_TIMEOUT)
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run(config: Config) -> int:
+    config.results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    setup_log = config.results_dir / f"loadtest-{stamp}-setup.log"
+    server_log = config.results_dir / f"loadtest-{stamp}-gunicorn.log"
+    summary_file = config.results_dir / f"loadtest-{stamp}.json"
+    ensure_port_free(config.host, config.port)
+    if config.redis_url:
+        check_redis_answers(config.redis_url)
+    # Its own key prefix: nothing cached by another run or another app is read or touched.
+    cache_prefix = f"bootcamp-loadtest-{stamp}-{secrets.token_hex(4)}"
+
+    media_root = tempfile.mkdtemp(prefix="bootcamp-loadtest-media-")
+    env = server_env(
+        config,
+        secret_key=secrets.token_urlsafe(50),
+        media_root=media_root,
+        cache_prefix=cache_prefix,
+    )
+    password = secrets.token_urlsafe(16)
+    manage = [sys.executable, "manage.py"]
+    try:
+        print(f"Set-up (log: {setup_log.relative_to(BASE_DIR)})", flush=True)
+        print(f"  Recreating database {config.database_name} …", flush=True)
+        recreate_database(config)
+        run_step("migrate", [*manage, "migrate", "--noinput"], env=env, log=setup_log)
+        run_step(
+            "seed_bootcamp", [*manage, "seed_bootcamp", "--demo-users"], env=env, log=setup_log
+        )
+        run_step("collectstatic", [*manage, "collectstatic", "--noinput"], env=env, log=setup_log)
+        setup = create_learners(config, env=env, password=password, log=setup_log)
+        plan = Plan(
+            base_url=config.base_url,
+            first_module_url=setup["first_module_url"],
+            quiz_module_url=setup["quiz_module_url"],
+            quiz_slug=QUIZ_SLUG,
+        )
+
+        print(f"Starting gunicorn (log: {server_log.relative_to(BASE_DIR)})", flush=True)
+        server = start_server(config, env=env, log=server_log)
+        try:
+            wait_until_ready(config, server, server_log)
+            warm_up(config)
+            print(
+                f"Load: {config.users} learners, {setup['questions']} questions each, "
+                f"at most {config.duration:g} s",
+                flush=True,
+            )
+            recorder = run_load(
+                config, plan, setup["users"], password, sessions=setup.get("sessions")
+            )
+        finally:
+            stop_server(server)
+
+        stored, sittings = stored_answers(config, setup["users"])
+        with recorder.lock:
+            accepted = set(recorder.accepted)
+        comparison = compare_answers(accepted, stored)
+        summary = summarize(config, recorder, comparison, sittings, users=len(setup["users"]))
+        summary["logs"] = {
+            "setup": str(setup_log.relative_to(BASE_DIR)),
+            "gunicorn": str(server_log.relative_to(BASE_DIR)),
+        }
+        print_summary(summary)
+        summary_file.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        print(f"Summary written to {summary_file.relative_to(BASE_DIR)}")
+        return 0 if summary["passed"] else 1
+    finally:
+        shutil.rmtree(media_root, ignore_errors=True)
+        if config.redis_url:
+            with contextlib.suppress(Exception):  # a clean-up; the result is already out
+                print(f"Removed {forget_cache(config.redis_url, cache_prefix)} cache keys.")
