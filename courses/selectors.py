@@ -343,7 +343,7 @@ def module_view(
     *, module: ModulePage, user: User, progress: CourseProgress | None = None
 ) -> ModuleView:
     """The module in its course: outline, progress and neighbours. `progress` may come
-    from the learner cache (courses.learner_cache); it is read fresh otherwise."""
+    from the learner cache (lms.core.learner_cache); it is read fresh otherwise."""
     if progress is None:
         progress = course_progress_of_module(module=module, user=user)
     modules = [state.module for state in progress.modules]

@@ -10,7 +10,6 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from courses import learner_cache
 from courses.models import (
     Booking,
     CoursePage,
@@ -28,6 +27,7 @@ from courses.selectors import (
     guidelines_blocking_start,
     too_few_seats_message,
 )
+from lms.core import learner_cache
 from lms.quizzes.models import Sitting
 from lms.rollout import cache as rollout_cache
 

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses import learner_cache
 from courses.models import CoursePage, WorkshopPage
 from lms.assignments.models import Assignment
+from lms.core import learner_cache
 from lms.people.selectors import is_admin, team_of
 from lms.rollout import cache as rollout_cache
 

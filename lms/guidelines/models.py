@@ -20,8 +20,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page, PagePermissionTester
 
+from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 from lms.guidelines.blocks import GuidelineContentBlock
-from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
 
 
@@ -248,7 +248,7 @@ class GuidelineVersion(models.Model):
     Permanent like the sign-offs that point to it: the database refuses to change its
     content (document, number, hash, snapshot, change summary, publication time) or to
     delete it; `revision` and `published_by` may only be cleared (SET NULL when the
-    Wagtail revision or the user is deleted). See lms.permanence."""
+    Wagtail revision or the user is deleted). See lms.core.permanence."""
 
     document = models.ForeignKey(GuidelinePage, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
@@ -345,7 +345,7 @@ class SignOff(models.Model):
     """Proof that a person accepted one version of a document. Never changed, never deleted.
 
     The database holds this, not only the methods below: it refuses UPDATE always, and
-    DELETE and TRUNCATE without an erasure permit (lms.permanence)."""
+    DELETE and TRUNCATE without an erasure permit (lms.core.permanence)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

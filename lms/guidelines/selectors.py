@@ -24,8 +24,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Trim
 
-from courses import learner_cache
-from lms.caching import VersionedCache
+from lms.core import learner_cache
+from lms.core.caching import VersionedCache
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
 from lms.people.models import Department, User
 

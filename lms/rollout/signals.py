@@ -30,7 +30,7 @@ def _connect_invalidation() -> None:
 
     from courses.models import Booking, Enrollment, ModuleCompletion
     from lms.assignments.models import Assignment
-    from lms.caching import on_writes
+    from lms.core.caching import on_writes
     from lms.guidelines.models import GuidelineVersion, SignOff
     from lms.people.models import User
     from lms.quizzes.models import Sitting
