@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 
 from courses.models import CoursePage, WorkshopPage
 from lms.assignments.models import Assignment
-from lms.core import learner_cache
+from lms.core import changes, learner_cache
 from lms.people.selectors import is_admin, team_of
-from lms.rollout import cache as rollout_cache
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -93,7 +92,7 @@ def assign(
         Assignment.objects.bulk_create(new, ignore_conflicts=True)
         created = len(new)
         # bulk_create sends no post_save, so the caches are told here.
-        transaction.on_commit(rollout_cache.bump)
+        changes.rows_changed(Assignment)
         for assignment in new:
             learner_cache.learner_changed(assignment.assignee_id)
     return AssignResult(created=created, updated=updated)
