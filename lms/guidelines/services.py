@@ -49,7 +49,10 @@ def publish_initial_text(*, document: GuidelinePage, note: str) -> Revision:
             )
         revision = document.save_revision(log_action=False)
         GuidelineApproval.objects.create(
-            document=document, revision=revision, via=GuidelineApproval.SYSTEM, note=note.strip()
+            document=document,
+            revision=revision,
+            via=GuidelineApproval.Via.SYSTEM,
+            note=note.strip(),
         )
         revision.publish(skip_permission_checks=True)
     return revision
