@@ -15,6 +15,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from lms.core import learner_cache
 from lms.core.blocks import LearningContentBlock
 from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
@@ -142,7 +143,6 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from courses import selectors
-        from lms.core import learner_cache
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = learner_cache.remember(
@@ -201,7 +201,6 @@ class ModulePage(SingleQueryViewRestrictionsMixin, Page):
 
     def serve(self, request, *args, **kwargs):
         from courses import selectors
-        from lms.core import learner_cache
 
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
