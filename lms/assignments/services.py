@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,10 +13,8 @@ from django.utils.translation import gettext as _
 from courses.models import CoursePage, WorkshopPage
 from lms.assignments.models import Assignment
 from lms.core import changes, learner_cache
+from lms.people.models import User
 from lms.people.selectors import is_admin, team_of
-
-if TYPE_CHECKING:
-    from lms.people.models import User
 
 
 class AssignmentError(Exception):
@@ -32,8 +29,6 @@ class AssignResult:
 
 def assignable_people(*, manager: User):
     """Whom this person may assign to: their team, or everyone for admins."""
-    from lms.people.models import User
-
     if is_admin(manager):
         return User.objects.filter(is_active=True)
     return team_of(manager=manager).filter(is_active=True)
