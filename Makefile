@@ -78,9 +78,12 @@ worker: install
 loadtest: install
 	$(PY) -m loadtest.run $(LOADTEST_ARGS)
 
+# ruff, then the layer contract (pyproject.toml [tool.importlinter], docs/architecture.md):
+# a lower layer importing a higher one fails the lint, and so CI (.ci/run).
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(PY) -m ruff format .

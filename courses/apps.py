@@ -8,7 +8,6 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from courses import learner_cache, signals
+        from courses import signals
 
-        learner_cache._connect()
         signals.connect()

@@ -5,7 +5,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from courses import services
 from courses.models import Track, WorkshopSession
 from courses.selectors import SESSION_HAS_BOOKINGS_TO_MOVE, booked_seats, too_few_seats_message
-from lms.input_safety import whole_number
+from lms.core.input_safety import whole_number
 from lms.people.models import Department
 
 

@@ -15,8 +15,9 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from courses.blocks import LearningContentBlock
-from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+from lms.core import learner_cache
+from lms.core.blocks import LearningContentBlock
+from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
 
 
@@ -132,7 +133,7 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
     search_fields = Page.search_fields + [index.SearchField("summary")]
 
     parent_page_types = ["courses.CourseIndexPage"]
-    # Read with the page when it is served (see lms.pages.live_page_at).
+    # Read with the page when it is served (see lms.core.pages.live_page_at).
     route_select_related = ("track",)
     subpage_types = ["courses.ModulePage"]
 
@@ -141,7 +142,7 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
         verbose_name_plural = _("courses")
 
     def get_context(self, request, *args, **kwargs):
-        from courses import learner_cache, selectors
+        from courses import selectors
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = learner_cache.remember(
@@ -199,7 +200,7 @@ class ModulePage(SingleQueryViewRestrictionsMixin, Page):
         verbose_name_plural = _("modules")
 
     def serve(self, request, *args, **kwargs):
-        from courses import learner_cache, selectors
+        from courses import selectors
 
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

@@ -6,6 +6,7 @@ enrolments or modules, so pages built on them do not grow N+1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ from courses.models import (
     WorkshopPage,
     WorkshopSession,
 )
+from lms.guidelines.models import GuidelinePage
+from lms.guidelines.selectors import document_states
 from lms.quizzes.models import Sitting
 from lms.quizzes.selectors import QuizState, quiz_states
 
@@ -280,8 +283,6 @@ def _progress(
     ]
     progress = CourseProgress(course=course, modules=states, enrollment=enrollment)
     if user.is_authenticated and enrollment is None:
-        from lms.guidelines.selectors import missing_for_course
-
         progress.missing_guidelines = missing_for_course(user=user, course=course)
     return progress
 
@@ -293,10 +294,21 @@ def course_progress(*, course: CoursePage, user: User) -> CourseProgress:
     return _progress(course=course, user=user, enrollment=enrollment, modules=modules)
 
 
+def missing_for_course(*, user: User, course: CoursePage) -> list[GuidelinePage]:
+    """Required documents the learner has not accepted in their current version."""
+    required = list(course.required_guidelines.live())
+    if not required or not user.is_authenticated:
+        return []
+    states = {state.document.pk: state for state in document_states(user=user)}
+    return [
+        document
+        for document in required
+        if document.pk in states and states[document.pk].is_outstanding
+    ]
+
+
 def guidelines_blocking_start(*, course: CoursePage, user: User) -> list:
     """Documents a learner who has not started the course must accept first."""
-    from lms.guidelines.selectors import missing_for_course
-
     if not user.is_authenticated:
         return []
     if Enrollment.objects.filter(user=user, course=course).exists():
@@ -343,7 +355,7 @@ def module_view(
     *, module: ModulePage, user: User, progress: CourseProgress | None = None
 ) -> ModuleView:
     """The module in its course: outline, progress and neighbours. `progress` may come
-    from the learner cache (courses.learner_cache); it is read fresh otherwise."""
+    from the learner cache (lms.core.learner_cache); it is read fresh otherwise."""
     if progress is None:
         progress = course_progress_of_module(module=module, user=user)
     modules = [state.module for state in progress.modules]
@@ -540,10 +552,19 @@ def active_booking(*, workshop: WorkshopPage, user: User) -> Booking | None:
     )
 
 
-def is_assigned_workshop(*, workshop: WorkshopPage, user: User) -> bool:
-    from lms.assignments.models import Assignment
+# Whether a learner was assigned a workshop is known to lms.assignments, a layer above:
+# it registers its lookup here (lms.assignments.signals); without one nobody is assigned.
+_assignment_lookups: list[Callable[..., bool]] = []
 
-    return Assignment.objects.filter(assignee=user, workshop=workshop).exists()
+
+def register_assignment_lookup(lookup: Callable[..., bool]) -> None:
+    """`lookup(workshop=..., user=...)` says whether the user was assigned the workshop."""
+    if lookup not in _assignment_lookups:
+        _assignment_lookups.append(lookup)
+
+
+def is_assigned_workshop(*, workshop: WorkshopPage, user: User) -> bool:
+    return any(lookup(workshop=workshop, user=user) for lookup in _assignment_lookups)
 
 
 def may_book(*, workshop: WorkshopPage, user: User) -> bool:

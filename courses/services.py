@@ -10,7 +10,6 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from courses import learner_cache
 from courses.models import (
     Booking,
     CoursePage,
@@ -28,8 +27,9 @@ from courses.selectors import (
     guidelines_blocking_start,
     too_few_seats_message,
 )
+from lms.core import changes, learner_cache
 from lms.quizzes.models import Sitting
-from lms.rollout import cache as rollout_cache
+from lms.quizzes.selectors import has_passed
 
 if TYPE_CHECKING:
     from lms.guidelines.models import GuidelinePage
@@ -92,8 +92,6 @@ def complete_module(*, user: User, module: ModulePage) -> CompletionResult:
     When every counted module of the course is done the enrolment gets
     its completion time, once: a later completion never moves it.
     """
-    from lms.quizzes.selectors import has_passed
-
     quiz_id = module.active_quiz_id
     if quiz_id and not has_passed(user=user, quiz_id=quiz_id):
         # A gate that cannot be met (the quiz is a draft or archived) blocks; it never opens.
@@ -112,8 +110,8 @@ def complete_module(*, user: User, module: ModulePage) -> CompletionResult:
                     )
                 )
                 if course_completed_now:
-                    transaction.on_commit(rollout_cache.bump)
-                    learner_cache.learner_changed(user.pk)  # an update sends no signal
+                    changes.rows_changed(Enrollment)  # an update sends no signal
+                    learner_cache.learner_changed(user.pk)
     return CompletionResult(
         completion=completion,
         created=created,
@@ -436,5 +434,5 @@ def mark_attendance(
         )
         for booking in bookings:  # bulk_update sends no signals
             learner_cache.learner_changed(booking.user_id)
-        transaction.on_commit(rollout_cache.bump)
+        changes.rows_changed(Booking)
     return len(attended_ids)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 
+from courses.models import Booking, Enrollment, ModuleCompletion, Track, WorkshopSession
 from courses.selectors import guidelines_awaited_by_pass
 from courses.services import complete_modules_after_signoff, complete_modules_for_pass
+from lms.core.learner_cache import invalidate_content_on, invalidate_learner_on
 from lms.guidelines.models import SignOff
+from lms.quizzes.models import Quiz, Sitting
 from lms.quizzes.signals import ResultNote, quiz_passed, result_notes
 
 
@@ -36,7 +39,17 @@ def _signed(sender, instance, created=False, raw=False, **kwargs) -> None:
         complete_modules_after_signoff(user=instance.user, document=instance.document)
 
 
+def _connect_learner_cache() -> None:
+    """What the learner's cached course pages show: their enrolments and completions, and
+    the tracks; the quiz states they show (lms.quizzes, a leaf, registers nothing itself)
+    and, until workshops have their own app, bookings and sessions."""
+    for model in (Enrollment, ModuleCompletion, Sitting, Booking):
+        invalidate_learner_on(model, learner_field="user_id")
+    invalidate_content_on(Quiz, Track, WorkshopSession)
+
+
 def connect() -> None:
+    _connect_learner_cache()
     quiz_passed.connect(_quiz_passed, dispatch_uid="courses-quiz-passed")
     result_notes.connect(_result_notes, dispatch_uid="courses-result-notes")
     post_save.connect(_signed, sender=SignOff, dispatch_uid="courses-signed")

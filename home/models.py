@@ -5,7 +5,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from lms.pages import SingleQueryViewRestrictionsMixin, WholePathRoutingMixin
+from lms.core.pages import SingleQueryViewRestrictionsMixin, WholePathRoutingMixin
 
 
 class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
@@ -23,9 +23,9 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from courses import learner_cache
         from courses.selectors import active_bookings, learner_dashboard, upcoming_bookings
         from lms.assignments.selectors import assignments_for
+        from lms.core import learner_cache
         from lms.rollout.selectors import home_highlights
 
         context = super().get_context(request, *args, **kwargs)

@@ -13,7 +13,7 @@ from lms.quizzes import urls as quiz_urls
 from lms.rollout import urls as rollout_urls
 
 # Bad requests (e.g. too many form fields) get the same page as malformed input.
-handler400 = "lms.input_safety.bad_request"
+handler400 = "lms.core.input_safety.bad_request"
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),

@@ -1,9 +1,9 @@
-"""lms/caching.py: values cached under versions, and values refreshed at most so often."""
+"""lms/core/caching.py: values cached under versions, and values refreshed at most so often."""
 
 import pytest
 
-from lms import caching
-from lms.caching import RefreshingCache
+from lms.core import caching
+from lms.core.caching import RefreshingCache
 
 
 class Clock:

@@ -1,5 +1,5 @@
 """Outside calls: video blocks are embedded without the server calling YouTube, Vimeo or
-any other host (lms/embeds.py), and the site's CSP allows exactly what the finder builds.
+any other host (lms/core/embeds.py), and the site's CSP allows exactly what the finder builds.
 
 Every test here runs with outside connections cut off (the no_outside_calls fixture), so
 none can pass by reaching an oEmbed endpoint."""
@@ -19,7 +19,7 @@ from wagtail.embeds.models import Embed
 from wagtail.test.utils.form_data import nested_form_data, streamfield
 
 from courses.models import ModulePage
-from lms.embeds import PLAYER_ORIGINS
+from lms.core.embeds import PLAYER_ORIGINS
 from tests import factories
 from tests.test_security_headers import directives, inline_code
 from tests.test_settings import load_settings
@@ -252,17 +252,17 @@ def show(**env):
 
 def test_by_default_only_the_intranet_finder_runs():
     assert [f["class"] for f in django_settings.WAGTAILEMBEDS_FINDERS] == [
-        "lms.embeds.IntranetVideoFinder"
+        "lms.core.embeds.IntranetVideoFinder"
     ]
     finders, frame_src, media_src = show()
-    assert finders == ["lms.embeds.IntranetVideoFinder"]
+    assert finders == ["lms.core.embeds.IntranetVideoFinder"]
     assert frame_src == ["'self'", *PLAYERS]
     assert media_src == ["'self'"]
 
 
 def test_oembed_is_added_after_the_intranet_finder_only_when_switched_on():
     finders, frame_src, _media_src = show(WAGTAILEMBEDS_OEMBED="true")
-    assert finders == ["lms.embeds.IntranetVideoFinder", "wagtail.embeds.finders.oembed"]
+    assert finders == ["lms.core.embeds.IntranetVideoFinder", "wagtail.embeds.finders.oembed"]
     # the player oEmbed returns for YouTube
     assert frame_src == ["'self'", *PLAYERS, "https://www.youtube.com"]
 

@@ -251,11 +251,11 @@ def test_the_workflow_still_publishes_and_records_who_approved(approver, trainer
     assert DRAFT_TEXT in json.dumps(page.body.get_prep_value())
     assert selectors.current_version(document=page).number == 2
     approval = GuidelineApproval.objects.get(revision_id=page.live_revision_id)
-    assert approval.via == GuidelineApproval.WORKFLOW and approval.approved_by == approver
+    assert approval.via == GuidelineApproval.Via.WORKFLOW and approval.approved_by == approver
 
 
 def test_the_system_path_only_installs_a_first_text(document):
-    assert GuidelineApproval.objects.get(document=document).via == GuidelineApproval.SYSTEM
+    assert GuidelineApproval.objects.get(document=document).via == GuidelineApproval.Via.SYSTEM
     with pytest.raises(GuidelinePublishRefused, match="published before"):
         services.publish_initial_text(document=document, note="again")
     assert_unchanged(document)

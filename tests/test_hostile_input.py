@@ -6,7 +6,7 @@ The walk sends NUL characters, lone surrogates (as ``\\ud800`` and as the raw by
 damaged CSV/JSON uploads to every URL pattern of the project, as every role that reaches it,
 in the query string, the path and every form field, and fails on any 5xx. Another test fails
 when a URL pattern is added that the walk does not visit. The tests after the walk pin the
-shared mechanisms (lms/input_safety.py) one by one.
+shared mechanisms (lms/core/input_safety.py) one by one.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from wagtail.models import Page
 from courses.forms import AttendanceForm, CatalogFilterForm
 from courses.models import Booking, CourseIndexPage, WorkshopIndexPage
 from lms.assignments.forms import AssignForm, TeamFilterForm
+from lms.core.input_safety import MalformedInput, load_json, whole_number
 from lms.guidelines import services as guideline_services
 from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelineIndexPage
-from lms.input_safety import MalformedInput, load_json, whole_number
 from lms.people import roles
 from lms.people.admin_views import OrgApplyForm, OrgUploadForm, UnlockForm
 from lms.people.models import User

@@ -1,4 +1,4 @@
-"""Learners' pages from the per-learner cache (courses/learner_cache.py) never show a
+"""Learners' pages from the per-learner cache (lms/core/learner_cache.py) never show a
 state from before the learner's last action or the last publish."""
 
 from datetime import timedelta

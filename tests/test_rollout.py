@@ -348,7 +348,7 @@ class TestAward:
     def test_home_page_leaders_trail_new_points_by_at_most_a_minute(
         self, period, sales, monkeypatch
     ):
-        from lms import caching
+        from lms.core import caching
         from lms.rollout.cache import HOME_FRESH_FOR
 
         now = [1_000_000.0]

@@ -16,10 +16,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from wagtail.models import Revision
 
+from lms.core.permanence import PERMIT_TABLE, erasure_permit
 from lms.guidelines import selectors, services
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
 from lms.people import roles
-from lms.permanence import PERMIT_TABLE, erasure_permit
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -269,7 +269,7 @@ class TestErasure:
     def test_erasing_a_person_deletes_only_their_signoffs(self, employee, signoff, caplog):
         colleague = factories.user(department=employee.department)
         services.sign(user=colleague, document=signoff.document, version_id=signoff.version_id)
-        with caplog.at_level(logging.WARNING, logger="lms.permanence"):
+        with caplog.at_level(logging.WARNING, logger="lms.core.permanence"):
             erased = services.erase_signoffs(user=employee, reason="GDPR request 42")
         assert erased == 1
         assert list(SignOff.objects.values_list("user", flat=True)) == [colleague.pk]

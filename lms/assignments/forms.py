@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import CoursePage, WorkshopPage
-from lms.input_safety import whole_number
+from lms.core.input_safety import whole_number
 from lms.people.models import Department, User
 
 

@@ -4,6 +4,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class AssignmentState(models.TextChoices):
+    """Where an assignment stands: derived from learning data in SQL, never stored
+    (lms.assignments.selectors)."""
+
+    NOT_STARTED = "not_started", _("not started")
+    IN_PROGRESS = "in_progress", _("in progress")
+    COMPLETED = "completed", _("completed")
+    OVERDUE = "overdue", _("overdue")
+
+
 class Assignment(models.Model):
     """A course or workshop a manager asked someone to complete by a date."""
 

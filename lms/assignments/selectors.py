@@ -21,15 +21,22 @@ from wagtail.models import Page
 
 from courses.models import Booking, CoursePage, WorkshopPage
 from courses.selectors import PAGE_LINK_FIELDS
-from lms.assignments.models import Assignment
+from lms.assignments.models import Assignment, AssignmentState
+from lms.guidelines.selectors import members_with_outstanding_guidelines
 
 if TYPE_CHECKING:
     from lms.people.models import User
 
-NOT_STARTED = "not_started"
-IN_PROGRESS = "in_progress"
-COMPLETED = "completed"
-OVERDUE = "overdue"
+NOT_STARTED = AssignmentState.NOT_STARTED
+IN_PROGRESS = AssignmentState.IN_PROGRESS
+COMPLETED = AssignmentState.COMPLETED
+OVERDUE = AssignmentState.OVERDUE
+
+
+def is_assigned_workshop(*, workshop: WorkshopPage, user: User) -> bool:
+    """Whether the user was assigned the workshop (it may then book it whatever its
+    departments; courses.selectors.may_book asks through its registered lookup)."""
+    return Assignment.objects.filter(assignee=user, workshop=workshop).exists()
 
 
 def with_state(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:
@@ -156,8 +163,6 @@ def team_view(
     Teams run to hundreds of people and dozens of items, so assignments are read as
     plain rows rather than model instances with their pages.
     """
-    from lms.guidelines.selectors import members_with_outstanding_guidelines
-
     today = timezone.localdate()
     people = list(
         members.select_related("department")

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses import learner_cache
 from courses.models import CoursePage, WorkshopPage
 from lms.assignments.models import Assignment
+from lms.core import changes, learner_cache
+from lms.people.models import User
 from lms.people.selectors import is_admin, team_of
-from lms.rollout import cache as rollout_cache
-
-if TYPE_CHECKING:
-    from lms.people.models import User
 
 
 class AssignmentError(Exception):
@@ -33,8 +29,6 @@ class AssignResult:
 
 def assignable_people(*, manager: User):
     """Whom this person may assign to: their team, or everyone for admins."""
-    from lms.people.models import User
-
     if is_admin(manager):
         return User.objects.filter(is_active=True)
     return team_of(manager=manager).filter(is_active=True)
@@ -93,7 +87,7 @@ def assign(
         Assignment.objects.bulk_create(new, ignore_conflicts=True)
         created = len(new)
         # bulk_create sends no post_save, so the caches are told here.
-        transaction.on_commit(rollout_cache.bump)
+        changes.rows_changed(Assignment)
         for assignment in new:
             learner_cache.learner_changed(assignment.assignee_id)
     return AssignResult(created=created, updated=updated)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from lms.assignments import selectors, services
 from lms.assignments.forms import AssignForm, TeamFilterForm
-from lms.exports import csv_response
+from lms.core.exports import csv_response
 from lms.people.selectors import is_admin
 
 

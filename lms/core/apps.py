@@ -9,3 +9,11 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The lowest app, so these run before any other app's models are used.
+        from lms.core import db_ranges, learner_cache, wagtail_compat
+
+        db_ranges.register()
+        wagtail_compat.install()
+        learner_cache.connect_page_changes()

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
-from courses.blocks import LearningContentBlock
+from lms.core.blocks import LearningContentBlock
 
 
 class ApprovalRuleBlock(blocks.StructBlock):

@@ -1,12 +1,12 @@
 from django.utils.functional import SimpleLazyObject
 
+from lms.guidelines.selectors import outstanding_documents
+
 
 def outstanding_guidelines(request):
     """Documents the user still has to accept, for the banner; queried only if shown."""
 
     def load():
-        from lms.guidelines.selectors import outstanding_documents
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return []

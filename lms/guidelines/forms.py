@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lms.core.input_safety import MAX_ID
 from lms.guidelines.models import GuidelinePage
-from lms.input_safety import MAX_ID
 from lms.people.models import Department, User
 
 

@@ -20,9 +20,10 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page, PagePermissionTester
 
+from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 from lms.guidelines.blocks import GuidelineContentBlock
-from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
+from lms.quizzes.selectors import quiz_states
 
 
 class GuidelinePublishRefused(PublishPagePermissionError):
@@ -101,14 +102,13 @@ class GuidelinePageForm(WagtailAdminPageForm):
 
 
 class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
-    KINDS = [
-        ("guidelines", _("Social media guidelines")),
-        ("crisis_plan", _("Crisis plan")),
-        ("approval_matrix", _("Approval matrix")),
-        ("other", _("Other policy")),
-    ]
+    class Kind(models.TextChoices):
+        GUIDELINES = "guidelines", _("Social media guidelines")
+        CRISIS_PLAN = "crisis_plan", _("Crisis plan")
+        APPROVAL_MATRIX = "approval_matrix", _("Approval matrix")
+        OTHER = "other", _("Other policy")
 
-    kind = models.CharField(_("kind"), max_length=30, choices=KINDS, default="guidelines")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.GUIDELINES)
     summary = models.TextField(_("summary"), max_length=600, blank=True)
     body = StreamField(GuidelineContentBlock(), verbose_name=_("content"), blank=True)
     applies_to_all = models.BooleanField(
@@ -231,7 +231,6 @@ class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from lms.guidelines import selectors
-        from lms.quizzes.selectors import quiz_states
 
         context = super().get_context(request, *args, **kwargs)
         context["status"] = selectors.document_status(document=self, user=request.user)
@@ -248,7 +247,7 @@ class GuidelineVersion(models.Model):
     Permanent like the sign-offs that point to it: the database refuses to change its
     content (document, number, hash, snapshot, change summary, publication time) or to
     delete it; `revision` and `published_by` may only be cleared (SET NULL when the
-    Wagtail revision or the user is deleted). See lms.permanence."""
+    Wagtail revision or the user is deleted). See lms.core.permanence."""
 
     document = models.ForeignKey(GuidelinePage, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
@@ -279,12 +278,9 @@ class GuidelineApproval(models.Model):
     """The approval that lets one revision of a document go live (see GuidelinePage.save
     and the database trigger in migration 0004)."""
 
-    WORKFLOW = "workflow"
-    SYSTEM = "system"
-    VIA = [
-        (WORKFLOW, _("approval workflow")),
-        (SYSTEM, _("initial text installed by the system")),
-    ]
+    class Via(models.TextChoices):
+        WORKFLOW = "workflow", _("approval workflow")
+        SYSTEM = "system", _("initial text installed by the system")
 
     document = models.ForeignKey(
         GuidelinePage,
@@ -299,7 +295,7 @@ class GuidelineApproval(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    via = models.CharField(_("approved through"), max_length=20, choices=VIA)
+    via = models.CharField(_("approved through"), max_length=20, choices=Via.choices)
     workflow_state = models.ForeignKey(
         "wagtailcore.WorkflowState",
         null=True,
@@ -345,7 +341,7 @@ class SignOff(models.Model):
     """Proof that a person accepted one version of a document. Never changed, never deleted.
 
     The database holds this, not only the methods below: it refuses UPDATE always, and
-    DELETE and TRUNCATE without an erasure permit (lms.permanence)."""
+    DELETE and TRUNCATE without an erasure permit (lms.core.permanence)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

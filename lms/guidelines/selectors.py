@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from django.db.models import (
     Case,
@@ -24,13 +23,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Trim
 
-from courses import learner_cache
-from lms.caching import VersionedCache
+from lms.core import learner_cache
+from lms.core.caching import VersionedCache
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
 from lms.people.models import Department, User
-
-if TYPE_CHECKING:
-    from courses.models import CoursePage
 
 # Bumped by lms.guidelines.signals whenever a document or its versions change.
 guideline_documents = VersionedCache("guidelines", timeout=5 * 60)
@@ -198,19 +194,6 @@ def document_status(*, document: GuidelinePage, user: User) -> DocumentStatus:
         previous_signoff=previous,
         changes=changes,
     )
-
-
-def missing_for_course(*, user: User, course: CoursePage) -> list[GuidelinePage]:
-    """Required documents the learner has not accepted in their current version."""
-    required = list(course.required_guidelines.live())
-    if not required or not user.is_authenticated:
-        return []
-    states = {state.document.pk: state for state in document_states(user=user)}
-    return [
-        document
-        for document in required
-        if document.pk in states and states[document.pk].is_outstanding
-    ]
 
 
 def _employee_states(document: GuidelinePage, employees: QuerySet[User]) -> QuerySet[User]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from lms.core.permanence import erasure_permit
 from lms.guidelines.models import (
     GuidelineApproval,
     GuidelinePage,
@@ -15,7 +16,6 @@ from lms.guidelines.models import (
     SignOff,
 )
 from lms.guidelines.selectors import current_version, in_scope
-from lms.permanence import erasure_permit
 from lms.quizzes.selectors import has_passed
 
 if TYPE_CHECKING:
@@ -49,7 +49,10 @@ def publish_initial_text(*, document: GuidelinePage, note: str) -> Revision:
             )
         revision = document.save_revision(log_action=False)
         GuidelineApproval.objects.create(
-            document=document, revision=revision, via=GuidelineApproval.SYSTEM, note=note.strip()
+            document=document,
+            revision=revision,
+            via=GuidelineApproval.Via.SYSTEM,
+            note=note.strip(),
         )
         revision.publish(skip_permission_checks=True)
     return revision

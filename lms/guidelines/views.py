@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lms.exports import csv_response
+from lms.core.exports import csv_response
 from lms.guidelines import selectors, services
 from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelinePage

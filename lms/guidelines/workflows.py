@@ -16,6 +16,8 @@ from wagtail.workflows import publish_workflow_state
 
 
 def finish_workflow(workflow_state, user=None):
+    # Wagtail imports this module while its own models load (settings
+    # WAGTAIL_FINISH_WORKFLOW_ACTION), before any app's models exist: read them at call time.
     from lms.guidelines.models import GuidelineApproval, GuidelinePage
 
     page = workflow_state.content_object
@@ -27,7 +29,7 @@ def finish_workflow(workflow_state, user=None):
         GuidelineApproval.objects.create(
             document=specific,
             revision=revision,
-            via=GuidelineApproval.WORKFLOW,
+            via=GuidelineApproval.Via.WORKFLOW,
             workflow_state=workflow_state,
             approved_by=user,
         )

@@ -12,11 +12,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         # Modules that touch models and Wagtail's admin load once the app registry is ready.
-        from lms import db_ranges, wagtail_compat
         from lms.people import signals  # noqa: F401
-
-        db_ranges.register()
-        wagtail_compat.install()
 
 
 class LmsUsersAppConfig(WagtailUsersAppConfig):

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lms.input_safety import MalformedInput, NotUtf8, decode_text
+from lms.core.input_safety import MalformedInput, NotUtf8, decode_text
 from lms.people import roles
 from lms.people.models import Department, User
 

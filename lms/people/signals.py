@@ -4,8 +4,12 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from wagtail.users.models import UserProfile
 
+from lms.core.learner_cache import invalidate_learner_on
 from lms.people import services
 from lms.people.models import User
+
+# The account (name, department, ...) shows on the learner's cached pages.
+invalidate_learner_on(User, learner_field="pk")
 
 
 @receiver(post_save, sender=User)

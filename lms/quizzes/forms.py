@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lms.input_safety import MAX_ID
+from lms.core.input_safety import MAX_ID
 from lms.quizzes.models import Question, Quiz
 
 

@@ -32,8 +32,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
-from lms.exports import SafeWriter, restore_cell
-from lms.input_safety import MalformedInput, NotUtf8, decode_text, load_json, whole_number
+from lms.core.exports import SafeWriter, restore_cell
+from lms.core.input_safety import MalformedInput, NotUtf8, decode_text, load_json, whole_number
 from lms.quizzes.cleaning import clean_essay
 from lms.quizzes.models import (
     Answer,
@@ -1301,7 +1301,7 @@ def export_questions_csv(*, questions: QuerySet[Question], file: IO[str]) -> int
                 "|".join(slugs[question.pk]),
             ]
         )
-    # Formula-like text gets an apostrophe in front (lms.exports); _csv_rows takes it away.
+    # Formula-like text gets an apostrophe in front (lms.core.exports); _csv_rows takes it away.
     writer = SafeWriter(file)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)

@@ -6,7 +6,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from lms.admin_protection import (
+from lms.core.admin_protection import (
     ProtectedDeleteView,
     ProtectedEditView,
     refuse_protected_delete,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 
 from lms.admin_views import ApplyDryRunForm, PermissionAdminView
-from lms.input_safety import MalformedInput, NotUtf8, decode_text
+from lms.core.input_safety import MalformedInput, NotUtf8, decode_text
 from lms.rollout.kpis import (
     COLUMNS,
     MAX_SOURCE,

@@ -5,7 +5,7 @@ Clients authenticate with ``Authorization: Bearer <token>``, a token issued in t
 The body is JSON: a list of records or ``{"records": [...]}`` (see lms/rollout/kpis.py). All
 records are stored, or none.
 
-Rate limits (lms/throttling.py, settings API_FAILED_AUTH_RATE and API_TOKEN_RATE): a client
+Rate limits (lms/core/throttling.py, settings API_FAILED_AUTH_RATE and API_TOKEN_RATE): a client
 address that named unknown or deactivated tokens too often gets 429 for all its requests
 until its window ends, whatever token it sends, so guessing tokens learns nothing; a valid
 token that sends too many requests gets 429 too. Both carry Retry-After.
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 
-from lms import throttling
+from lms.core import throttling
 from lms.rollout.kpis import KpiImportError, import_kpi_records, parse_kpi_json
 from lms.rollout.models import IntegrationToken
 

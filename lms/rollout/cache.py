@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from lms.caching import RefreshingCache, VersionedCache
+from lms.core.caching import RefreshingCache, VersionedCache
 
 T = TypeVar("T")
 

@@ -34,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lms.input_safety import MalformedInput, NotUtf8, decode_text, load_json
+from lms.core.input_safety import MalformedInput, NotUtf8, decode_text, load_json
 from lms.people.models import Department, User
 from lms.rollout import cache as rollout_cache
 from lms.rollout.models import KpiRecord

@@ -19,8 +19,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from courses.blocks import LearningContentBlock
-from lms.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+from lms.core.blocks import LearningContentBlock
+from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
 
 # The longest note on a stage change or a checklist tick; the database refuses longer ones.
 MAX_NOTE_LENGTH = 2000

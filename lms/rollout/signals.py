@@ -1,14 +1,32 @@
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+"""Rollout follows the layers below it: new departments, and every write that can change
+evidence or award points (it subscribes; the apps below never import rollout)."""
 
-from lms.people.models import Department
+from django.db.models.signals import m2m_changed, post_save
+from django.dispatch import receiver
+from wagtail.signals import page_unpublished, post_page_move
+
+from courses.models import Booking, Enrollment, ModuleCompletion
+from lms.assignments.models import Assignment
+from lms.core.caching import on_writes
+from lms.core.changes import data_changed
+from lms.guidelines.models import GuidelineVersion, SignOff
+from lms.people.models import Department, User
+from lms.quizzes.models import Sitting
+from lms.rollout.cache import bump, home_page
+from lms.rollout.models import (
+    AwardPeriod,
+    AwardSettings,
+    ChecklistTick,
+    Criterion,
+    DepartmentRollout,
+    KpiRecord,
+    SuccessStoryPage,
+)
 
 
 @receiver(post_save, sender=Department)
 def start_rollout_for_new_department(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
-        from lms.rollout.models import DepartmentRollout
-
         DepartmentRollout.objects.get_or_create(department=instance)
 
 
@@ -17,33 +35,15 @@ IRRELEVANT_USER_FIELDS = frozenset({"last_login", "password", "language"})
 
 
 def _bump(sender=None, update_fields=None, **kwargs):
-    from lms.rollout.cache import bump
-
     if update_fields and set(update_fields) <= IRRELEVANT_USER_FIELDS:
         return
     bump()
 
 
 def _connect_invalidation() -> None:
-    """Every write that can change evidence or award points bumps the cache version."""
-    from django.db.models.signals import m2m_changed
-
-    from courses.models import Booking, Enrollment, ModuleCompletion
-    from lms.assignments.models import Assignment
-    from lms.caching import on_writes
-    from lms.guidelines.models import GuidelineVersion, SignOff
-    from lms.people.models import User
-    from lms.quizzes.models import Sitting
-    from lms.rollout.models import (
-        AwardPeriod,
-        AwardSettings,
-        ChecklistTick,
-        Criterion,
-        DepartmentRollout,
-        KpiRecord,
-        SuccessStoryPage,
-    )
-
+    """Every write that can change evidence or award points bumps the cache version: the
+    model signals of what rollout reads, and the writes without one that the services
+    below announce (lms.core.changes.data_changed)."""
     on_writes(
         _bump,
         Booking,
@@ -65,13 +65,10 @@ def _connect_invalidation() -> None:
         uid="rollout-bump",
     )
     m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bump-groups")
+    data_changed.connect(_bump, dispatch_uid="rollout-bump-data-changed")
 
     # The home page's highlights trail the points by up to a minute, but a published,
     # withdrawn or moved story, an announced winner or new point values show at once.
-    from wagtail.signals import page_unpublished, post_page_move
-
-    from lms.rollout.cache import home_page
-
     def home_changed(sender, created=False, **kwargs):
         # Wagtail creates the settings row with its defaults on first read: no change.
         if not (sender is AwardSettings and created):

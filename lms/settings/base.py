@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
-    # Content-Security-Policy header (lms/security.py picks the admin's or the site's policy).
+    # Content-Security-Policy header (lms/core/security.py picks the admin's or the site's policy).
     "csp",
     # The tasks framework (backport of Django 6's django.tasks; Wagtail 8 uses it too).
     # "django_tasks" has no models and adds the system checks for the TASKS setting.
@@ -82,10 +82,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "lms.security.ContentSecurityPolicyMiddleware",
+    "lms.core.security.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
-    # Before the session is read: a cookie with NUL is no cookie (lms/input_safety.py).
-    "lms.input_safety.IgnoreMalformedCookiesMiddleware",
+    # Before the session is read: a cookie with NUL is no cookie (lms/core/input_safety.py).
+    "lms.core.input_safety.IgnoreMalformedCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.people.middleware.UserLanguageMiddleware",
     # 400 for NUL, lone surrogates and non-UTF-8 bytes, in the visitor's language.
-    "lms.input_safety.MalformedInputMiddleware",
+    "lms.core.input_safety.MalformedInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -179,7 +179,7 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Learners' pages cached per learner (courses/learner_cache.py): only with a cache that
+# Learners' pages cached per learner (lms/core/learner_cache.py): only with a cache that
 # every app process shares, or one process would show a learner's state from before
 # their last action that another process handled. LMS_LEARNER_CACHE=1/0 overrides.
 LMS_LEARNER_CACHE = os.environ.get(
@@ -226,7 +226,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "lms.throttling.client_ip"
+AXES_CLIENT_IP_CALLABLE = "lms.core.throttling.client_ip"
 AXES_LOCKOUT_CALLABLE = "lms.people.lockouts.lockout_response"
 AXES_USERNAME_CALLABLE = "lms.people.lockouts.sign_in_username"
 # Only failed attempts are stored (and deleted after the cool-off); a log of every
@@ -237,7 +237,7 @@ AXES_ENABLE_ADMIN = False
 WAGTAILADMIN_USER_LOGIN_FORM = "lms.people.forms.AdminLoginForm"
 
 # Behind a load balancer, the number of proxies of ours that append to X-Forwarded-For;
-# 0 (the default) takes the client address from the connection (lms/throttling.py).
+# 0 (the default) takes the client address from the connection (lms/core/throttling.py).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "de"
@@ -302,7 +302,7 @@ def env_rate(name: str, default: str) -> str:
 # The KPI API (lms/rollout/api.py) answers 429 with Retry-After: to a client address
 # whose requests named an unknown or deactivated token more than API_FAILED_AUTH_RATE
 # times (then to all its requests, so that guessing learns nothing), and to a valid
-# token sending more than API_TOKEN_RATE requests. Counted in the cache (lms/throttling.py):
+# token sending more than API_TOKEN_RATE requests. Counted in the cache (lms/core/throttling.py):
 # shared with Redis; per process with the memory cache.
 API_FAILED_AUTH_RATE = env_rate("API_FAILED_AUTH_RATE", "10/10m")
 API_TOKEN_RATE = env_rate("API_TOKEN_RATE", "60/m")
@@ -334,7 +334,7 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 
 # Video embeds are stored as URLs. Wagtail's default finder would fetch each one's player
 # HTML from the video host's oEmbed endpoint, from the server: on an intranet that hangs
-# and then refuses the block. lms/embeds.py builds the player from the URL alone (YouTube
+# and then refuses the block. lms/core/embeds.py builds the player from the URL alone (YouTube
 # via youtube-nocookie.com, Vimeo, video files on the site or on INTRANET_VIDEO_HOSTS) and
 # makes no outside call. WAGTAILEMBEDS_OEMBED=true adds Wagtail's oEmbed finder after it,
 # for other providers, on a server that may reach the internet.
@@ -355,16 +355,16 @@ def env_origins(name: str) -> list[str]:
 
 INTRANET_VIDEO_HOSTS = env_origins("INTRANET_VIDEO_HOSTS")
 WAGTAILEMBEDS_OEMBED = env_bool("WAGTAILEMBEDS_OEMBED", False)
-WAGTAILEMBEDS_FINDERS = [{"class": "lms.embeds.IntranetVideoFinder"}]
+WAGTAILEMBEDS_FINDERS = [{"class": "lms.core.embeds.IntranetVideoFinder"}]
 if WAGTAILEMBEDS_OEMBED:
     WAGTAILEMBEDS_FINDERS.append({"class": "wagtail.embeds.finders.oembed"})
 # Wagtail's responsive wrapper is a style="" attribute, which the CSP below forbids;
 # static/css/site.css gives embedded players their 16:9 shape instead.
 WAGTAILEMBEDS_RESPONSIVE_HTML = False
 
-# Content-Security-Policy (django-csp; lms/security.py). The site's own pages run no inline
+# Content-Security-Policy (django-csp; lms/core/security.py). The site's own pages run no inline
 # script or style at all: everything is in static/. Frames only for the video players the
-# embed finder produces (lms.embeds.PLAYER_ORIGINS), plus www.youtube.com, whose player
+# embed finder produces (lms.core.embeds.PLAYER_ORIGINS), plus www.youtube.com, whose player
 # oEmbed returns, when that is on; CSP_FRAME_HOSTS adds more (e.g. an intranet video
 # server's player). Video files (<video>) from the site and INTRANET_VIDEO_HOSTS.
 VIDEO_PLAYER_HOSTS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]

@@ -2,18 +2,13 @@ from django import template
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 
-from lms.assignments.selectors import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
+from lms.assignments.models import AssignmentState
 
 register = template.Library()
 
-STATE_LABELS = {
-    COMPLETED: gettext_lazy("completed"),
-    IN_PROGRESS: gettext_lazy("in progress"),
-    OVERDUE: gettext_lazy("overdue"),
-    NOT_STARTED: gettext_lazy("not started"),
-}
+STATE_LABELS = dict(AssignmentState.choices)
 EMPTY_CELL = mark_safe('<td><span class="meta">—</span></td>')
 STATE_BADGE = '<span class="state state--{}">{}</span>'
 

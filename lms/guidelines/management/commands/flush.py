@@ -2,14 +2,14 @@
 
 Flushing resets the whole database (the test suite does it after every transactional
 test), so it may empty the sign-offs and guideline versions, which the database keeps
-otherwise (lms.permanence). The confirmation is asked before the permit is granted;
+otherwise (lms.core.permanence). The confirmation is asked before the permit is granted;
 the permit, the flush and the post-migrate handlers share one transaction.
 """
 
 from django.core.management.commands import flush
 from django.db import connections
 
-from lms.permanence import erasure_permit, permit_table_exists
+from lms.core.permanence import erasure_permit, permit_table_exists
 
 
 class Command(flush.Command):

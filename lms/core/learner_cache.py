@@ -6,7 +6,9 @@ under two versions: the learner's own (bumped by every write that concerns them:
 enrolments, completions, quiz attempts, assignments, bookings, sign-offs, the account)
 and the course content's (bumped by every page publish, unpublish, move or delete and by
 quiz, track and session changes). Versions are bumped at the write and again once it has
-committed, so data read before the commit is never kept under the final version.
+committed, so data read before the commit is never kept under the final version. This
+module knows no app: which models' writes concern a learner, or the content, each app
+registers in its own signals.py (invalidate_learner_on, invalidate_content_on).
 
 Only with a cache shared by every app process (Redis, see settings LMS_LEARNER_CACHE):
 with one memory cache per process, another process would keep showing a learner the
@@ -20,11 +22,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from lms.caching import VersionedCache, on_writes
+from lms.core.caching import VersionedCache, on_writes
 
 if TYPE_CHECKING:
-    from lms.people.models import User
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 T = TypeVar("T")
 
@@ -39,7 +44,7 @@ def is_enabled() -> bool:
     return getattr(settings, "LMS_LEARNER_CACHE", False)
 
 
-def remember(*, user: User, name: str, compute: Callable[[], T]) -> T:
+def remember(*, user: AbstractBaseUser | AnonymousUser, name: str, compute: Callable[[], T]) -> T:
     """`compute()`, cached for this learner and the current course content."""
     if not is_enabled() or not user.is_authenticated:
         return compute()
@@ -65,35 +70,26 @@ def content_changed(*args, **kwargs) -> None:
         _bump_now_and_on_commit(course_content)
 
 
-def _connect() -> None:
-    from django.db.models.signals import post_delete
-    from wagtail.models import Page
-    from wagtail.signals import page_published, page_unpublished, post_page_move
+def invalidate_learner_on(model: type, *, learner_field: str) -> None:
+    """Every save and delete of `model` forgets what was cached for the learner whose id
+    is in `learner_field`. Each app registers its own models (in its signals.py): this
+    module knows no app."""
 
-    from courses.models import Booking, Enrollment, ModuleCompletion, Track, WorkshopSession
-    from lms.assignments.models import Assignment
-    from lms.guidelines.models import SignOff
-    from lms.people.models import User
-    from lms.quizzes.models import Quiz, Sitting
+    def receiver(sender, instance, raw=False, **kwargs):
+        if not raw:
+            learner_changed(getattr(instance, learner_field))
 
-    def learner_of(field: str):
-        def receiver(sender, instance, raw=False, **kwargs):
-            if not raw:
-                learner_changed(getattr(instance, field))
+    on_writes(receiver, model, uid="learner-cache")
 
-        return receiver
 
-    for model, field in (
-        (Enrollment, "user_id"),
-        (ModuleCompletion, "user_id"),
-        (Sitting, "user_id"),
-        (Assignment, "assignee_id"),
-        (Booking, "user_id"),
-        (SignOff, "user_id"),
-        (User, "pk"),
-    ):
-        on_writes(learner_of(field), model, uid="learner-cache")
+def invalidate_content_on(*models: type) -> None:
+    """Every save and delete of these models forgets every learner's cached course data."""
+    on_writes(content_changed, *models, uid="learner-cache")
 
+
+def connect_page_changes() -> None:
+    """A page published, unpublished, moved or deleted changes the course content (called
+    by lms.core's AppConfig)."""
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(content_changed, dispatch_uid=f"learner-cache-pages-{id(signal)}")
 
@@ -102,4 +98,3 @@ def _connect() -> None:
             content_changed()
 
     post_delete.connect(page_deleted, weak=False, dispatch_uid="learner-cache-page-deleted")
-    on_writes(content_changed, Quiz, Track, WorkshopSession, uid="learner-cache")

@@ -4,7 +4,7 @@ Django answers ``Department.objects.filter(pk=10**30)`` with no rows (its intege
 check the range), but not a lookup through a foreign key, a page's ``pk`` (``page_ptr``, a
 one-to-one key) or ``__in``: there SQLite raises OverflowError ("Python int too large to
 convert to SQLite INTEGER"), a 500 for any form field or address that names such an id.
-``register()``, called when Django starts (lms.people's AppConfig, the lowest app), adds the
+``register()``, called when Django starts (lms.core's AppConfig, the lowest app), adds the
 same check to those lookups on every backend: out of range is "no such row".
 """
 

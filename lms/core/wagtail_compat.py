@@ -4,7 +4,7 @@ When an admin form with a chooser (a snippet, page or document field) is sent ba
 error, the widget looks the posted value up to show what was chosen:
 ``BaseChooser.get_instance`` runs ``Model.objects.get(pk=value)`` and lets the ValueError of
 "abc" or a number of 5,000 digits escape, a 500 instead of the form's own "Select a valid
-choice" error. ``install()`` (called when Django starts, by lms.people's AppConfig) makes such a
+choice" error. ``install()`` (called when Django starts, by lms.core's AppConfig) makes such a
 value mean "nothing chosen". Remove it once Wagtail catches the error itself.
 """
 
