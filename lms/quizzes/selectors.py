@@ -10,9 +10,11 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from lms.quizzes.models import (
     Answer,
+    AnswerOrder,
     CategoryProgress,
     PaperQuestion,
     Question,
+    QuestionKind,
     Quiz,
     Sitting,
     SittingAnswer,
@@ -47,9 +49,9 @@ def questions_with_answers() -> QuerySet[Question]:
 def ordered_answers(*, question: Question, seed: str) -> list[Answer]:
     """Answers in the order the question asks for; a random order stays put on reload."""
     answers = list(question.answers.all())
-    if question.answer_order == Question.ORDER_CONTENT:
+    if question.answer_order == AnswerOrder.CONTENT:
         answers.sort(key=lambda answer: answer.content.casefold())
-    elif question.answer_order == Question.ORDER_RANDOM:
+    elif question.answer_order == AnswerOrder.RANDOM:
         random.Random(f"{seed}:{question.pk}").shuffle(answers)
     return answers
 
@@ -217,7 +219,7 @@ def marking_queue(
 ) -> QuerySet[Sitting]:
     """Finished attempts with essays, except the marker's own: nobody marks themselves."""
     sittings = Sitting.objects.filter(
-        complete=True, answers__question__kind=Question.ESSAY
+        complete=True, answers__question__kind=QuestionKind.ESSAY
     ).exclude(user=marker)
     if not include_marked:
         sittings = sittings.filter(needs_marking=True)
@@ -230,7 +232,9 @@ def marking_queue(
         .annotate(
             unmarked=Count(
                 "answers",
-                filter=Q(answers__question__kind=Question.ESSAY, answers__is_correct__isnull=True),
+                filter=Q(
+                    answers__question__kind=QuestionKind.ESSAY, answers__is_correct__isnull=True
+                ),
                 distinct=True,
             )
         )
@@ -242,7 +246,7 @@ def marking_queue(
 def essay_answers(*, sitting: Sitting) -> list[SittingAnswer]:
     """The essay answers of a sitting, each with `asked`: the question as the learner saw it."""
     answers = list(
-        SittingAnswer.objects.filter(sitting=sitting, question__kind=Question.ESSAY)
+        SittingAnswer.objects.filter(sitting=sitting, question__kind=QuestionKind.ESSAY)
         .select_related("question", "marked_by")
         .prefetch_related("chosen_answers")
         .order_by("pk")

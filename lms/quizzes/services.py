@@ -25,6 +25,7 @@ from lms.quizzes.models import (
     CategoryProgress,
     ChosenAnswer,
     Question,
+    QuestionKind,
     Quiz,
     Sitting,
     SittingAnswer,
@@ -287,7 +288,7 @@ def _answer_current_question(
 def _record_answer(*, sitting, question, choice_ids, true_false, essay, now) -> SittingAnswer:
     """Store the answer with a snapshot of the question as the learner saw it (the options
     in the order shown, with their correct flags), so later edits keep the exam paper."""
-    if question.kind == Question.MULTIPLE_CHOICE:
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
         valid = {answer.pk: answer for answer in question.answers.all()}
         chosen = set(choice_ids or [])
         if not chosen:
@@ -309,7 +310,7 @@ def _record_answer(*, sitting, question, choice_ids, true_false, essay, now) -> 
         )
         return answer
     snapshot = question_snapshot(question=question, options=[], chosen_ids=[])
-    if question.kind == Question.TRUE_FALSE:
+    if question.kind == QuestionKind.TRUE_FALSE:
         if true_false is None:
             raise QuizError(_("Choose true or false."))
         return SittingAnswer.objects.create(
@@ -387,7 +388,7 @@ def mark_essay(*, marker: User, answer_id: int, correct: bool, comment: str = ""
             .select_related("question", "sitting__quiz", "sitting__user")
             .get(pk=answer_id)
         )
-        if answer.question.kind != Question.ESSAY:
+        if answer.question.kind != QuestionKind.ESSAY:
             raise QuizError(_("Only essay answers are marked by hand."))
         sitting = (
             Sitting.objects.select_for_update(of=("self",))

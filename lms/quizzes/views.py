@@ -19,7 +19,7 @@ from lms.quizzes.forms import (
     ModuleForm,
     QuestionChoiceForm,
 )
-from lms.quizzes.models import Question, Quiz, Sitting, SittingAnswer
+from lms.quizzes.models import Mark, Question, Quiz, Sitting, SittingAnswer
 from lms.quizzes.signals import notes_for
 
 
@@ -310,7 +310,7 @@ def mark_sitting(request, pk):
                 initial={
                     "correct": None
                     if answer.is_correct is None
-                    else ("1" if answer.is_correct else "0"),
+                    else (Mark.RIGHT if answer.is_correct else Mark.WRONG),
                     "comment": answer.marker_comment,
                 },
             ),
