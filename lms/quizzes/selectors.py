@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -12,6 +13,7 @@ from lms.quizzes.models import (
     Answer,
     AnswerOrder,
     CategoryProgress,
+    PaperOption,
     PaperQuestion,
     Question,
     QuestionKind,
@@ -80,7 +82,77 @@ def current_question_id(*, sitting: Sitting, answered: set[int] | None = None) -
 
 
 def open_sitting(*, user: User, quiz: Quiz) -> Sitting | None:
-    return Sitting.objects.filter(user=user, quiz=quiz, complete=False).first()
+    sitting = Sitting.objects.filter(user=user, quiz=quiz, complete=False).first()
+    if sitting is not None:
+        sitting.quiz = quiz  # the same row: no second query for it
+    return sitting
+
+
+def last_finished_sitting(*, user: User, quiz: Quiz) -> Sitting | None:
+    return Sitting.objects.filter(user=user, quiz=quiz, complete=True).order_by("-attempt").first()
+
+
+@dataclass(frozen=True)
+class QuestionScreen:
+    """What the learner sees now in an open attempt: the current question and the progress."""
+
+    sitting: Sitting
+    question: Question
+    # The question's answers in the order this attempt shows them.
+    answers: list[Answer]
+    # 1-based number of the current question, of `total` in the attempt.
+    position: int
+    total: int
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When the time is up (None: no time limit); answers after it are not counted."""
+        return self.sitting.deadline
+
+
+def question_screen(*, sitting: Sitting) -> QuestionScreen | None:
+    """The current question of an open attempt; None when it has none to show (its current
+    question was deleted from the question bank: services.resume_sitting settles that)."""
+    answered = answered_question_ids(sitting=sitting)
+    question_id = current_question_id(sitting=sitting, answered=answered)
+    if question_id is None:
+        return None
+    question = questions_with_answers().filter(pk=question_id).first()
+    if question is None:
+        return None
+    return QuestionScreen(
+        sitting=sitting,
+        question=question,
+        answers=ordered_answers(question=question, seed=str(sitting.pk)),
+        position=len(answered) + 1,
+        total=len(sitting.question_order),
+    )
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The learner's answer to a question and the right one, shown right after answering."""
+
+    given: SittingAnswer
+    # The question as the learner saw it.
+    question: PaperQuestion
+
+    @property
+    def correct_answers(self) -> list[PaperOption]:
+        return self.question.correct_options
+
+
+def answer_feedback(*, sitting: Sitting, question_id: int) -> Feedback | None:
+    """The feedback on the learner's answer to `question_id` in `sitting`; None if not answered."""
+    given = (
+        SittingAnswer.objects.filter(sitting=sitting, question_id=question_id)
+        .select_related("question")
+        .prefetch_related("chosen_answers", "question__answers")
+        .first()
+    )
+    if given is None:
+        return None
+    return Feedback(given=given, question=paper_question(given=given, seed=str(sitting.pk)))
 
 
 @dataclass(frozen=True)
