@@ -121,24 +121,24 @@ def take(request, slug):
 
 def _redirect_after(request, quiz, resumed: services.Resumed):
     """Where the learner goes when the attempt shows no question now, and why."""
-    Step, sitting = services.Step, resumed.sitting
-    if resumed.step is Step.TIME_UP:
+    step, sitting, Step = resumed.step, resumed.sitting, services.Step
+    if step is Step.TIME_UP:
         messages.warning(
             request, _("Time was up; only the answers you gave before the deadline were scored.")
         )
         return redirect("quizzes:result", pk=sitting.pk)
-    if resumed.step is Step.NOT_STARTED:
+    if step is Step.NOT_STARTED:
         if request.method == "POST" and sitting is not None:
             # The last answer sent twice: the attempt is already scored.
             return redirect("quizzes:result", pk=sitting.pk)
         messages.info(request, _("Start an attempt first."))
         return redirect("quizzes:detail", slug=quiz.slug)
-    if resumed.step is Step.WITHDRAWN:
+    if step is Step.WITHDRAWN:
         messages.info(
             request, _("The questions of your attempt were removed from the quiz. Start again.")
         )
         return redirect("quizzes:detail", slug=quiz.slug)
-    if resumed.step is Step.FINISHED:
+    if step is Step.FINISHED:
         messages.info(
             request,
             _("The rest of your attempt was removed from the quiz; your answers were scored."),
