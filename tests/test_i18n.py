@@ -412,7 +412,7 @@ def world(sales, employee, manager, trainer) -> World:
     quiz_module.save_revision().publish()
     course_services.complete_module(user=employee, module=plain_module)
 
-    finished = quiz_services.start_sitting(user=employee, quiz=graded, module=quiz_module)
+    finished = quiz_services.start_sitting(user=employee, quiz=graded, module_id=quiz_module.pk)
     questions = Question.objects.in_bulk(finished.question_order)
     for question in (questions[pk] for pk in finished.question_order):
         # Wrong answers: the result page then shows the fail text and another attempt.

@@ -94,7 +94,7 @@ def test_a_pass_decided_by_marking_does_not_fail_the_marker(employee, trainer_cl
     module = factories.modules_of(course)[0]
     module.quiz = quiz
     module.save_revision().publish()
-    sitting = services.start_sitting(user=employee, quiz=quiz, module=module)
+    sitting = services.start_sitting(user=employee, quiz=quiz, module_id=module.pk)
     services.submit_answer(
         user=employee, sitting_id=sitting.pk, question_id=sitting.question_order[0], essay="Mine"
     )

@@ -663,6 +663,62 @@ class TestModuleGating:
         page = employee_client.get(quiz_module.url).content.decode()
         assert "not available at the moment" in page and "Take the quiz" not in page
 
+    def test_the_quiz_is_taken_for_a_live_module_only(
+        self, employee_client, employee, simple_quiz, quiz_module
+    ):
+        detail = reverse("quizzes:detail", args=[simple_quiz.slug])
+        page = employee_client.get(f"{detail}?module={quiz_module.pk}").content.decode()
+        assert f'name="module" value="{quiz_module.pk}"' in page
+        course = quiz_module.get_parent()
+        for other in (course.pk, "x"):  # a page that is no module, no id
+            page = employee_client.get(f"{detail}?module={other}").content.decode()
+            assert 'name="module" value=""' in page
+        quiz_module.unpublish()
+        page = employee_client.get(f"{detail}?module={quiz_module.pk}").content.decode()
+        assert 'name="module" value=""' in page
+        start(employee_client, simple_quiz, module=course.pk)
+        assert Sitting.objects.get(user=employee).module_id is None
+
+    def test_the_result_links_back_to_the_module_while_it_is_live(
+        self, employee_client, employee, simple_quiz, quiz_module
+    ):
+        start(employee_client, simple_quiz, module=quiz_module.pk)
+        sitting = Sitting.objects.get(user=employee)
+        assert sitting.module_id == quiz_module.pk
+        answer(employee_client, simple_quiz, sitting, good=False)
+        answer(employee_client, simple_quiz, sitting)
+        result = reverse("quizzes:result", args=[sitting.pk])
+        page = employee_client.get(result).content.decode()
+        assert f'href="{quiz_module.url}">Back to the module</a>' in page
+        # Trying again keeps the module the attempt was taken for.
+        assert f'name="module" value="{quiz_module.pk}"' in page
+        quiz_module.unpublish()
+        page = employee_client.get(result).content.decode()
+        assert "Back to the module" not in page
+        assert f'name="module" value="{quiz_module.pk}"' in page
+
+
+def test_quizzes_import_nothing_from_courses():
+    """Quizzes are a leaf below courses (issue #14): not even a function-level or
+    TYPE_CHECKING import; courses registers what quizzes ask (lms.quizzes.providers)."""
+    import ast
+    from pathlib import Path
+
+    import lms.quizzes
+
+    found = []
+    for path in Path(lms.quizzes.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name == "courses" or name.startswith("courses.") for name in names):
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == []
+
 
 @pytest.mark.parametrize("count", [3, 30])
 def test_quiz_page_query_count_does_not_grow(

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lms.core.input_safety import MAX_ID
-from lms.quizzes.models import Question, Quiz
+from lms.quizzes.models import Mark, Question, Quiz
 
 
 def _id_field(**kwargs) -> forms.IntegerField:
@@ -84,8 +84,8 @@ class AnswerForm(forms.Form):
 
 class MarkEssayForm(forms.Form):
     correct = forms.TypedChoiceField(
-        choices=[("1", _("Right")), ("0", _("Wrong"))],
-        coerce=lambda value: value == "1",
+        choices=Mark.choices,
+        coerce=lambda value: value == Mark.RIGHT,
         widget=forms.RadioSelect,
         label=_("Mark"),
         error_messages={"required": _("Choose right or wrong.")},

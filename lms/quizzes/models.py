@@ -26,6 +26,36 @@ from wagtail.search import index
 from lms.quizzes.admin_forms import QuestionAdminForm, QuizAdminForm
 
 
+class QuestionKind(models.TextChoices):
+    MULTIPLE_CHOICE = "mc", _("Multiple choice")
+    TRUE_FALSE = "tf", _("True or false")
+    ESSAY = "essay", _("Essay")
+
+
+class AnswerOrder(models.TextChoices):
+    """The order in which a multiple-choice question shows its answers."""
+
+    NONE = "none", _("As entered")
+    CONTENT = "content", _("Alphabetical")
+    RANDOM = "random", _("Random for each learner")
+
+
+class SittingStatus(models.TextChoices):
+    """Where an attempt stands (Sitting.status)."""
+
+    OPEN = "open", _("open")
+    AWAITING_MARKING = "awaiting_marking", _("awaiting marking")
+    PASSED = "passed", _("passed")
+    FAILED = "failed", _("not passed")
+
+
+class Mark(models.TextChoices):
+    """A trainer's mark on an essay answer, as the marking form posts it."""
+
+    RIGHT = "1", _("Right")
+    WRONG = "0", _("Wrong")
+
+
 class Category(index.Indexed, ClusterableModel):
     name = models.CharField(_("name"), max_length=250, unique=True)
     slug = models.SlugField(_("slug"), max_length=250, unique=True)
@@ -69,24 +99,23 @@ class SubCategory(Orderable):
 
 
 class Question(index.Indexed, ClusterableModel):
-    MULTIPLE_CHOICE = "mc"
-    TRUE_FALSE = "tf"
-    ESSAY = "essay"
-    KINDS = [
-        (MULTIPLE_CHOICE, _("Multiple choice")),
-        (TRUE_FALSE, _("True or false")),
-        (ESSAY, _("Essay")),
-    ]
-    ORDER_CONTENT = "content"
-    ORDER_RANDOM = "random"
-    ORDER_NONE = "none"
-    ANSWER_ORDERS = [
-        (ORDER_NONE, _("As entered")),
-        (ORDER_CONTENT, _("Alphabetical")),
-        (ORDER_RANDOM, _("Random for each learner")),
-    ]
+    Kind = QuestionKind
+    AnswerOrder = AnswerOrder
 
-    kind = models.CharField(_("type"), max_length=10, choices=KINDS, default=MULTIPLE_CHOICE)
+    # Short names the importers and the demo seed use.
+    MULTIPLE_CHOICE = Kind.MULTIPLE_CHOICE
+    TRUE_FALSE = Kind.TRUE_FALSE
+    ESSAY = Kind.ESSAY
+    ORDER_NONE = AnswerOrder.NONE
+    ORDER_CONTENT = AnswerOrder.CONTENT
+    ORDER_RANDOM = AnswerOrder.RANDOM
+
+    kind = models.CharField(
+        _("type"),
+        max_length=10,
+        choices=QuestionKind.choices,
+        default=QuestionKind.MULTIPLE_CHOICE,
+    )
     content = models.TextField(_("question"), max_length=1000)
     explanation = models.TextField(
         _("explanation"),
@@ -121,8 +150,8 @@ class Question(index.Indexed, ClusterableModel):
     answer_order = models.CharField(
         _("answer order"),
         max_length=10,
-        choices=ANSWER_ORDERS,
-        default=ORDER_NONE,
+        choices=AnswerOrder.choices,
+        default=AnswerOrder.NONE,
         help_text=_("Multiple choice only."),
     )
     correct_statement = models.BooleanField(
@@ -164,7 +193,7 @@ class Question(index.Indexed, ClusterableModel):
         verbose_name_plural = _("questions")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="tf") | Q(correct_statement__isnull=False),
+                condition=~Q(kind=QuestionKind.TRUE_FALSE) | Q(correct_statement__isnull=False),
                 name="true_false_question_has_answer",
                 violation_error_message=_("Say whether the statement is true or false."),
             ),
@@ -175,7 +204,7 @@ class Question(index.Indexed, ClusterableModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.kind == self.TRUE_FALSE and self.correct_statement is None:
+        if self.kind == QuestionKind.TRUE_FALSE and self.correct_statement is None:
             raise ValidationError(
                 {"correct_statement": _("Say whether the statement is true or false.")}
             )
@@ -186,15 +215,15 @@ class Question(index.Indexed, ClusterableModel):
 
     @property
     def is_multiple_choice(self) -> bool:
-        return self.kind == self.MULTIPLE_CHOICE
+        return self.kind == QuestionKind.MULTIPLE_CHOICE
 
     @property
     def is_true_false(self) -> bool:
-        return self.kind == self.TRUE_FALSE
+        return self.kind == QuestionKind.TRUE_FALSE
 
     @property
     def is_essay(self) -> bool:
-        return self.kind == self.ESSAY
+        return self.kind == QuestionKind.ESSAY
 
 
 class Answer(Orderable):
@@ -458,12 +487,12 @@ class Sitting(models.Model):
         return round(100 * self.score / self.possible)
 
     @property
-    def status(self) -> str:
+    def status(self) -> SittingStatus:
         if not self.complete:
-            return "open"
+            return SittingStatus.OPEN
         if self.needs_marking:
-            return "awaiting_marking"
-        return "passed" if self.passed else "failed"
+            return SittingStatus.AWAITING_MARKING
+        return SittingStatus.PASSED if self.passed else SittingStatus.FAILED
 
 
 @dataclass(frozen=True)
@@ -488,15 +517,15 @@ class PaperQuestion:
 
     @property
     def is_multiple_choice(self) -> bool:
-        return self.kind == Question.MULTIPLE_CHOICE
+        return self.kind == QuestionKind.MULTIPLE_CHOICE
 
     @property
     def is_true_false(self) -> bool:
-        return self.kind == Question.TRUE_FALSE
+        return self.kind == QuestionKind.TRUE_FALSE
 
     @property
     def is_essay(self) -> bool:
-        return self.kind == Question.ESSAY
+        return self.kind == QuestionKind.ESSAY
 
     @property
     def correct_options(self) -> list[PaperOption]:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from lms.quizzes.models import (
     Answer,
+    AnswerOrder,
     CategoryProgress,
+    PaperOption,
     PaperQuestion,
     Question,
+    QuestionKind,
     Quiz,
     Sitting,
     SittingAnswer,
@@ -47,9 +51,9 @@ def questions_with_answers() -> QuerySet[Question]:
 def ordered_answers(*, question: Question, seed: str) -> list[Answer]:
     """Answers in the order the question asks for; a random order stays put on reload."""
     answers = list(question.answers.all())
-    if question.answer_order == Question.ORDER_CONTENT:
+    if question.answer_order == AnswerOrder.CONTENT:
         answers.sort(key=lambda answer: answer.content.casefold())
-    elif question.answer_order == Question.ORDER_RANDOM:
+    elif question.answer_order == AnswerOrder.RANDOM:
         random.Random(f"{seed}:{question.pk}").shuffle(answers)
     return answers
 
@@ -78,7 +82,77 @@ def current_question_id(*, sitting: Sitting, answered: set[int] | None = None) -
 
 
 def open_sitting(*, user: User, quiz: Quiz) -> Sitting | None:
-    return Sitting.objects.filter(user=user, quiz=quiz, complete=False).first()
+    sitting = Sitting.objects.filter(user=user, quiz=quiz, complete=False).first()
+    if sitting is not None:
+        sitting.quiz = quiz  # the same row: no second query for it
+    return sitting
+
+
+def last_finished_sitting(*, user: User, quiz: Quiz) -> Sitting | None:
+    return Sitting.objects.filter(user=user, quiz=quiz, complete=True).order_by("-attempt").first()
+
+
+@dataclass(frozen=True)
+class QuestionScreen:
+    """What the learner sees now in an open attempt: the current question and the progress."""
+
+    sitting: Sitting
+    question: Question
+    # The question's answers in the order this attempt shows them.
+    answers: list[Answer]
+    # 1-based number of the current question, of `total` in the attempt.
+    position: int
+    total: int
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When the time is up (None: no time limit); answers after it are not counted."""
+        return self.sitting.deadline
+
+
+def question_screen(*, sitting: Sitting) -> QuestionScreen | None:
+    """The current question of an open attempt; None when it has none to show (its current
+    question was deleted from the question bank: services.resume_sitting settles that)."""
+    answered = answered_question_ids(sitting=sitting)
+    question_id = current_question_id(sitting=sitting, answered=answered)
+    if question_id is None:
+        return None
+    question = questions_with_answers().filter(pk=question_id).first()
+    if question is None:
+        return None
+    return QuestionScreen(
+        sitting=sitting,
+        question=question,
+        answers=ordered_answers(question=question, seed=str(sitting.pk)),
+        position=len(answered) + 1,
+        total=len(sitting.question_order),
+    )
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The learner's answer to a question and the right one, shown right after answering."""
+
+    given: SittingAnswer
+    # The question as the learner saw it.
+    question: PaperQuestion
+
+    @property
+    def correct_answers(self) -> list[PaperOption]:
+        return self.question.correct_options
+
+
+def answer_feedback(*, sitting: Sitting, question_id: int) -> Feedback | None:
+    """The feedback on the learner's answer to `question_id` in `sitting`; None if not answered."""
+    given = (
+        SittingAnswer.objects.filter(sitting=sitting, question_id=question_id)
+        .select_related("question")
+        .prefetch_related("chosen_answers", "question__answers")
+        .first()
+    )
+    if given is None:
+        return None
+    return Feedback(given=given, question=paper_question(given=given, seed=str(sitting.pk)))
 
 
 @dataclass(frozen=True)
@@ -217,7 +291,7 @@ def marking_queue(
 ) -> QuerySet[Sitting]:
     """Finished attempts with essays, except the marker's own: nobody marks themselves."""
     sittings = Sitting.objects.filter(
-        complete=True, answers__question__kind=Question.ESSAY
+        complete=True, answers__question__kind=QuestionKind.ESSAY
     ).exclude(user=marker)
     if not include_marked:
         sittings = sittings.filter(needs_marking=True)
@@ -230,7 +304,9 @@ def marking_queue(
         .annotate(
             unmarked=Count(
                 "answers",
-                filter=Q(answers__question__kind=Question.ESSAY, answers__is_correct__isnull=True),
+                filter=Q(
+                    answers__question__kind=QuestionKind.ESSAY, answers__is_correct__isnull=True
+                ),
                 distinct=True,
             )
         )
@@ -242,7 +318,7 @@ def marking_queue(
 def essay_answers(*, sitting: Sitting) -> list[SittingAnswer]:
     """The essay answers of a sitting, each with `asked`: the question as the learner saw it."""
     answers = list(
-        SittingAnswer.objects.filter(sitting=sitting, question__kind=Question.ESSAY)
+        SittingAnswer.objects.filter(sitting=sitting, question__kind=QuestionKind.ESSAY)
         .select_related("question", "marked_by")
         .prefetch_related("chosen_answers")
         .order_by("pk")

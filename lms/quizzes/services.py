@@ -11,6 +11,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -25,16 +26,24 @@ from lms.quizzes.models import (
     CategoryProgress,
     ChosenAnswer,
     Question,
+    QuestionKind,
     Quiz,
     Sitting,
     SittingAnswer,
     question_snapshot,
 )
-from lms.quizzes.selectors import answered_question_ids, current_question_id, ordered_answers
+from lms.quizzes.selectors import (
+    QuestionScreen,
+    answered_question_ids,
+    current_question_id,
+    last_finished_sitting,
+    open_sitting,
+    ordered_answers,
+    question_screen,
+)
 from lms.quizzes.signals import quiz_passed
 
 if TYPE_CHECKING:
-    from courses.models import ModulePage
     from lms.people.models import User
 
 # Answers that leave the browser just before the deadline still count.
@@ -87,9 +96,12 @@ def draw_question_ids(*, quiz: Quiz, rng: random.Random | None = None) -> list[i
 
 
 def start_sitting(
-    *, user: User, quiz: Quiz, module: ModulePage | None = None, now: datetime | None = None
+    *, user: User, quiz: Quiz, module_id: int | None = None, now: datetime | None = None
 ) -> Sitting:
-    """Resume the learner's open attempt or start a new one within the attempt limit."""
+    """Resume the learner's open attempt or start a new one within the attempt limit.
+
+    `module_id`: the module the quiz is taken from (a live one, see providers.module_for).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         existing = (
@@ -122,7 +134,7 @@ def start_sitting(
         sitting = Sitting(
             user=user,
             quiz=quiz,
-            module=module,
+            module_id=module_id,
             attempt=(last_attempt or 0) + 1,
             question_order=question_ids,
             possible=len(question_ids),
@@ -187,6 +199,45 @@ def settle_sitting(*, user: User, sitting_id: int, now: datetime | None = None) 
                 return None
             _finish(sitting, end=now, late=False)
     return sitting
+
+
+class Step(Enum):
+    """Where taking a quiz stands when the learner opens or answers its current question."""
+
+    # The attempt is open and shows its current question (Resumed.screen).
+    ASK = "ask"
+    # The time limit passed: the attempt was finished as of its deadline.
+    TIME_UP = "time_up"
+    # No open attempt; Resumed.sitting is the learner's last finished one, if any.
+    NOT_STARTED = "not_started"
+    # The current question was deleted from the question bank, and then:
+    MOVED_ON = "moved_on"  # the attempt continues with its next question,
+    FINISHED = "finished"  # nothing was left to ask: finished and scored,
+    WITHDRAWN = "withdrawn"  # nothing was asked or answered: the attempt is gone.
+
+
+@dataclass(frozen=True)
+class Resumed:
+    step: Step
+    sitting: Sitting | None
+    screen: QuestionScreen | None = None
+
+
+def resume_sitting(*, user: User, quiz: Quiz, now: datetime | None = None) -> Resumed:
+    """The learner's open attempt at `quiz`, brought in line before its question is shown
+    or answered: closed when its time is up, moved past questions deleted since it began."""
+    sitting = open_sitting(user=user, quiz=quiz)
+    if sitting is None:
+        return Resumed(Step.NOT_STARTED, last_finished_sitting(user=user, quiz=quiz))
+    if close_if_expired(sitting=sitting, now=now):
+        return Resumed(Step.TIME_UP, sitting)
+    screen = question_screen(sitting=sitting)
+    if screen is not None:
+        return Resumed(Step.ASK, sitting, screen)
+    settled = settle_sitting(user=user, sitting_id=sitting.pk, now=now)
+    if settled is None:
+        return Resumed(Step.WITHDRAWN, None)
+    return Resumed(Step.FINISHED if settled.complete else Step.MOVED_ON, settled)
 
 
 def _locked_sitting(*, sitting_id: int, user: User) -> Sitting | None:
@@ -287,7 +338,7 @@ def _answer_current_question(
 def _record_answer(*, sitting, question, choice_ids, true_false, essay, now) -> SittingAnswer:
     """Store the answer with a snapshot of the question as the learner saw it (the options
     in the order shown, with their correct flags), so later edits keep the exam paper."""
-    if question.kind == Question.MULTIPLE_CHOICE:
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
         valid = {answer.pk: answer for answer in question.answers.all()}
         chosen = set(choice_ids or [])
         if not chosen:
@@ -309,7 +360,7 @@ def _record_answer(*, sitting, question, choice_ids, true_false, essay, now) -> 
         )
         return answer
     snapshot = question_snapshot(question=question, options=[], chosen_ids=[])
-    if question.kind == Question.TRUE_FALSE:
+    if question.kind == QuestionKind.TRUE_FALSE:
         if true_false is None:
             raise QuizError(_("Choose true or false."))
         return SittingAnswer.objects.create(
@@ -387,7 +438,7 @@ def mark_essay(*, marker: User, answer_id: int, correct: bool, comment: str = ""
             .select_related("question", "sitting__quiz", "sitting__user")
             .get(pk=answer_id)
         )
-        if answer.question.kind != Question.ESSAY:
+        if answer.question.kind != QuestionKind.ESSAY:
             raise QuizError(_("Only essay answers are marked by hand."))
         sitting = (
             Sitting.objects.select_for_update(of=("self",))
@@ -426,11 +477,14 @@ __all__ = [
     "Answer",
     "OwnAttempt",
     "QuizError",
+    "Resumed",
+    "Step",
     "SubmitResult",
     "TimeUp",
     "choice_ids_from",
     "draw_question_ids",
     "mark_essay",
+    "resume_sitting",
     "settle_sitting",
     "start_sitting",
     "submit_answer",

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from courses.models import ModulePage
 from lms.quizzes import selectors, services
 from lms.quizzes.forms import (
     AfterAnswerForm,
@@ -19,7 +18,8 @@ from lms.quizzes.forms import (
     ModuleForm,
     QuestionChoiceForm,
 )
-from lms.quizzes.models import Question, Quiz, Sitting, SittingAnswer
+from lms.quizzes.models import Mark, Question, Quiz, Sitting
+from lms.quizzes.providers import ModuleLink, module_for
 from lms.quizzes.signals import notes_for
 
 
@@ -31,12 +31,12 @@ def _visible_quiz(request, slug):
     return quiz
 
 
-def _module_from(request):
+def _module_from(request, quiz) -> ModuleLink | None:
     """The module named by ``module`` (form, else query string); a bad value names none."""
     for data in (request.POST, request.GET):
         form = ModuleForm(data)
         if data.get("module") and form.is_valid() and form.cleaned_data["module"]:
-            return ModulePage.objects.live().filter(pk=form.cleaned_data["module"]).first()
+            return module_for(module_id=form.cleaned_data["module"], quiz=quiz)
     return None
 
 
@@ -55,7 +55,7 @@ def quiz_detail(request, slug):
         {
             "quiz": quiz,
             "state": state,
-            "module": _module_from(request),
+            "module": _module_from(request, quiz),
             # Only editors reach a quiz learners cannot take; they may try it out.
             "preview": not quiz.is_available,
             "question_count": len(services.draw_question_ids(quiz=quiz))
@@ -69,8 +69,11 @@ def quiz_detail(request, slug):
 @require_POST
 def start(request, slug):
     quiz = _visible_quiz(request, slug)
+    module = _module_from(request, quiz)
     try:
-        services.start_sitting(user=request.user, quiz=quiz, module=_module_from(request))
+        services.start_sitting(
+            user=request.user, quiz=quiz, module_id=module.pk if module else None
+        )
     except services.QuizError as error:
         messages.error(request, str(error))
         return redirect("quizzes:detail", slug=quiz.slug)
@@ -81,79 +84,66 @@ def start(request, slug):
 @require_http_methods(["GET", "POST"])
 def take(request, slug):
     quiz = _visible_quiz(request, slug)
-    sitting = selectors.open_sitting(user=request.user, quiz=quiz)
-    if sitting is not None and services.close_if_expired(sitting=sitting):
-        messages.warning(
-            request, _("Time was up; only the answers you gave before the deadline were scored.")
-        )
-        return redirect("quizzes:result", pk=sitting.pk)
-    if sitting is None:
-        finished = (
-            Sitting.objects.filter(user=request.user, quiz=quiz, complete=True)
-            .order_by("-attempt")
-            .first()
-        )
-        if request.method == "POST" and finished is not None:
-            # The last answer sent twice: the attempt is already scored.
-            return redirect("quizzes:result", pk=finished.pk)
-        messages.info(request, _("Start an attempt first."))
-        return redirect("quizzes:detail", slug=quiz.slug)
-
-    answered = selectors.answered_question_ids(sitting=sitting)
-    question_id = selectors.current_question_id(sitting=sitting, answered=answered)
-    question = selectors.questions_with_answers().filter(pk=question_id).first()
-    if question is None:
-        return _settle(request, quiz, sitting)
-    answers = selectors.ordered_answers(question=question, seed=str(sitting.pk))
-
+    resumed = services.resume_sitting(user=request.user, quiz=quiz)
+    if resumed.step is not services.Step.ASK:
+        return _redirect_after(request, quiz, resumed)
+    screen = resumed.screen
     if request.method == "POST":
         posted = QuestionChoiceForm(request.POST)
         if not posted.is_valid():
             return HttpResponseBadRequest(_("The answer names no question."))
-        if posted.cleaned_data["question"] != question.pk:
+        if posted.cleaned_data["question"] != screen.question.pk:
             # A re-sent earlier answer (counted once) or a forged one (refused).
-            return _submit(
-                request, quiz, sitting, question_id=posted.cleaned_data["question"], answer={}
-            )
-        form = AnswerForm(request.POST, question=question, answers=answers)
+            return _submit(request, quiz, screen.sitting, posted.cleaned_data["question"], {})
+        form = AnswerForm(request.POST, question=screen.question, answers=screen.answers)
         if form.is_valid():
-            return _submit(request, quiz, sitting, question.pk, form.answer_kwargs())
+            return _submit(request, quiz, screen.sitting, screen.question.pk, form.answer_kwargs())
     else:
-        form = AnswerForm(question=question, answers=answers)
-
-    feedback = None
-    if not quiz.answers_at_end and _after(request):
-        feedback = _feedback(sitting, _after(request))
+        form = AnswerForm(question=screen.question, answers=screen.answers)
+    after = None if quiz.answers_at_end else _after(request)
     return render(
         request,
         "quizzes/take.html",
         {
             "quiz": quiz,
-            "sitting": sitting,
-            "question": question,
-            "answers": answers,
+            "sitting": screen.sitting,
+            "question": screen.question,
+            "answers": screen.answers,
             "form": form,
-            "position": len(answered) + 1,
-            "total": len(sitting.question_order),
-            "feedback": feedback,
+            "position": screen.position,
+            "total": screen.total,
+            "feedback": selectors.answer_feedback(sitting=screen.sitting, question_id=after)
+            if after
+            else None,
         },
     )
 
 
-def _settle(request, quiz, sitting):
-    """The current question was deleted from the question bank: move on or finish."""
-    settled = services.settle_sitting(user=request.user, sitting_id=sitting.pk)
-    if settled is None:
+def _redirect_after(request, quiz, resumed: services.Resumed):
+    """Where the learner goes when the attempt shows no question now, and why."""
+    step, sitting, Step = resumed.step, resumed.sitting, services.Step
+    if step is Step.TIME_UP:
+        messages.warning(
+            request, _("Time was up; only the answers you gave before the deadline were scored.")
+        )
+        return redirect("quizzes:result", pk=sitting.pk)
+    if step is Step.NOT_STARTED:
+        if request.method == "POST" and sitting is not None:
+            # The last answer sent twice: the attempt is already scored.
+            return redirect("quizzes:result", pk=sitting.pk)
+        messages.info(request, _("Start an attempt first."))
+        return redirect("quizzes:detail", slug=quiz.slug)
+    if step is Step.WITHDRAWN:
         messages.info(
             request, _("The questions of your attempt were removed from the quiz. Start again.")
         )
         return redirect("quizzes:detail", slug=quiz.slug)
-    if settled.complete:
+    if step is Step.FINISHED:
         messages.info(
             request,
             _("The rest of your attempt was removed from the quiz; your answers were scored."),
         )
-        return redirect("quizzes:result", pk=settled.pk)
+        return redirect("quizzes:result", pk=sitting.pk)
     messages.info(
         request, _("A question was removed from the quiz; your attempt continues with the next.")
     )
@@ -185,19 +175,6 @@ def _submit(request, quiz, sitting, question_id, answer):
     return redirect(url)
 
 
-def _feedback(sitting, question_id):
-    given = (
-        SittingAnswer.objects.filter(sitting=sitting, question_id=question_id)
-        .select_related("question")
-        .prefetch_related("chosen_answers", "question__answers")
-        .first()
-    )
-    if given is None:
-        return None
-    paper = selectors.paper_question(given=given, seed=str(sitting.pk))
-    return {"given": given, "question": paper, "correct_answers": paper.correct_options}
-
-
 def _can_view_sitting(user, sitting) -> bool:
     if sitting.user_id == user.pk:
         return True
@@ -212,9 +189,7 @@ def result(request, pk):
     if not sitting.complete:
         return redirect("quizzes:take", slug=sitting.quiz.slug)
     show_review = sitting.quiz.answers_at_end or sitting.user_id != request.user.pk
-    feedback = None
-    if not show_review and _after(request):
-        feedback = _feedback(sitting, _after(request))
+    after = None if show_review else _after(request)
     return render(
         request,
         "quizzes/result.html",
@@ -222,11 +197,15 @@ def result(request, pk):
             "sitting": sitting,
             "quiz": sitting.quiz,
             "review": selectors.sitting_review(sitting=sitting) if show_review else None,
-            "feedback": feedback,
+            "feedback": selectors.answer_feedback(sitting=sitting, question_id=after)
+            if after
+            else None,
+            # The module the attempt was started from, while it is live ("back to the module").
+            "module": module_for(module_id=sitting.module_id, quiz=sitting.quiz, sitting=sitting),
             "state": selectors.quiz_states(user=sitting.user, quizzes=[sitting.quiz])[
                 sitting.quiz_id
             ],
-            # What the learner still has to do before the pass counts (courses answer).
+            # What the learner still has to do before the pass counts (the layers above answer).
             "notes": notes_for(sitting=sitting)
             if sitting.passed and sitting.user_id == request.user.pk
             else [],
@@ -310,7 +289,7 @@ def mark_sitting(request, pk):
                 initial={
                     "correct": None
                     if answer.is_correct is None
-                    else ("1" if answer.is_correct else "0"),
+                    else (Mark.RIGHT if answer.is_correct else Mark.WRONG),
                     "comment": answer.marker_comment,
                 },
             ),
