@@ -25,8 +25,8 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
     def get_context(self, request, *args, **kwargs):
         from courses import learner_cache
         from courses.selectors import active_bookings, learner_dashboard, upcoming_bookings
+        from home.highlights import home_highlights
         from lms.assignments.selectors import assignments_for
-        from lms.rollout.selectors import home_highlights
 
         context = super().get_context(request, *args, **kwargs)
         highlights = home_highlights()

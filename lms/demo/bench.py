@@ -57,6 +57,8 @@ from courses.models import (
     WorkshopSession,
 )
 from lms.assignments.models import Assignment
+from lms.award.models import AwardPeriod, AwardSettings
+from lms.demo.activity import link_evidence_tracks
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
 from lms.guidelines.services import publish_initial_text
 from lms.people import roles
@@ -74,16 +76,13 @@ from lms.quizzes.models import (
 )
 from lms.rollout import cache as rollout_cache
 from lms.rollout.models import (
-    AwardPeriod,
-    AwardSettings,
     ChecklistTick,
     Criterion,
     DepartmentRollout,
     KpiRecord,
     StageChange,
-    SuccessStoryIndexPage,
-    SuccessStoryPage,
 )
+from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 
 Report = Callable[[str], None]
 
@@ -1096,6 +1095,7 @@ def _generate_rollout(
         ],
         batch_size=BATCH_SIZE,
     )
+    link_evidence_tracks()
     checklist = list(Criterion.objects.filter(kind=Criterion.CHECKLIST).select_related("stage"))
     changes, ticks = [], []
     for index, department in enumerate(company.departments):

@@ -1,8 +1,8 @@
-"""Caching of rollout evidence and the award leaderboard.
+"""Caching of rollout evidence.
 
-Both are computed from many tables, so they are cached under a version number that
-every relevant write bumps (see signals.py): a cached value is never served after the
-data behind it changed. With Redis as the cache (REDIS_URL) all app servers share it.
+It is computed from many tables, so it is cached under a version number that every
+relevant write bumps (see signals.py): a cached value is never served after the data
+behind it changed. With Redis as the cache (REDIS_URL) all app servers share it.
 """
 
 from __future__ import annotations
@@ -10,17 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from lms.caching import RefreshingCache, VersionedCache
+from lms.award import cache as award_cache
+from lms.caching import VersionedCache
 
 T = TypeVar("T")
 
 TIMEOUT = 600
 rollout_data = VersionedCache("rollout", timeout=TIMEOUT)
-
-# The home page's stories and award (every learner's dashboard). Its leaderboard may
-# trail the points by a minute; new stories and winners show at once (signals.py).
-HOME_FRESH_FOR = 60
-home_page = RefreshingCache("home-highlights", fresh_for=HOME_FRESH_FOR)
 
 
 def data_version() -> int:
@@ -28,7 +24,11 @@ def data_version() -> int:
 
 
 def bump() -> None:
+    """Invalidate the evidence. Lower layers call this after writes that send no signal
+    (bulk updates); until they signal through core, it also bumps the award's
+    leaderboard, which counts some of the same rows (attendance)."""
     rollout_data.bump()
+    award_cache.bump()
 
 
 def cached(name: str, compute: Callable[[], T]) -> T:
