@@ -49,12 +49,6 @@ def _compute_evidence() -> dict[EvidenceKey, dict[int, int]]:
     return values
 
 
-def metric_values(metric: str, *, track=None) -> dict[int, int]:
-    """{department id → value} of one metric (and track), computed now, not cached."""
-    entry = registry.REGISTRY[metric]
-    return entry.compute(metrics.MetricContext(), track)
-
-
 @dataclass
 class CriterionResult:
     criterion: Criterion
