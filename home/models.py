@@ -24,9 +24,9 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import active_bookings, learner_dashboard, upcoming_bookings
+        from home.highlights import home_highlights
         from lms.assignments.selectors import assignments_for
         from lms.core import learner_cache
-        from lms.rollout.selectors import home_highlights
 
         context = super().get_context(request, *args, **kwargs)
         highlights = home_highlights()

@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from courses import urls as course_urls
 from lms.assignments import urls as assignment_urls
+from lms.award import urls as award_urls
 from lms.guidelines import urls as guideline_urls
 from lms.people import urls as people_urls
 from lms.people import views as people_views
@@ -24,6 +25,7 @@ urlpatterns = [
     path("quizzes/", include(quiz_urls)),
     path("guidelines/", include(guideline_urls)),
     path("team/", include(assignment_urls)),
+    path("rollout/award/", include(award_urls)),
     path("rollout/", include(rollout_urls)),
     path("api/", include("lms.rollout.api_urls")),
 ]

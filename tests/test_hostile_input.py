@@ -32,6 +32,7 @@ from wagtail.models import Page
 from courses.forms import AttendanceForm, CatalogFilterForm
 from courses.models import Booking, CourseIndexPage, WorkshopIndexPage
 from lms.assignments.forms import AssignForm, TeamFilterForm
+from lms.award.models import AwardPeriod
 from lms.core.input_safety import MalformedInput, load_json, whole_number
 from lms.guidelines import services as guideline_services
 from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
@@ -45,21 +46,20 @@ from lms.quizzes.models import Category, Question, Sitting, SittingAnswer
 from lms.rollout.admin_views import KpiApplyForm, KpiUploadForm, TokenForm
 from lms.rollout.forms import AdvanceForm, TickForm
 from lms.rollout.models import (
-    AwardPeriod,
     ChecklistTick,
     Criterion,
     DepartmentRollout,
     IntegrationToken,
     KpiRecord,
     StageChange,
-    SuccessStoryIndexPage,
-    SuccessStoryPage,
 )
+from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"people", "quizzes", "guidelines", "assignments", "reminders", "rollout", "courses"}
+OUR_APPS |= {"award", "stories"}
 OUR_APPS |= {"home", "demo"}
 OUR_PACKAGES = ("lms.", "courses.", "home.")
 # Field names tried everywhere besides the view's own form fields.
@@ -340,8 +340,8 @@ def build_world(sales) -> World:
             {"item": f"course:{course.pk}", "whole_team": "on"},
         ),
         Target(reverse("rollout:board")),
-        Target(reverse("rollout:award"), ["winner"]),
-        Target(reverse("rollout:award_period", args=[period.pk]), ["winner"]),
+        Target(reverse("award:leaderboard"), ["winner"]),
+        Target(reverse("award:period", args=[period.pk]), ["winner"]),
         Target(reverse("rollout:department", args=[sales.slug])),
         Target(reverse("rollout:advance", args=[sales.slug]), names(AdvanceForm())),
         Target(

@@ -381,12 +381,13 @@ def world(sales, employee, manager, trainer) -> World:
     from courses import services as course_services
     from lms.assignments import services as assignment_services
     from lms.assignments.models import Assignment
+    from lms.award.models import AwardPeriod
     from lms.guidelines import selectors as guideline_selectors
     from lms.guidelines import services as guideline_services
     from lms.people import roles
     from lms.quizzes import services as quiz_services
     from lms.quizzes.models import Question, Sitting
-    from lms.rollout.models import AwardPeriod, SuccessStoryIndexPage
+    from lms.stories.models import SuccessStoryIndexPage
 
     admin = factories.user(username="alex", groups=(roles.ADMINS, roles.LEADERSHIP))
     for person, mail_address in ((employee, "emma@example.com"), (manager, "mark@example.com")):
@@ -493,7 +494,7 @@ def world(sales, employee, manager, trainer) -> World:
         "attendance": (trainer, reverse("courses:attendance", args=[session.pk])),
         "rollout board": (admin, reverse("rollout:board")),
         "rollout department": (admin, reverse("rollout:department", args=[sales.slug])),
-        "award leaderboard": (admin, reverse("rollout:award")),
+        "award leaderboard": (admin, reverse("award:leaderboard")),
         "sign-off report": (admin, reverse("guidelines:report") + f"?document={document.pk}"),
         "sign-off history": (admin, reverse("guidelines:audit", args=[employee.pk])),
         "paper sign-off form": (admin, reverse("guidelines:record")),

@@ -9,13 +9,12 @@ from django.utils import timezone
 from courses import services as course_services
 from courses.models import Booking, Track, WorkshopSession
 from lms.assignments.models import Assignment
+from lms.award.models import AwardPeriod
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
 from lms.people import roles
-from lms.rollout import selectors, services
+from lms.rollout import registry, selectors, services
 from lms.rollout.models import (
-    AwardPeriod,
-    AwardSettings,
     ChecklistTick,
     Criterion,
     DepartmentRollout,
@@ -34,8 +33,14 @@ def login(user):
     return client
 
 
-def evidence(metric, department):
-    return selectors.evidence_values()[metric].get(department.pk, 0)
+def evidence(metric, department, track=None):
+    """The board's value of the metric (for the criterion's track) for the department."""
+    return selectors.evidence_values()[(metric, track.pk if track else None)].get(department.pk, 0)
+
+
+def use_track(metric, track):
+    """An admin chooses the track of the seeded criteria with this metric."""
+    Criterion.objects.filter(metric=metric).update(track=track)
 
 
 @pytest.fixture
@@ -45,7 +50,9 @@ def admin_user(db):
 
 @pytest.fixture
 def linkedin_track(db):
-    return Track.objects.create(name="LinkedIn for Leaders", slug="linkedin-leaders")
+    track = Track.objects.create(name="LinkedIn for Leaders", slug="linkedin-leaders")
+    use_track("managers_linkedin", track)
+    return track
 
 
 def test_eight_stages_in_two_languages():
@@ -75,12 +82,14 @@ class TestEvidence:
             user=managers[1], session=factories.session(workshop=workshop)
         )
         Booking.objects.filter(pk=booking.pk).update(attended=True)
-        assert evidence(Criterion.MANAGERS_COMPLETED_LINKEDIN, sales) == 50
+        assert evidence("managers_linkedin", sales, linkedin_track) == 50
 
     def test_people_with_reports_count_as_managers(self, sales, linkedin_track):
         lead = factories.user(department=sales, groups=(roles.EMPLOYEES,))
         factories.user(department=sales, manager=lead)
-        assert selectors.evidence_values()[Criterion.MANAGERS_COMPLETED_LINKEDIN] == {sales.pk: 0}
+        assert selectors.evidence_values()[("managers_linkedin", linkedin_track.pk)] == {
+            sales.pk: 0
+        }
 
     def test_assigned_courses_completed(self, sales):
         course = factories.course(modules=1)
@@ -88,7 +97,7 @@ class TestEvidence:
         for person in (done, open_):
             Assignment.objects.create(assignee=person, course=course, due_date=timezone.localdate())
         course_services.complete_module(user=done, module=factories.modules_of(course)[0])
-        assert evidence(Criterion.ASSIGNED_COURSES_COMPLETED, sales) == 50
+        assert evidence("assigned_courses", sales) == 50
 
     def test_guidelines_signed(self, sales):
         document = factories.guideline()
@@ -96,19 +105,20 @@ class TestEvidence:
         version = guideline_selectors.current_version(document=document)
         for person in people[:3]:
             guideline_services.sign(user=person, document=document, version_id=version.pk)
-        assert evidence(Criterion.GUIDELINES_SIGNED, sales) == 75
+        assert evidence("guidelines_signed", sales) == 75
         factories.publish_guideline_change(document, text="v2", material=True, summary="x")
-        assert evidence(Criterion.GUIDELINES_SIGNED, sales) == 0
+        assert evidence("guidelines_signed", sales) == 0
 
     def test_bootcamp_enrolment(self, sales):
         course = factories.course(modules=1)
         people = [factories.user(department=sales) for _ in range(5)]
         course_services.enrol(user=people[0], course=course)
         course_services.enrol(user=people[1], course=course)
-        assert evidence(Criterion.ENROLLED_IN_BOOTCAMP, sales) == 40
+        assert evidence("bootcamp_enrolment", sales) == 40
 
     def test_urgency_workshop_held_with_attendance(self, sales):
         track = Track.objects.create(name="Social Selling", slug="social-selling")
+        use_track("urgency_workshop", track)
         workshop = factories.workshop(title="Urgency", open_to_all=True)
         workshop.track = track
         workshop.save_revision().publish()
@@ -116,7 +126,7 @@ class TestEvidence:
         booking = course_services.book_session(
             user=factories.user(department=sales), session=session
         )
-        assert evidence(Criterion.URGENCY_WORKSHOP_HELD, sales) == 0
+        assert evidence("urgency_workshop", sales, track) == 0
         WorkshopSession.objects.filter(pk=session.pk).update(
             starts_at=timezone.now() - timedelta(hours=3)
         )
@@ -124,7 +134,7 @@ class TestEvidence:
         course_services.mark_attendance(
             marker=factories.user(), session=session, attended_ids={booking.pk}
         )
-        assert evidence(Criterion.URGENCY_WORKSHOP_HELD, sales) == 1
+        assert evidence("urgency_workshop", sales, track) == 1
 
     def test_kpi_months(self, sales):
         for month, external_id in (
@@ -135,14 +145,14 @@ class TestEvidence:
             KpiRecord.objects.create(
                 external_id=external_id, department=sales, month=month, metric="leads", value=3
             )
-        assert evidence(Criterion.KPI_MONTHS, sales) == 2
+        assert evidence("kpi_months", sales) == 2
 
     def test_award_given(self, sales):
         winner = factories.user(department=sales)
         AwardPeriod.objects.create(
             name="Q3", starts_on=date(2026, 7, 1), ends_on=date(2026, 9, 30), winner=winner
         )
-        assert evidence(Criterion.AWARD_GIVEN, sales) == 1
+        assert evidence("award_given", sales) == 1
 
 
 class TestAdvancing:
@@ -219,7 +229,7 @@ class TestAdvancing:
 class TestBoard:
     def test_employees_cannot_see_the_board(self, employee_client):
         assert employee_client.get(reverse("rollout:board")).status_code == 403
-        assert employee_client.get(reverse("rollout:award")).status_code == 403
+        assert employee_client.get(reverse("award:leaderboard")).status_code == 403
 
     def test_leadership_and_admins_see_it(self, admin_user, sales):
         leader = factories.user(groups=(roles.LEADERSHIP,))
@@ -228,6 +238,7 @@ class TestBoard:
             assert "Sales" in page and "<svg" in page
 
     def test_cells_show_status_and_figures(self, admin_user, sales):
+        use_track("urgency_workshop", Track.objects.create(name="Social Selling", slug="ss"))
         criterion = Criterion.objects.get(stage__number=1, kind="checklist")
         services.tick(department=sales, criterion=criterion, by=admin_user, note="done")
         services.advance(department=sales, by=admin_user)
@@ -245,157 +256,6 @@ class TestBoard:
             assert client.get(reverse("rollout:board")).status_code == 200
 
 
-class TestAward:
-    @pytest.fixture
-    def period(self):
-        today = timezone.localdate()
-        return AwardPeriod.objects.create(
-            name="This quarter",
-            starts_on=today - timedelta(days=30),
-            ends_on=today + timedelta(days=30),
-        )
-
-    def test_points_from_learning_and_leads(self, period, sales):
-        settings = AwardSettings.load()
-        settings.points_per_module, settings.points_per_lead = 2, 10
-        settings.save()
-        seller = factories.user(username="seller", department=sales)
-        learner = factories.user(username="learner", department=sales)
-        course = factories.course(modules=3)
-        for module in factories.modules_of(course):
-            course_services.complete_module(user=learner, module=module)
-        KpiRecord.objects.create(
-            external_id="l1",
-            department=sales,
-            month=timezone.localdate().replace(day=1),
-            metric="leads",
-            value=2,
-            employee=seller,
-        )
-        entries = selectors.leaderboard(period=period)
-        assert [(entry.user.username, entry.points, entry.rank) for entry in entries] == [
-            ("seller", 20, 1),
-            ("learner", 6, 2),
-        ]
-
-    def test_points_from_quizzes_and_workshops_in_the_period_for_active_people(self, period):
-        from courses.models import Booking
-        from lms.quizzes.models import Sitting
-
-        settings = AwardSettings.load()
-        settings.points_per_quiz, settings.points_per_workshop = 3, 5
-        settings.save()
-        now = timezone.now()
-        long_ago = now - timedelta(days=90)
-        quizzer, attendee, gone = (factories.user(username=name) for name in ("q", "w", "x"))
-        first, second = factories.quiz(), factories.quiz()
-        for attempt, (quiz, passed, end) in enumerate(
-            (
-                (first, True, now),
-                (first, True, now),  # the same quiz passed again counts once
-                (second, False, now),  # failed
-                (second, True, long_ago),  # before the period
-            ),
-            start=1,
-        ):
-            Sitting.objects.create(
-                user=quizzer, quiz=quiz, attempt=attempt, passed=passed, complete=True, end=end
-            )
-        Sitting.objects.create(user=gone, quiz=first, passed=True, complete=True, end=now)
-        gone.is_active = False
-        gone.save()
-        workshop = factories.workshop(open_to_all=True)
-        recent = factories.session(workshop=workshop, starts_in_days=-2)
-        old = factories.session(workshop=workshop, starts_in_days=-90)
-        Booking.objects.create(session=recent, workshop=workshop, user=attendee, attended=True)
-        Booking.objects.create(session=old, workshop=workshop, user=quizzer, attended=True)
-
-        entries = selectors.leaderboard(period=period)
-
-        assert [
-            (entry.user.username, entry.points, entry.quizzes, entry.workshops, entry.rank)
-            for entry in entries
-        ] == [("w", 5, 0, 1, 1), ("q", 3, 1, 0, 2)]
-
-    def test_ties_share_a_rank(self, period):
-        course = factories.course(modules=1)
-        people = [factories.user(username=name) for name in ("a", "b", "c")]
-        for person in people[:2]:
-            course_services.complete_module(user=person, module=factories.modules_of(course)[0])
-        other = factories.course(modules=2)
-        for module in factories.modules_of(other):
-            course_services.complete_module(user=people[2], module=module)
-        ranks = [
-            (entry.user.username, entry.rank) for entry in selectors.leaderboard(period=period)
-        ]
-        assert ranks == [("c", 1), ("a", 2), ("b", 2)]
-
-    def test_announce_winner_on_the_home_page(self, period, admin_user, employee):
-        course = factories.course(modules=1)
-        course_services.complete_module(user=employee, module=factories.modules_of(course)[0])
-        anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
-        assert "Winner of" not in anonymous.get("/").content.decode()  # now cached
-        client = login(admin_user)
-        response = client.post(
-            reverse("rollout:award_period", args=[period.pk]), {"winner": employee.pk}
-        )
-        assert response.status_code == 302
-        period.refresh_from_db()
-        assert period.winner == employee
-        home = anonymous.get("/").content.decode()
-        assert "Winner of This quarter" in home and str(employee) in home
-
-    def test_home_page_leaders_trail_new_points_by_at_most_a_minute(
-        self, period, sales, monkeypatch
-    ):
-        from lms.core import caching
-        from lms.rollout.cache import HOME_FRESH_FOR
-
-        now = [1_000_000.0]
-        monkeypatch.setattr(caching.time, "time", lambda: now[0])
-        course = factories.course(modules=2)
-        first, second = factories.modules_of(course)
-        person = factories.user(username="keen", department=sales)
-        course_services.complete_module(user=person, module=first)
-        anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
-        assert "1 point" in anonymous.get("/").content.decode()
-
-        course_services.complete_module(user=person, module=second)
-        # Every completion used to recompute the leaderboard for the next home page.
-        assert "1 point" in anonymous.get("/").content.decode()
-
-        now[0] += HOME_FRESH_FOR + 1
-        assert "2 points" in anonymous.get("/").content.decode()
-
-    def test_only_a_leader_can_win(self, period, admin_user, employee):
-        course = factories.course(modules=1)
-        course_services.complete_module(user=employee, module=factories.modules_of(course)[0])
-        nobody = factories.user()
-        with pytest.raises(services.RolloutError):
-            services.announce_winner(period=period, winner=nobody, by=admin_user)
-        from django.core.exceptions import PermissionDenied
-
-        with pytest.raises(PermissionDenied):
-            services.announce_winner(period=period, winner=employee, by=employee)
-
-
-def test_success_story_on_the_home_page(sales):
-    from lms.rollout.models import SuccessStoryIndexPage, SuccessStoryPage
-
-    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert "A comment became an order" not in anonymous.get("/").content.decode()
-    story = SuccessStoryPage(
-        title="A comment became an order", slug="order", teaser="How it happened", department=sales
-    )
-    SuccessStoryIndexPage.objects.get().add_child(instance=story)
-    story.save_revision().publish()
-    assert "A comment became an order" in anonymous.get("/").content.decode()
-    assert evidence(Criterion.SUCCESS_STORIES, sales) == 1
-
-    story.unpublish()
-    assert "A comment became an order" not in anonymous.get("/").content.decode()
-
-
 def test_leadership_group_exists():
     assert Group.objects.filter(name=roles.LEADERSHIP).exists()
 
@@ -410,20 +270,9 @@ class TestCaching:
     def test_a_completion_changes_the_board(self, sales):
         course = factories.course(modules=1)
         person = factories.user(department=sales)
-        assert evidence(Criterion.ENROLLED_IN_BOOTCAMP, sales) == 0
+        assert evidence("bootcamp_enrolment", sales) == 0
         course_services.complete_module(user=person, module=factories.modules_of(course)[0])
-        assert evidence(Criterion.ENROLLED_IN_BOOTCAMP, sales) == 100
-
-    def test_the_leaderboard_follows_new_points(self, sales):
-        today = timezone.localdate()
-        period = AwardPeriod.objects.create(
-            name="Now", starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1)
-        )
-        person = factories.user(department=sales)
-        assert selectors.leaderboard(period=period) == []
-        course = factories.course(modules=1)
-        course_services.complete_module(user=person, module=factories.modules_of(course)[0])
-        assert [entry.user for entry in selectors.leaderboard(period=period)] == [person]
+        assert evidence("bootcamp_enrolment", sales) == 100
 
 
 def test_a_login_does_not_invalidate_the_board(sales):
@@ -436,3 +285,110 @@ def test_a_login_does_not_invalidate_the_board(sales):
     person.department = factories.department()
     person.save()
     assert data_version() > before
+
+
+class TestMetricRegistry:
+    def attend_urgency_workshop(self, department, track):
+        workshop = factories.workshop(title="Urgency", open_to_all=True)
+        workshop.track = track
+        workshop.save_revision().publish()
+        session = factories.session(workshop=workshop)
+        booking = course_services.book_session(
+            user=factories.user(department=department), session=session
+        )
+        WorkshopSession.objects.filter(pk=session.pk).update(
+            starts_at=timezone.now() - timedelta(hours=3)
+        )
+        session.refresh_from_db()
+        course_services.mark_attendance(
+            marker=factories.user(), session=session, attended_ids={booking.pk}
+        )
+
+    def urgency_result(self, department):
+        row = selectors.department_detail(department=department)
+        return next(
+            result
+            for cell in row.cells
+            for result in cell.results
+            if result.criterion.metric == "urgency_workshop"
+        )
+
+    def test_the_metric_choices_come_from_the_registry(self):
+        field = Criterion._meta.get_field("metric")
+        assert [value for value, _label in field.choices] == list(registry.REGISTRY)
+        assert {"managers_linkedin", "urgency_workshop"} == {
+            key for key, entry in registry.REGISTRY.items() if entry.needs_track
+        }
+
+    def test_renaming_a_track_keeps_its_evidence(self, sales, admin_user, linkedin_track):
+        track = Track.objects.create(name="Social Selling", slug="social-selling")
+        use_track("urgency_workshop", track)
+        self.attend_urgency_workshop(sales, track)
+        assert self.urgency_result(sales).value == 1
+        track.name, track.slug = "Verkaufen im Netz", "verkaufen-im-netz"
+        track.save()
+        result = self.urgency_result(sales)
+        assert (result.value, result.met, result.missing_track) == (1, True, False)
+        page = login(admin_user).get(reverse("rollout:board")).content.decode()
+        assert "No track chosen" not in page
+
+    def test_a_criterion_without_its_track_says_so(self, sales, admin_user):
+        track = Track.objects.create(name="Social Selling", slug="social-selling")
+        self.attend_urgency_workshop(sales, track)  # evidence exists, but no track is chosen
+        result = self.urgency_result(sales)
+        assert (result.value, result.met, result.missing_track) == (None, False, True)
+        client = login(admin_user)
+        assert "No track chosen" in client.get(reverse("rollout:board")).content.decode()
+        page = client.get(reverse("rollout:department", args=[sales.slug])).content.decode()
+        assert "No track chosen" in page
+        admin_user.language = "de"
+        admin_user.save()
+        german = Client(HTTP_ACCEPT_LANGUAGE="de")
+        german.force_login(admin_user)
+        assert "Kein Lernpfad gewählt" in german.get(reverse("rollout:board")).content.decode()
+
+    def test_the_label_names_the_chosen_track(self, linkedin_track):
+        criterion = Criterion.objects.get(metric="managers_linkedin")
+        assert criterion.label == "Share of managers who completed LinkedIn for Leaders (%)"
+
+    def test_the_admin_form_refuses_evidence_without_its_track(self, admin_user):
+        criterion = Criterion.objects.get(metric="urgency_workshop")
+        url = reverse("wagtailsnippets_rollout_criterion:edit", args=[criterion.pk])
+        data = {
+            "stage": criterion.stage_id,
+            "kind": "evidence",
+            "sort_order": criterion.sort_order,
+            "metric": "urgency_workshop",
+            "track": "",
+            "target": 1,
+            "label_de": "",
+            "label_en": "",
+        }
+        admin_user.language = "de"
+        admin_user.save()
+        german = Client(HTTP_ACCEPT_LANGUAGE="de")
+        german.force_login(admin_user)
+        response = german.post(url, data)
+        assert response.status_code == 200  # the form again, with the error
+        assert "Lernpfad" in str(response.context["form"].errors["track"])
+        track = Track.objects.create(name="Social Selling", slug="social-selling")
+        response = german.post(url, {**data, "track": track.pk})
+        assert response.status_code == 302
+        criterion.refresh_from_db()
+        assert criterion.track == track
+
+    def test_a_new_metric_is_one_function(self, sales, monkeypatch):
+        monkeypatch.setattr(registry, "REGISTRY", dict(registry.REGISTRY))
+
+        @registry.metric("departments_exist", label="Departments exist")
+        def departments_exist(context, track=None):
+            return {department_id: 1 for department_id in context.headcount}
+
+        factories.user(department=sales)
+        Criterion.objects.create(
+            stage=Stage.objects.get(number=1), kind="evidence", metric="departments_exist", target=1
+        )
+        assert ("departments_exist", "Departments exist") in Criterion._meta.get_field(
+            "metric"
+        ).choices
+        assert evidence("departments_exist", sales) == 1

@@ -146,7 +146,8 @@ def test_demo_workshops_with_sessions(seeded):
 
 def test_demo_rollout_board(seeded):
     from lms.rollout import selectors
-    from lms.rollout.models import DepartmentRollout, SuccessStoryPage
+    from lms.rollout.models import DepartmentRollout
+    from lms.stories.models import SuccessStoryPage
 
     stages = dict(DepartmentRollout.objects.values_list("department__slug", "stage"))
     assert stages["sales"] == 5
@@ -157,3 +158,41 @@ def test_demo_rollout_board(seeded):
     for cell in sales.cells[:4]:
         assert all(result.met for result in cell.results), cell.stage
     assert SuccessStoryPage.objects.live().count() == 3
+
+
+# The board's evidence on the demo as main computed it when evidence was found by track
+# slug ("linkedin-leaders", "social-selling"): the registry with tracks by foreign key
+# must show the same numbers.
+SLUG_ERA_EVIDENCE = {
+    "sales": {
+        "urgency_workshop": 1,
+        "managers_linkedin": 100,
+        "success_stories": 1,
+        "bootcamp_enrolment": 80,
+        "guidelines_signed": 80,
+        "assigned_courses": 0,
+        "kpi_months": 0,
+        "award_given": 0,
+    },
+    "marketing": {"urgency_workshop": 1, "managers_linkedin": 100, "success_stories": 0},
+    "hr": {"urgency_workshop": 0, "managers_linkedin": 0, "success_stories": 1},
+    "leadership": {"urgency_workshop": 1, "managers_linkedin": 100, "success_stories": 1},
+}
+
+
+def test_demo_board_shows_the_evidence_of_the_slug_era(seeded):
+    from lms.rollout import selectors
+
+    shown = {
+        row.department.slug: {
+            result.criterion.metric: result.value
+            for cell in row.cells
+            for result in cell.results
+            if result.criterion.kind == "evidence"
+        }
+        for row in selectors.board()
+    }
+    for slug, expected in SLUG_ERA_EVIDENCE.items():
+        values = {metric: value for metric, value in shown[slug].items() if metric in expected}
+        assert values == expected, slug
+    assert all(value is not None for values in shown.values() for value in values.values())

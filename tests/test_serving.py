@@ -95,7 +95,7 @@ def test_deactivated_user_is_logged_out(employee_client, employee):
 
 
 def test_home_page_shows_a_story_published_after_it_was_cached(sales):
-    from lms.rollout.models import SuccessStoryIndexPage, SuccessStoryPage
+    from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert "A comment became an order" not in visitor.get("/").content.decode()

@@ -9,22 +9,21 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from courses.models import Booking, CoursePage, ModulePage, WorkshopPage, WorkshopSession
+from courses.models import Booking, CoursePage, ModulePage, Track, WorkshopPage, WorkshopSession
 from courses.services import complete_module
+from lms.award.models import AwardPeriod
 from lms.demo import content
 from lms.guidelines.models import GuidelinePage
 from lms.guidelines.selectors import current_version
 from lms.guidelines.services import sign
 from lms.people.models import Department, User
 from lms.rollout.models import (
-    AwardPeriod,
     ChecklistTick,
     Criterion,
     DepartmentRollout,
     StageChange,
-    SuccessStoryIndexPage,
-    SuccessStoryPage,
 )
+from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 
 if TYPE_CHECKING:
     from lms.demo.seed import DemoSeeder
@@ -38,6 +37,22 @@ STAGE_HISTORY = {
 }
 
 
+# The demo's tracks behind the evidence that counts a track (metric key → track slug).
+EVIDENCE_TRACKS = {"managers_linkedin": "linkedin-leaders", "urgency_workshop": "social-selling"}
+
+
+def link_evidence_tracks() -> int:
+    """Give the stage criteria that count a track the demo's track, where none is chosen."""
+    linked = 0
+    for metric, slug in EVIDENCE_TRACKS.items():
+        track = Track.objects.filter(slug=slug).first()
+        if track is not None:
+            linked += Criterion.objects.filter(metric=metric, track__isnull=True).update(
+                track=track
+            )
+    return linked
+
+
 def _at(days_ago: int, hour: int = 9) -> datetime:
     day = timezone.localdate() - timedelta(days=days_ago)
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
@@ -47,6 +62,9 @@ class RolloutDemo:
     def __init__(self, *, seeder: DemoSeeder, departments: dict[str, Department]) -> None:
         self.seeder = seeder
         self.departments = departments
+
+    def seed_evidence_tracks(self) -> None:
+        link_evidence_tracks()
 
     def seed_stories(self) -> None:
         index = SuccessStoryIndexPage.objects.first()

@@ -98,6 +98,7 @@ class DemoSeeder:
             if data.get("quiz"):
                 self.seed_quiz(data, tracks[data["track"]])
         self.report("Success stories …")
+        RolloutDemo(seeder=self, departments=departments).seed_evidence_tracks()
         RolloutDemo(seeder=self, departments=departments).seed_stories()
         if self.create_users:
             self.report("Rollout history and learning activity …")

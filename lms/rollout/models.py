@@ -1,4 +1,4 @@
-"""Kotter's eight change stages per department, the evidence behind them, KPIs and the award."""
+"""Kotter's eight change stages per department, the evidence behind them, and KPIs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -14,13 +15,8 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
-from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
-from wagtail.fields import StreamField
-from wagtail.models import Page
-from wagtail.search import index
 
-from lms.core.blocks import LearningContentBlock
-from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+from lms.rollout import registry
 
 # The longest note on a stage change or a checklist tick; the database refuses longer ones.
 MAX_NOTE_LENGTH = 2000
@@ -63,43 +59,33 @@ class Stage(models.Model):
 class Criterion(models.Model):
     """What must be true before a department leaves a stage."""
 
-    EVIDENCE = "evidence"
-    CHECKLIST = "checklist"
-    KINDS = [(EVIDENCE, _("Evidence from the platform")), (CHECKLIST, _("Checklist item"))]
+    class Kind(models.TextChoices):
+        EVIDENCE = "evidence", _("Evidence from the platform")
+        CHECKLIST = "checklist", _("Checklist item")
 
-    MANAGERS_COMPLETED_LINKEDIN = "managers_linkedin"
-    ASSIGNED_COURSES_COMPLETED = "assigned_courses"
-    GUIDELINES_SIGNED = "guidelines_signed"
-    URGENCY_WORKSHOP_HELD = "urgency_workshop"
-    ENROLLED_IN_BOOTCAMP = "bootcamp_enrolment"
-    KPI_MONTHS = "kpi_months"
-    SUCCESS_STORIES = "success_stories"
-    AWARD_GIVEN = "award_given"
-    METRICS = [
-        (
-            MANAGERS_COMPLETED_LINKEDIN,
-            _("Share of managers who completed LinkedIn for Leaders (%)"),
-        ),
-        (ASSIGNED_COURSES_COMPLETED, _("Share of people who completed all assigned courses (%)")),
-        (GUIDELINES_SIGNED, _("Share of people who accepted the current guidelines (%)")),
-        (ENROLLED_IN_BOOTCAMP, _("Share of people enrolled in a bootcamp course (%)")),
-        (URGENCY_WORKSHOP_HELD, _("Urgency workshop sessions attended by the department")),
-        (KPI_MONTHS, _("Months of KPI data imported")),
-        (SUCCESS_STORIES, _("Success stories published")),
-        (AWARD_GIVEN, _("Social Selling Award winners announced")),
-    ]
-    PERCENT_METRICS = {
-        MANAGERS_COMPLETED_LINKEDIN,
-        ASSIGNED_COURSES_COMPLETED,
-        GUIDELINES_SIGNED,
-        ENROLLED_IN_BOOTCAMP,
-    }
+    EVIDENCE = Kind.EVIDENCE
+    CHECKLIST = Kind.CHECKLIST
 
     stage = models.ForeignKey(
         Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="criteria"
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=KINDS, default=EVIDENCE)
-    metric = models.CharField(_("evidence"), max_length=40, choices=METRICS, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.EVIDENCE)
+    # The metric's key from the registry (lms/rollout/metrics.py).
+    metric = models.CharField(
+        _("evidence"), max_length=40, choices=registry.metric_choices, blank=True
+    )
+    # PROTECT: a track that evidence counts cannot be deleted from under the board; renaming
+    # it changes nothing. Empty where the metric needs none (or a migration found no track:
+    # the board then says "no track chosen" instead of showing a zero).
+    track = models.ForeignKey(
+        "courses.Track",
+        verbose_name=_("track"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rollout_criteria",
+        help_text=_("The track whose courses or workshops count, for evidence that needs one."),
+    )
     target = models.PositiveIntegerField(
         _("target"), default=0, help_text=_("A percentage or a count, depending on the evidence.")
     )
@@ -110,7 +96,7 @@ class Criterion(models.Model):
     panels = [
         FieldPanel("stage"),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("sort_order")]),
-        FieldRowPanel([FieldPanel("metric"), FieldPanel("target")]),
+        FieldRowPanel([FieldPanel("metric"), FieldPanel("track"), FieldPanel("target")]),
         FieldRowPanel([FieldPanel("label_de"), FieldPanel("label_en")]),
     ]
 
@@ -129,16 +115,41 @@ class Criterion(models.Model):
     def __str__(self) -> str:
         return f"{self.stage.number}: {self.label}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == self.Kind.EVIDENCE and self.lacks_track:
+            raise ValidationError(
+                {"track": _("This evidence counts a track's courses or workshops: choose one.")}
+            )
+
+    @property
+    def metric_entry(self) -> registry.Metric | None:
+        return registry.get(self.metric)
+
+    @property
+    def needs_track(self) -> bool:
+        entry = self.metric_entry
+        return entry is not None and entry.needs_track
+
+    @property
+    def lacks_track(self) -> bool:
+        """The metric needs a track and none is chosen: its evidence cannot be computed."""
+        return self.needs_track and self.track_id is None
+
     @property
     def label(self) -> str:
         text = self.label_de if translation.get_language() == "de" else self.label_en
         if text:
             return text
-        return str(dict(self.METRICS).get(self.metric, self.metric))
+        entry = self.metric_entry
+        if entry is None:
+            return self.metric
+        return entry.label_for(self.track if self.track_id else None)
 
     @property
     def is_percent(self) -> bool:
-        return self.metric in self.PERCENT_METRICS
+        entry = self.metric_entry
+        return entry is not None and entry.percent
 
 
 class DepartmentRollout(models.Model):
@@ -310,91 +321,3 @@ class IntegrationToken(models.Model):
         raw = secrets.token_urlsafe(32)
         token = cls.objects.create(name=name, token_hash=cls.hash(raw), prefix=raw[:8])
         return token, raw
-
-
-@register_setting(icon="trophy")
-class AwardSettings(BaseGenericSetting):
-    """Points for the Social Selling Award, set by admins."""
-
-    points_per_module = models.PositiveIntegerField(_("points per completed module"), default=1)
-    points_per_quiz = models.PositiveIntegerField(_("points per passed quiz"), default=3)
-    points_per_workshop = models.PositiveIntegerField(_("points per attended workshop"), default=5)
-    points_per_lead = models.PositiveIntegerField(_("points per attributed lead"), default=10)
-
-    class Meta:
-        verbose_name = _("Social Selling Award points")
-
-
-class AwardPeriod(models.Model):
-    name = models.CharField(_("name"), max_length=100)
-    starts_on = models.DateField(_("first day"))
-    ends_on = models.DateField(_("last day"))
-    winner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("winner"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="awards_won",
-    )
-    announced_at = models.DateTimeField(_("announced at"), null=True, blank=True)
-    announced_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    panels = [FieldPanel("name"), FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")])]
-
-    class Meta:
-        ordering = ["-starts_on"]
-        verbose_name = _("award period")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__gte=models.F("starts_on")), name="award_period_not_reversed"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SuccessStoryIndexPage(SectionIndexPage):
-    subpage_types = ["rollout.SuccessStoryPage"]
-
-    class Meta:
-        verbose_name = _("success stories")
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context["stories"] = (
-            SuccessStoryPage.objects.live()
-            .child_of(self)
-            .select_related("department")
-            .order_by("-first_published_at")
-        )
-        return context
-
-
-class SuccessStoryPage(SingleQueryViewRestrictionsMixin, Page):
-    department = models.ForeignKey(
-        "people.Department",
-        verbose_name=_("department"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="success_stories",
-    )
-    teaser = models.CharField(_("teaser"), max_length=300)
-    body = StreamField(LearningContentBlock(), verbose_name=_("story"), blank=True)
-
-    content_panels = Page.content_panels + [
-        FieldPanel("department"),
-        FieldPanel("teaser"),
-        FieldPanel("body"),
-    ]
-    search_fields = Page.search_fields + [index.SearchField("teaser")]
-    parent_page_types = ["rollout.SuccessStoryIndexPage"]
-    subpage_types: list[str] = []
-
-    class Meta:
-        verbose_name = _("success story")
-        verbose_name_plural = _("success stories")

@@ -1,4 +1,4 @@
-"""Rollout rules: advancing stages, checklist ticks, and announcing the award winner."""
+"""Rollout rules: advancing stages and checklist ticks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from lms.people.selectors import is_admin
 from lms.rollout import selectors
 from lms.rollout.models import (
     MAX_NOTE_LENGTH,
-    AwardPeriod,
     ChecklistTick,
     Criterion,
     DepartmentRollout,
@@ -109,23 +108,3 @@ def untick(*, department: Department, criterion: Criterion, by: User) -> None:
     if not can_steer(user=by, rollout=rollout):
         raise PermissionDenied
     ChecklistTick.objects.filter(department=department, criterion=criterion).delete()
-
-
-def announce_winner(*, period: AwardPeriod, winner: User, by: User) -> AwardPeriod:
-    """Announce one of the period's leaders; with a tie the admin chooses among them."""
-    if not is_admin(by):
-        raise PermissionDenied
-    leaders = [entry for entry in selectors.leaderboard(period=period) if entry.rank == 1]
-    if not leaders:
-        raise RolloutError(_("Nobody has award points in this period yet."))
-    if winner.pk not in {entry.user.pk for entry in leaders}:
-        raise RolloutError(_("The winner must be one of the people leading the period."))
-    with transaction.atomic():
-        locked = AwardPeriod.objects.select_for_update().get(pk=period.pk)
-        if locked.winner_id is not None:
-            raise RolloutError(_("The winner of this period has already been announced."))
-        locked.winner = winner
-        locked.announced_by = by
-        locked.announced_at = timezone.now()
-        locked.save(update_fields=["winner", "announced_by", "announced_at"])
-    return locked

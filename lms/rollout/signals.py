@@ -1,27 +1,22 @@
-"""Rollout follows the layers below it: new departments, and every write that can change
-evidence or award points (it subscribes; the apps below never import rollout)."""
-
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
-from wagtail.signals import page_unpublished, post_page_move
 
 from courses.models import Booking, Enrollment, ModuleCompletion
 from lms.assignments.models import Assignment
+from lms.award.models import AwardPeriod
 from lms.core.caching import on_writes
 from lms.core.changes import data_changed
 from lms.guidelines.models import GuidelineVersion, SignOff
 from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
-from lms.rollout.cache import bump, home_page
+from lms.rollout import cache
 from lms.rollout.models import (
-    AwardPeriod,
-    AwardSettings,
     ChecklistTick,
     Criterion,
     DepartmentRollout,
     KpiRecord,
-    SuccessStoryPage,
 )
+from lms.stories.models import SuccessStoryPage
 
 
 @receiver(post_save, sender=Department)
@@ -37,50 +32,30 @@ IRRELEVANT_USER_FIELDS = frozenset({"last_login", "password", "language"})
 def _bump(sender=None, update_fields=None, **kwargs):
     if update_fields and set(update_fields) <= IRRELEVANT_USER_FIELDS:
         return
-    bump()
+    cache.rollout_data.bump()
 
 
-def _connect_invalidation() -> None:
-    """Every write that can change evidence or award points bumps the cache version: the
-    model signals of what rollout reads, and the writes without one that the services
-    below announce (lms.core.changes.data_changed)."""
-    on_writes(
-        _bump,
-        Booking,
-        Enrollment,
-        ModuleCompletion,
-        Assignment,
-        GuidelineVersion,
-        SignOff,
-        User,
-        Department,
-        Sitting,
-        AwardPeriod,
-        AwardSettings,
-        ChecklistTick,
-        Criterion,
-        DepartmentRollout,
-        KpiRecord,
-        SuccessStoryPage,
-        uid="rollout-bump",
-    )
-    m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bump-groups")
-    data_changed.connect(_bump, dispatch_uid="rollout-bump-data-changed")
-
-    # The home page's highlights trail the points by up to a minute, but a published,
-    # withdrawn or moved story, an announced winner or new point values show at once.
-    def home_changed(sender, created=False, **kwargs):
-        # Wagtail creates the settings row with its defaults on first read: no change.
-        if not (sender is AwardSettings and created):
-            home_page.forget()
-
-    on_writes(home_changed, SuccessStoryPage, AwardPeriod, AwardSettings, uid="home-highlights")
-    on_writes(
-        home_page.forget,
-        SuccessStoryPage,
-        uid="home-highlights-story",
-        signals=(page_unpublished, post_page_move),
-    )
-
-
-_connect_invalidation()
+# Every write that can change evidence bumps the cache version (the award's leaderboard
+# has its own cache and signals: lms/award/signals.py).
+on_writes(
+    _bump,
+    Booking,
+    Enrollment,
+    ModuleCompletion,
+    Assignment,
+    GuidelineVersion,
+    SignOff,
+    User,
+    Department,
+    Sitting,
+    AwardPeriod,
+    ChecklistTick,
+    Criterion,
+    DepartmentRollout,
+    KpiRecord,
+    SuccessStoryPage,
+    uid="rollout-bump",
+)
+m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bump-groups")
+# Writes without a model signal (bulk updates), announced by the services below.
+data_changed.connect(_bump, dispatch_uid="rollout-bump-data-changed")

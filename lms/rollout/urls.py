@@ -6,8 +6,6 @@ app_name = "rollout"
 
 urlpatterns = [
     path("", views.board, name="board"),
-    path("award/", views.award, name="award"),
-    path("award/<int:period_id>/", views.award, name="award_period"),
     path("departments/<slug:slug>/", views.department, name="department"),
     path("departments/<slug:slug>/advance/", views.advance, name="advance"),
     path("departments/<slug:slug>/criteria/<int:criterion_id>/tick/", views.tick, name="tick"),

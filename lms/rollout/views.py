@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lms.people.models import Department
 from lms.people.selectors import is_admin
 from lms.rollout import charts, selectors, services
-from lms.rollout.forms import AdvanceForm, AnnounceForm, TickForm
-from lms.rollout.models import AwardPeriod, Criterion
+from lms.rollout.forms import AdvanceForm, TickForm
+from lms.rollout.models import Criterion
 
 BOARD_PERMISSION = "rollout.view_rollout_board"
 
@@ -126,42 +126,3 @@ def tick(request, slug: str, criterion_id: int):
     except services.RolloutError as error:
         messages.error(request, str(error))
     return redirect("rollout:department", slug=slug)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def award(request, period_id: int | None = None):
-    if not _can_see_board(request.user):
-        raise PermissionDenied
-    periods = list(AwardPeriod.objects.select_related("winner").order_by("-starts_on"))
-    if period_id is not None:
-        period = get_object_or_404(AwardPeriod, pk=period_id)
-    else:
-        period = selectors.current_period() or (periods[0] if periods else None)
-    entries = selectors.leaderboard(period=period) if period else []
-    leaders = [entry.user for entry in entries if entry.rank == 1]
-    form = AnnounceForm(request.POST or None, leaders=leaders)
-    if request.method == "POST":
-        if period is None:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.announce_winner(
-                    period=period, winner=form.cleaned_data["winner"], by=request.user
-                )
-            except services.RolloutError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, _("The winner is announced on the home page."))
-                return redirect("rollout:award_period", period_id=period.pk)
-    return render(
-        request,
-        "rollout/award.html",
-        {
-            "period": period,
-            "periods": periods,
-            "entries": entries,
-            "form": form,
-            "can_announce": is_admin(request.user),
-        },
-    )

@@ -2,8 +2,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from lms.award.viewsets import AwardPeriodViewSet
 from lms.rollout.models import (
-    AwardPeriod,
     Criterion,
     DepartmentRollout,
     KpiRecord,
@@ -22,7 +22,7 @@ class CriterionViewSet(SnippetViewSet):
     model = Criterion
     icon = "tick"
     menu_label = _("Criteria")
-    list_display = ["stage", "kind", "metric", "target", "label_de"]
+    list_display = ["stage", "kind", "metric", "track", "target", "label_de"]
     list_filter = ["stage", "kind"]
 
 
@@ -41,13 +41,7 @@ class KpiRecordViewSet(SnippetViewSet):
     list_filter = ["department", "metric"]
 
 
-class AwardPeriodViewSet(SnippetViewSet):
-    model = AwardPeriod
-    icon = "pick"
-    menu_label = _("Award periods")
-    list_display = ["name", "starts_on", "ends_on", "winner"]
-
-
+# The award's periods stay in the rollout menu, where admins have always found them.
 class RolloutGroup(SnippetViewSetGroup):
     menu_label = _("Rollout")
     menu_icon = "site"

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "lms.assignments",
     "lms.reminders",
     "lms.rollout",
+    "lms.award",
+    "lms.stories",
     "courses",
     "home",
     "wagtail.contrib.forms",

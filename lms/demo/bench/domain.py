@@ -17,6 +17,8 @@ from courses.models import (
     WorkshopSession,
 )
 from lms.assignments.models import Assignment
+from lms.award.models import AwardPeriod, AwardSettings
+from lms.demo.activity import link_evidence_tracks
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
 from lms.guidelines.services import publish_initial_text
 from lms.people import roles
@@ -34,16 +36,13 @@ from lms.quizzes.models import (
 )
 from lms.rollout.cache import bump as bump_rollout_cache
 from lms.rollout.models import (
-    AwardPeriod,
-    AwardSettings,
     ChecklistTick,
     Criterion,
     DepartmentRollout,
     KpiRecord,
     StageChange,
-    SuccessStoryIndexPage,
-    SuccessStoryPage,
 )
+from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 
 __all__ = [
     "Answer",
@@ -81,6 +80,7 @@ __all__ = [
     "WorkshopPage",
     "WorkshopSession",
     "bump_rollout_cache",
+    "link_evidence_tracks",
     "publish_initial_text",
     "roles",
     "team_of",

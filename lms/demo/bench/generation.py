@@ -68,6 +68,7 @@ from lms.demo.bench.domain import (
     WorkshopIndexPage,
     WorkshopPage,
     WorkshopSession,
+    link_evidence_tracks,
     publish_initial_text,
     roles,
 )
@@ -894,6 +895,7 @@ def _generate_rollout(
         ],
         batch_size=BATCH_SIZE,
     )
+    link_evidence_tracks()
     checklist = list(Criterion.objects.filter(kind=Criterion.CHECKLIST).select_related("stage"))
     changes, ticks = [], []
     for index, department in enumerate(company.departments):

@@ -1,0 +1,24 @@
+"""The home page's highlights trail the award points by up to a minute, but a published,
+withdrawn or moved story, an announced winner or new point values show at once."""
+
+from wagtail.signals import page_unpublished, post_page_move
+
+from home.highlights import home_page
+from lms.award.models import AwardPeriod, AwardSettings
+from lms.core.caching import on_writes
+from lms.stories.models import SuccessStoryPage
+
+
+def home_changed(sender, created=False, **kwargs):
+    # Wagtail creates the settings row with its defaults on first read: no change.
+    if not (sender is AwardSettings and created):
+        home_page.forget()
+
+
+on_writes(home_changed, SuccessStoryPage, AwardPeriod, AwardSettings, uid="home-highlights")
+on_writes(
+    home_page.forget,
+    SuccessStoryPage,
+    uid="home-highlights-story",
+    signals=(page_unpublished, post_page_move),
+)

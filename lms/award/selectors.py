@@ -1,0 +1,180 @@
+"""The Social Selling Award: the current period, the leaderboard and the winners."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import Count, F, QuerySet, Sum, Value
+from django.utils import timezone
+
+from courses.models import Booking, ModuleCompletion
+from lms.award import cache
+from lms.award.models import AwardPeriod, AwardSettings
+from lms.people.models import User
+from lms.quizzes.models import Sitting
+
+# The KPI records that leads are counted from, named in this one place. The model lives
+# in the rollout app today and moves to lms.kpis; award must not import rollout, so it is
+# looked up by name (switch to `from lms.kpis.models import KpiRecord` once it moved).
+KPI_RECORD_MODEL = "rollout.KpiRecord"
+LEADS = "leads"  # KpiRecord's metric value for attributed leads
+
+
+def kpi_record_model():
+    return apps.get_model(KPI_RECORD_MODEL)
+
+
+@dataclass
+class LeaderboardEntry:
+    rank: int
+    user: User
+    points: int
+    modules: int
+    quizzes: int
+    workshops: int
+    leads: int
+
+
+def periods() -> QuerySet[AwardPeriod]:
+    return AwardPeriod.objects.select_related("winner").order_by("-starts_on")
+
+
+def current_period(*, today: date | None = None) -> AwardPeriod | None:
+    today = today or timezone.localdate()
+    return AwardPeriod.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+
+
+def leaderboard(*, period: AwardPeriod, limit: int = 20) -> list[LeaderboardEntry]:
+    """Employees ranked by award points in the period; equal points share a rank."""
+    return cache.cached(
+        f"leaderboard:{period.pk}:{period.starts_on}:{period.ends_on}:{limit}",
+        lambda: _compute_leaderboard(period=period, limit=limit),
+    )
+
+
+def leaders(*, period: AwardPeriod) -> list[LeaderboardEntry]:
+    """The people sharing the first rank: those who may be announced as the winner."""
+    return [entry for entry in leaderboard(period=period) if entry.rank == 1]
+
+
+def _points_by_person(period: AwardPeriod) -> QuerySet:
+    """(person, modules, quizzes, workshops, leads) rows, one per source and person with
+    activity in the period: each source grouped once, whatever the headcount."""
+    start, end = period.starts_on, period.ends_on
+    # Datetime ranges, not __date lookups: those defeat the time indexes.
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+    zero = Value(0)
+    columns = ("person", "modules", "quizzes", "workshops", "leads")
+    modules = (
+        ModuleCompletion.objects.filter(completed_at__gte=since, completed_at__lt=until)
+        .order_by()
+        .values(person=F("user_id"))
+        .annotate(modules=Count("pk"), quizzes=zero, workshops=zero, leads=zero)
+        .values_list(*columns)
+    )
+    quizzes = (
+        Sitting.objects.filter(passed=True, end__gte=since, end__lt=until)
+        .order_by()
+        .values(person=F("user_id"))
+        .annotate(modules=zero, quizzes=Count("quiz_id", distinct=True), workshops=zero, leads=zero)
+        .values_list(*columns)
+    )
+    workshops = (
+        Booking.objects.filter(
+            attended=True, session__starts_at__gte=since, session__starts_at__lt=until
+        )
+        .order_by()
+        .values(person=F("user_id"))
+        .annotate(
+            modules=zero, quizzes=zero, workshops=Count("workshop_id", distinct=True), leads=zero
+        )
+        .values_list(*columns)
+    )
+    leads = (
+        kpi_record_model()
+        .objects.filter(
+            employee__isnull=False,
+            metric=LEADS,
+            month__gte=start.replace(day=1),
+            month__lte=end,
+        )
+        .order_by()
+        .values(person=F("employee_id"))
+        .annotate(modules=zero, quizzes=zero, workshops=zero, leads=Sum("value"))
+        .values_list(*columns)
+    )
+    return modules.union(quizzes, workshops, leads, all=True)
+
+
+LEADERBOARD_SQL = """
+    SELECT person, modules, quizzes, workshops, leads, points,
+           RANK() OVER (ORDER BY points DESC) AS rank
+    FROM (
+        SELECT scored.person AS person,
+               SUM(scored.modules) AS modules,
+               SUM(scored.quizzes) AS quizzes,
+               SUM(scored.workshops) AS workshops,
+               SUM(scored.leads) AS leads,
+               SUM(scored.modules) * %s + SUM(scored.quizzes) * %s
+                   + SUM(scored.workshops) * %s + SUM(scored.leads) * %s AS points
+        FROM ({points}) AS scored
+        GROUP BY scored.person
+    ) AS totals
+    JOIN {users} AS people ON people.id = totals.person
+    WHERE people.is_active AND totals.points > 0
+    ORDER BY points DESC, people.last_name, people.first_name, people.username
+    LIMIT %s
+"""
+
+
+def _compute_leaderboard(*, period: AwardPeriod, limit: int) -> list[LeaderboardEntry]:
+    """One query that groups each source of points once. A subquery per employee and
+    source cost 200 ms on SQLite and 430 on PostgreSQL at 10,000 employees."""
+    settings = AwardSettings.load()
+    points_sql, points_params = _points_by_person(period).query.sql_with_params()
+    sql = LEADERBOARD_SQL.format(
+        points=points_sql, users=connection.ops.quote_name(User._meta.db_table)
+    )
+    params = [
+        settings.points_per_module,
+        settings.points_per_quiz,
+        settings.points_per_workshop,
+        settings.points_per_lead,
+        *points_params,
+        limit,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    people = User.objects.select_related("department").in_bulk([row[0] for row in rows])
+    return [
+        LeaderboardEntry(
+            rank=rank,
+            user=people[person],
+            points=int(points),
+            modules=int(modules),
+            quizzes=int(quizzes),
+            workshops=int(workshops),
+            leads=int(leads),
+        )
+        for person, modules, quizzes, workshops, leads, points, rank in rows
+        if person in people  # not deleted since the first query
+    ]
+
+
+def latest_winner() -> AwardPeriod | None:
+    return (
+        AwardPeriod.objects.filter(winner__isnull=False)
+        .select_related("winner", "winner__department")
+        .order_by("-announced_at")
+        .first()
+    )
+
+
+def winners() -> QuerySet[AwardPeriod]:
+    """Periods whose winner has been announced (the rollout counts them per department)."""
+    return AwardPeriod.objects.filter(winner__isnull=False)

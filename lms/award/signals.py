@@ -1,0 +1,37 @@
+"""Every write that can change award points or the leaderboard bumps the award cache."""
+
+from __future__ import annotations
+
+from courses.models import Booking, ModuleCompletion
+from lms.award import cache
+from lms.award.models import AwardPeriod, AwardSettings
+from lms.award.selectors import kpi_record_model
+from lms.core.caching import on_writes
+from lms.core.changes import data_changed
+from lms.people.models import Department, User
+from lms.quizzes.models import Sitting
+
+# Saves that touch only these fields change no points (every login updates last_login).
+IRRELEVANT_USER_FIELDS = frozenset({"last_login", "password", "language"})
+
+
+def _bump(sender=None, update_fields=None, **kwargs):
+    if update_fields and set(update_fields) <= IRRELEVANT_USER_FIELDS:
+        return
+    cache.bump()
+
+
+on_writes(
+    _bump,
+    ModuleCompletion,
+    Sitting,
+    Booking,
+    kpi_record_model(),
+    User,
+    Department,
+    AwardPeriod,
+    AwardSettings,
+    uid="award-bump",
+)
+# Writes without a model signal (bulk updates), announced by the services below.
+data_changed.connect(_bump, dispatch_uid="award-bump-data-changed")
