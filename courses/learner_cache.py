@@ -70,7 +70,7 @@ def _connect() -> None:
     from wagtail.models import Page
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    from courses.models import Booking, Enrollment, ModuleCompletion, Track, WorkshopSession
+    from courses.models import Enrollment, ModuleCompletion, Track
     from lms.assignments.models import Assignment
     from lms.guidelines.models import SignOff
     from lms.people.models import User
@@ -88,7 +88,6 @@ def _connect() -> None:
         (ModuleCompletion, "user_id"),
         (Sitting, "user_id"),
         (Assignment, "assignee_id"),
-        (Booking, "user_id"),
         (SignOff, "user_id"),
         (User, "pk"),
     ):
@@ -102,4 +101,5 @@ def _connect() -> None:
             content_changed()
 
     post_delete.connect(page_deleted, weak=False, dispatch_uid="learner-cache-page-deleted")
-    on_writes(content_changed, Quiz, Track, WorkshopSession, uid="learner-cache")
+    # Workshops register their bookings and sessions themselves (lms.workshops.signals).
+    on_writes(content_changed, Quiz, Track, uid="learner-cache")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses import services as course_services
-from courses.models import Booking, Track, WorkshopSession
+from courses.models import Track
 from lms.assignments.models import Assignment
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
@@ -23,6 +23,8 @@ from lms.rollout.models import (
     Stage,
     StageChange,
 )
+from lms.workshops import services as workshop_services
+from lms.workshops.models import Booking, WorkshopSession
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +73,7 @@ class TestEvidence:
         workshop = factories.workshop(title="LinkedIn live", open_to_all=True)
         workshop.track = linkedin_track
         workshop.save_revision().publish()
-        booking = course_services.book_session(
+        booking = workshop_services.book_session(
             user=managers[1], session=factories.session(workshop=workshop)
         )
         Booking.objects.filter(pk=booking.pk).update(attended=True)
@@ -113,7 +115,7 @@ class TestEvidence:
         workshop.track = track
         workshop.save_revision().publish()
         session = factories.session(workshop=workshop)
-        booking = course_services.book_session(
+        booking = workshop_services.book_session(
             user=factories.user(department=sales), session=session
         )
         assert evidence(Criterion.URGENCY_WORKSHOP_HELD, sales) == 0
@@ -121,7 +123,7 @@ class TestEvidence:
             starts_at=timezone.now() - timedelta(hours=3)
         )
         session.refresh_from_db()
-        course_services.mark_attendance(
+        workshop_services.mark_attendance(
             marker=factories.user(), session=session, attended_ids={booking.pk}
         )
         assert evidence(Criterion.URGENCY_WORKSHOP_HELD, sales) == 1
@@ -279,7 +281,6 @@ class TestAward:
         ]
 
     def test_points_from_quizzes_and_workshops_in_the_period_for_active_people(self, period):
-        from courses.models import Booking
         from lms.quizzes.models import Sitting
 
         settings = AwardSettings.load()

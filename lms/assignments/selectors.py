@@ -19,9 +19,10 @@ from django.db.models import (
 from django.utils import timezone
 from wagtail.models import Page
 
-from courses.models import Booking, CoursePage, WorkshopPage
+from courses.models import CoursePage
 from courses.selectors import PAGE_LINK_FIELDS
 from lms.assignments.models import Assignment
+from lms.workshops.models import Booking, WorkshopPage
 
 if TYPE_CHECKING:
     from lms.people.models import User

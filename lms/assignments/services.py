@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses import learner_cache
-from courses.models import CoursePage, WorkshopPage
+from courses.models import CoursePage
 from lms.assignments.models import Assignment
 from lms.people.selectors import is_admin, team_of
 from lms.rollout import cache as rollout_cache
+from lms.workshops.models import WorkshopPage
 
 if TYPE_CHECKING:
     from lms.people.models import User

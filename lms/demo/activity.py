@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from courses.models import Booking, CoursePage, ModulePage, WorkshopPage, WorkshopSession
+from courses.models import CoursePage, ModulePage
 from courses.services import complete_module
 from lms.demo import content
 from lms.guidelines.models import GuidelinePage
@@ -25,6 +25,7 @@ from lms.rollout.models import (
     SuccessStoryIndexPage,
     SuccessStoryPage,
 )
+from lms.workshops.models import Booking, WorkshopPage, WorkshopSession
 
 if TYPE_CHECKING:
     from lms.demo.seed import DemoSeeder

@@ -45,16 +45,12 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from courses.models import (
-    Booking,
     CourseIndexPage,
     CoursePage,
     Enrollment,
     ModuleCompletion,
     ModulePage,
     Track,
-    WorkshopIndexPage,
-    WorkshopPage,
-    WorkshopSession,
 )
 from lms.assignments.models import Assignment
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
@@ -84,6 +80,7 @@ from lms.rollout.models import (
     SuccessStoryIndexPage,
     SuccessStoryPage,
 )
+from lms.workshops.models import Booking, WorkshopIndexPage, WorkshopPage, WorkshopSession
 
 Report = Callable[[str], None]
 

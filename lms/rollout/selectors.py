@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 
-from courses.models import Booking, CoursePage, Enrollment, ModuleCompletion
+from courses.models import CoursePage, Enrollment, ModuleCompletion
 from lms.assignments.models import Assignment
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
 from lms.people import roles
@@ -33,6 +33,7 @@ from lms.rollout.models import (
     StageChange,
     SuccessStoryPage,
 )
+from lms.workshops.models import Booking
 
 LINKEDIN_TRACK = "linkedin-leaders"
 URGENCY_TRACK = "social-selling"

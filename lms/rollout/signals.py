@@ -28,7 +28,7 @@ def _connect_invalidation() -> None:
     """Every write that can change evidence or award points bumps the cache version."""
     from django.db.models.signals import m2m_changed
 
-    from courses.models import Booking, Enrollment, ModuleCompletion
+    from courses.models import Enrollment, ModuleCompletion
     from lms.assignments.models import Assignment
     from lms.caching import on_writes
     from lms.guidelines.models import GuidelineVersion, SignOff
@@ -43,6 +43,8 @@ def _connect_invalidation() -> None:
         KpiRecord,
         SuccessStoryPage,
     )
+    from lms.workshops.models import Booking
+    from lms.workshops.signals import attendance_marked
 
     on_writes(
         _bump,
@@ -65,6 +67,8 @@ def _connect_invalidation() -> None:
         uid="rollout-bump",
     )
     m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bump-groups")
+    # Attendance is saved in bulk, without post_save: the workshops say when it changed.
+    attendance_marked.connect(_bump, dispatch_uid="rollout-bump-attendance")
 
     # The home page's highlights trail the points by up to a minute, but a published,
     # withdrawn or moved story, an announced winner or new point values show at once.

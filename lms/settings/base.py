@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "lms.reminders",
     "lms.rollout",
     "courses",
+    "lms.workshops",
     "home",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
