@@ -62,7 +62,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"people", "quizzes", "guidelines", "assignments", "reminders", "rollout", "courses"}
-OUR_APPS |= {"home", "demo"}
+OUR_APPS |= {"home", "demo", "workshops"}
 OUR_PACKAGES = ("lms.", "courses.", "home.")
 # Field names tried everywhere besides the view's own form fields.
 COMMON_FIELDS = ["q", "p", "page", "next", "department", "module", "after", "item", "id"]
