@@ -6,26 +6,20 @@ enrolments or modules, so pages built on them do not grow N+1.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Length, Substr
-from django.utils import timezone
-from django.utils.translation import gettext_lazy, ngettext
 from wagtail.images import get_image_model
 
 from courses.models import (
-    Booking,
     CourseIndexPage,
     CoursePage,
     Enrollment,
     ModuleCompletion,
     ModulePage,
-    WorkshopPage,
-    WorkshopSession,
 )
 from lms.guidelines.models import GuidelinePage
 from lms.guidelines.selectors import document_states
@@ -472,188 +466,3 @@ def catalog_courses(*, catalog: CourseIndexPage, filters: dict) -> QuerySet[Cour
     if filters.get("department"):
         courses = courses.filter(target_departments=filters["department"])
     return with_cover_images(courses)
-
-
-# --- Workshops -------------------------------------------------------------------------
-
-
-SESSION_HAS_BOOKINGS_TO_MOVE = gettext_lazy(
-    "People have booked this session; it cannot move to another workshop."
-)
-
-
-def booked_seats(*, session: WorkshopSession) -> int:
-    return Booking.objects.filter(session=session, status=Booking.BOOKED).count()
-
-
-def too_few_seats_message(booked: int) -> str:
-    return ngettext(
-        "%(count)d seat is booked; the session cannot have fewer seats. "
-        "Cancel bookings, or the session, instead.",
-        "%(count)d seats are booked; the session cannot have fewer seats. "
-        "Cancel bookings, or the session, instead.",
-        booked,
-    ) % {"count": booked}
-
-
-@dataclass
-class SessionView:
-    session: WorkshopSession
-    booked: int
-    waiting: int
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.session.is_cancelled
-
-    @property
-    def seats_left(self) -> int:
-        return max(self.session.capacity - self.booked, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.seats_left == 0
-
-    @property
-    def has_started(self) -> bool:
-        return self.session.starts_at <= timezone.now()
-
-
-@dataclass
-class WorkshopView:
-    workshop: WorkshopPage
-    sessions: list[SessionView]
-    booking: Booking | None
-    may_book: bool
-    is_assigned: bool
-    waiting_position: int | None
-    # A booking of a session that has ended: history, not a place in a coming session.
-    past_booking: Booking | None = None
-    # The person's seat in a coming session that the trainer cancelled.
-    cancelled_by_session: Booking | None = None
-
-
-def sessions_with_counts(*, workshop: WorkshopPage) -> list[SessionView]:
-    sessions = WorkshopSession.objects.filter(workshop=workshop).annotate(
-        booked_count=Count("bookings", filter=Q(bookings__status=Booking.BOOKED)),
-        waiting_count=Count("bookings", filter=Q(bookings__status=Booking.WAITLISTED)),
-    )
-    return [
-        SessionView(session=session, booked=session.booked_count, waiting=session.waiting_count)
-        for session in sessions.order_by("starts_at")
-    ]
-
-
-def active_booking(*, workshop: WorkshopPage, user: User) -> Booking | None:
-    return (
-        Booking.objects.filter(workshop=workshop, user=user, status__in=Booking.ACTIVE)
-        .select_related("session")
-        .first()
-    )
-
-
-# Whether a learner was assigned a workshop is known to lms.assignments, a layer above:
-# it registers its lookup here (lms.assignments.signals); without one nobody is assigned.
-_assignment_lookups: list[Callable[..., bool]] = []
-
-
-def register_assignment_lookup(lookup: Callable[..., bool]) -> None:
-    """`lookup(workshop=..., user=...)` says whether the user was assigned the workshop."""
-    if lookup not in _assignment_lookups:
-        _assignment_lookups.append(lookup)
-
-
-def is_assigned_workshop(*, workshop: WorkshopPage, user: User) -> bool:
-    return any(lookup(workshop=workshop, user=user) for lookup in _assignment_lookups)
-
-
-def may_book(*, workshop: WorkshopPage, user: User) -> bool:
-    if not user.is_authenticated:
-        return False
-    if workshop.open_to_all:
-        return True
-    if user.department_id and workshop.open_to_departments.filter(pk=user.department_id).exists():
-        return True
-    return is_assigned_workshop(workshop=workshop, user=user)
-
-
-def waiting_position(*, booking: Booking) -> int | None:
-    if booking.status != Booking.WAITLISTED:
-        return None
-    ahead = Booking.objects.filter(session_id=booking.session_id, status=Booking.WAITLISTED).filter(
-        Q(created_at__lt=booking.created_at) | Q(created_at=booking.created_at, pk__lt=booking.pk)
-    )
-    return ahead.count() + 1
-
-
-def workshop_view(*, workshop: WorkshopPage, user: User) -> WorkshopView:
-    booking = active_booking(workshop=workshop, user=user)
-    past_booking = None
-    if booking is not None and booking.session.ends_at <= timezone.now():
-        past_booking, booking = booking, None
-    cancelled = None
-    if booking is None and past_booking is None:
-        cancelled = (
-            Booking.objects.filter(
-                workshop=workshop,
-                user=user,
-                status=Booking.CANCELLED,
-                session__cancelled_at__isnull=False,
-                session__starts_at__gt=timezone.now(),
-            )
-            .select_related("session")
-            .order_by("-cancelled_at", "-pk")
-            .first()
-        )
-    return WorkshopView(
-        past_booking=past_booking,
-        cancelled_by_session=cancelled,
-        workshop=workshop,
-        sessions=sessions_with_counts(workshop=workshop),
-        booking=booking,
-        may_book=may_book(workshop=workshop, user=user),
-        is_assigned=is_assigned_workshop(workshop=workshop, user=user),
-        waiting_position=waiting_position(booking=booking) if booking else None,
-    )
-
-
-def session_roster(*, session: WorkshopSession) -> QuerySet[Booking]:
-    return (
-        Booking.objects.filter(session=session)
-        .exclude(status=Booking.CANCELLED)
-        .select_related("user", "user__department")
-        .order_by("status", "created_at", "pk")
-    )
-
-
-def can_take_attendance(*, session: WorkshopSession, user: User) -> bool:
-    if not user.is_authenticated:
-        return False
-    return session.workshop.trainer_id == user.pk or user.is_trainer
-
-
-def active_bookings(*, user: User) -> list[Booking]:
-    """The learner's booked or waitlisted sessions, soonest first."""
-    return list(
-        Booking.objects.filter(user=user, status__in=Booking.ACTIVE)
-        .select_related("session", "workshop")
-        # The workshop's title and URL only: its description is not decoded for a list.
-        .only(
-            "status",
-            "session",
-            "workshop",
-            "session__starts_at",
-            "session__ends_at",
-            *(f"workshop__{name}" for name in PAGE_LINK_FIELDS),
-        )
-        .order_by("session__starts_at")
-    )
-
-
-def upcoming_bookings(*, user: User, active: list[Booking] | None = None) -> list[Booking]:
-    """Active bookings whose session has not ended; `active` may come from the learner
-    cache, since which sessions are still to come changes with the clock, not the data."""
-    if active is None:
-        active = active_bookings(user=user)
-    now = timezone.now()
-    return [booking for booking in active if booking.session.ends_at >= now]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 
-from courses.models import Booking, Enrollment, ModuleCompletion, ModulePage, Track, WorkshopSession
+from courses.models import Enrollment, ModuleCompletion, ModulePage, Track
 from courses.selectors import guidelines_awaited_by_pass
 from courses.services import complete_modules_after_signoff, complete_modules_for_pass
 from lms.core.learner_cache import invalidate_content_on, invalidate_learner_on
@@ -54,11 +54,11 @@ def _signed(sender, instance, created=False, raw=False, **kwargs) -> None:
 
 def _connect_learner_cache() -> None:
     """What the learner's cached course pages show: their enrolments and completions, and
-    the tracks; the quiz states they show (lms.quizzes, a leaf, registers nothing itself)
-    and, until workshops have their own app, bookings and sessions."""
-    for model in (Enrollment, ModuleCompletion, Sitting, Booking):
+    the tracks; and the quiz states they show (lms.quizzes, a leaf, registers nothing
+    itself). Workshops register their bookings and sessions (lms.workshops.signals)."""
+    for model in (Enrollment, ModuleCompletion, Sitting):
         invalidate_learner_on(model, learner_field="user_id")
-    invalidate_content_on(Quiz, Track, WorkshopSession)
+    invalidate_content_on(Quiz, Track)
 
 
 def connect() -> None:

@@ -23,10 +23,11 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import active_bookings, learner_dashboard, upcoming_bookings
+        from courses.selectors import learner_dashboard
         from home.highlights import home_highlights
         from lms.assignments.selectors import assignments_for
         from lms.core import learner_cache
+        from lms.workshops.selectors import active_bookings, upcoming_bookings
 
         context = super().get_context(request, *args, **kwargs)
         highlights = home_highlights()
@@ -43,7 +44,7 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
                 compute=lambda: assignments_for(user=user),
             )
             active = learner_cache.remember(
-                user=user, name="active-bookings", compute=lambda: active_bookings(user=user)
+                user=user, name="workshop-bookings", compute=lambda: active_bookings(user=user)
             )
             context["bookings"] = upcoming_bookings(user=user, active=active)
             context["dashboard"] = learner_cache.remember(

@@ -12,6 +12,7 @@ from lms.people import urls as people_urls
 from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
 from lms.rollout import urls as rollout_urls
+from lms.workshops import urls as workshop_urls
 
 # Bad requests (e.g. too many form fields) get the same page as malformed input.
 handler400 = "lms.core.input_safety.bad_request"
@@ -22,6 +23,7 @@ urlpatterns = [
     path("accounts/", include(people_urls)),
     path("i18n/setlang/", people_views.set_language, name="set_language"),
     path("learn/", include(course_urls)),
+    path("learn/", include(workshop_urls)),
     path("quizzes/", include(quiz_urls)),
     path("guidelines/", include(guideline_urls)),
     path("team/", include(assignment_urls)),

@@ -195,7 +195,7 @@ def publish_guideline_change(page, *, text: str, material: bool, summary: str = 
 
 
 def workshop(*, title="LinkedIn for Leaders", open_to_all=False, departments=(), trainer=None):
-    from courses.models import WorkshopIndexPage, WorkshopPage
+    from lms.workshops.models import WorkshopIndexPage, WorkshopPage
 
     number = next(_sequence)
     page = WorkshopPage(
@@ -216,7 +216,7 @@ def session(*, workshop, capacity=2, starts_in_days=7, location="Room 1"):
 
     from django.utils import timezone
 
-    from courses.models import WorkshopSession
+    from lms.workshops.models import WorkshopSession
 
     starts = timezone.now() + timedelta(days=starts_in_days)
     return WorkshopSession.objects.create(

@@ -6,12 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses import services as course_services
-from courses.models import WorkshopSession
 from lms.award import selectors, services
 from lms.award.cache import data_version
 from lms.award.models import AwardPeriod, AwardSettings
 from lms.people import roles
 from lms.rollout.models import KpiRecord
+from lms.workshops import services as workshop_services
+from lms.workshops.models import WorkshopSession
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +80,8 @@ class TestAward:
         ]
 
     def test_points_from_quizzes_and_workshops_in_the_period_for_active_people(self, period):
-        from courses.models import Booking
         from lms.quizzes.models import Sitting
+        from lms.workshops.models import Booking
 
         settings = AwardSettings.load()
         settings.points_per_quiz, settings.points_per_workshop = 3, 5
@@ -212,13 +213,13 @@ def test_attendance_marked_in_bulk_changes_the_leaderboard(sales):
     workshop = factories.workshop(open_to_all=True)
     session = factories.session(workshop=workshop)
     person = factories.user(department=sales)
-    booking = course_services.book_session(user=person, session=session)
+    booking = workshop_services.book_session(user=person, session=session)
     WorkshopSession.objects.filter(pk=session.pk).update(
         starts_at=timezone.now() - timedelta(hours=3)
     )
     session.refresh_from_db()
     assert selectors.leaderboard(period=period) == []
-    course_services.mark_attendance(
+    workshop_services.mark_attendance(
         marker=factories.user(), session=session, attended_ids={booking.pk}
     )
     assert [entry.user for entry in selectors.leaderboard(period=period)] == [person]

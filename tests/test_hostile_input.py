@@ -29,8 +29,8 @@ from wagtail.admin.viewsets import viewsets as admin_viewsets
 from wagtail.documents import get_document_model
 from wagtail.models import Page
 
-from courses.forms import AttendanceForm, CatalogFilterForm
-from courses.models import Booking, CourseIndexPage, WorkshopIndexPage
+from courses.forms import CatalogFilterForm
+from courses.models import CourseIndexPage
 from lms.assignments.forms import AssignForm, TeamFilterForm
 from lms.award.models import AwardPeriod
 from lms.core.input_safety import MalformedInput, load_json, whole_number
@@ -54,13 +54,15 @@ from lms.rollout.models import (
     StageChange,
 )
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
+from lms.workshops.forms import AttendanceForm
+from lms.workshops.models import Booking, WorkshopIndexPage
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"people", "quizzes", "guidelines", "assignments", "reminders", "rollout", "courses"}
 OUR_APPS |= {"award", "stories"}
-OUR_APPS |= {"home", "demo"}
+OUR_APPS |= {"home", "demo", "workshops"}
 OUR_PACKAGES = ("lms.", "courses.", "home.")
 # Field names tried everywhere besides the view's own form fields.
 COMMON_FIELDS = ["q", "p", "page", "next", "department", "module", "after", "item", "id"]
@@ -286,17 +288,17 @@ def build_world(sales) -> World:
         Target(reverse("logout")),
         Target(reverse("set_language"), ["language"]),
         Target(reverse("courses:catalog")),
-        Target(reverse("courses:workshops")),
+        Target(reverse("workshops:index")),
         Target(reverse("courses:enrol", args=[course.pk])),
         Target(reverse("courses:complete_module", args=[module.pk])),
-        Target(reverse("courses:book", args=[session.pk])),
+        Target(reverse("workshops:book", args=[session.pk])),
         Target(
-            reverse("courses:attendance", args=[session.pk]),
+            reverse("workshops:attendance", args=[session.pk]),
             names(AttendanceForm()),
             {"attended": str(booking.pk)},
         ),
-        Target(reverse("courses:booking_ics", args=[booking.pk])),
-        Target(reverse("courses:cancel_booking", args=[booking.pk])),
+        Target(reverse("workshops:booking_ics", args=[booking.pk])),
+        Target(reverse("workshops:cancel_booking", args=[booking.pk])),
         Target(reverse("quizzes:progress")),
         Target(reverse("quizzes:marking"), names(MarkingFilterForm())),
         Target(

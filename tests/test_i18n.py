@@ -388,6 +388,7 @@ def world(sales, employee, manager, trainer) -> World:
     from lms.quizzes import services as quiz_services
     from lms.quizzes.models import Question, Sitting
     from lms.stories.models import SuccessStoryIndexPage
+    from lms.workshops import services as workshop_services
 
     admin = factories.user(username="alex", groups=(roles.ADMINS, roles.LEADERSHIP))
     for person, mail_address in ((employee, "emma@example.com"), (manager, "mark@example.com")):
@@ -450,7 +451,7 @@ def world(sales, employee, manager, trainer) -> World:
 
     workshop = factories.workshop(title="Workshop Alpha", open_to_all=True, trainer=trainer)
     session = factories.session(workshop=workshop, capacity=5)
-    course_services.book_session(user=employee, session=session)
+    workshop_services.book_session(user=employee, session=session)
 
     assignment_services.assign(
         assigned_by=manager, assignees=[employee], item=course, due_date=today + timedelta(days=2)
@@ -483,7 +484,7 @@ def world(sales, employee, manager, trainer) -> World:
         "quiz results overview": (employee, reverse("quizzes:progress")),
         "guidelines list": (employee, document.get_parent().url),
         "guidelines page": (employee, document.url),
-        "workshops list": (employee, reverse("courses:workshops")),
+        "workshops list": (employee, reverse("workshops:index")),
         "success stories": (employee, SuccessStoryIndexPage.objects.get().url),
         "workshop page with my booking": (employee, workshop.url),
         "manager team view": (manager, reverse("assignments:team")),
@@ -491,7 +492,7 @@ def world(sales, employee, manager, trainer) -> World:
         "guidelines in my team": (manager, reverse("guidelines:team")),
         "marking queue": (trainer, reverse("quizzes:marking")),
         "marking an essay": (trainer, reverse("quizzes:mark", args=[essay.pk])),
-        "attendance": (trainer, reverse("courses:attendance", args=[session.pk])),
+        "attendance": (trainer, reverse("workshops:attendance", args=[session.pk])),
         "rollout board": (admin, reverse("rollout:board")),
         "rollout department": (admin, reverse("rollout:department", args=[sales.slug])),
         "award leaderboard": (admin, reverse("award:leaderboard")),

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from courses import services as course_services
-from courses.models import Booking, Enrollment
+from courses.models import Enrollment
 from lms.assignments import services as assignment_services
 from lms.assignments.models import Assignment
 from lms.core import learner_cache
@@ -21,6 +21,7 @@ from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
 from lms.quizzes.models import Sitting
 from lms.rollout.cache import data_version
+from lms.workshops.models import Booking
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -11,6 +11,7 @@ from courses import services as course_services
 from lms.assignments import services as assignment_services
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
+from lms.workshops import services as workshop_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -95,12 +96,12 @@ def test_dashboard_shows_attendance_marked_after_it_was_cached(employee, manager
         item=workshop,
         due_date=timezone.localdate() + timedelta(days=7),
     )
-    booking = course_services.book_session(user=employee, session=session)
+    booking = workshop_services.book_session(user=employee, session=session)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(employee)
     assert "in progress" in client.get("/").content.decode()
 
-    course_services.mark_attendance(
+    workshop_services.mark_attendance(
         marker=trainer,
         session=session,
         attended_ids={booking.pk},
@@ -118,7 +119,7 @@ def test_dashboard_shows_a_booking_made_after_it_was_cached_and_a_moved_session(
     client.force_login(employee)
     assert "Your workshop sessions" not in client.get("/").content.decode()
 
-    course_services.book_session(user=employee, session=session)
+    workshop_services.book_session(user=employee, session=session)
     assert "Your workshop sessions" in client.get("/").content.decode()
 
     # A trainer moves the session into the past: it is no longer upcoming.

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses import services as course_services
-from courses.models import Booking, Track, WorkshopSession
+from courses.models import Track
 from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod
 from lms.guidelines import selectors as guideline_selectors
@@ -22,6 +22,8 @@ from lms.rollout.models import (
     Stage,
     StageChange,
 )
+from lms.workshops import services as workshop_services
+from lms.workshops.models import Booking, WorkshopSession
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +80,7 @@ class TestEvidence:
         workshop = factories.workshop(title="LinkedIn live", open_to_all=True)
         workshop.track = linkedin_track
         workshop.save_revision().publish()
-        booking = course_services.book_session(
+        booking = workshop_services.book_session(
             user=managers[1], session=factories.session(workshop=workshop)
         )
         Booking.objects.filter(pk=booking.pk).update(attended=True)
@@ -123,7 +125,7 @@ class TestEvidence:
         workshop.track = track
         workshop.save_revision().publish()
         session = factories.session(workshop=workshop)
-        booking = course_services.book_session(
+        booking = workshop_services.book_session(
             user=factories.user(department=sales), session=session
         )
         assert evidence("urgency_workshop", sales, track) == 0
@@ -131,7 +133,7 @@ class TestEvidence:
             starts_at=timezone.now() - timedelta(hours=3)
         )
         session.refresh_from_db()
-        course_services.mark_attendance(
+        workshop_services.mark_attendance(
             marker=factories.user(), session=session, attended_ids={booking.pk}
         )
         assert evidence("urgency_workshop", sales, track) == 1
@@ -293,14 +295,14 @@ class TestMetricRegistry:
         workshop.track = track
         workshop.save_revision().publish()
         session = factories.session(workshop=workshop)
-        booking = course_services.book_session(
+        booking = workshop_services.book_session(
             user=factories.user(department=department), session=session
         )
         WorkshopSession.objects.filter(pk=session.pk).update(
             starts_at=timezone.now() - timedelta(hours=3)
         )
         session.refresh_from_db()
-        course_services.mark_attendance(
+        workshop_services.mark_attendance(
             marker=factories.user(), session=session, attended_ids={booking.pk}
         )
 

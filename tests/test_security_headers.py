@@ -81,7 +81,7 @@ def learner_pages(course, employee):
         guideline.url,
         reverse("quizzes:detail", args=[quiz.slug]),
         reverse("quizzes:progress"),
-        reverse("courses:workshops"),
+        reverse("workshops:index"),
     ]
 
 

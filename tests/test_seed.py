@@ -5,10 +5,11 @@ from django.test import RequestFactory
 from django.utils import timezone
 from wagtail.images import get_image_model
 
-from courses.models import CoursePage, ModulePage, Track, WorkshopPage, WorkshopSession
+from courses.models import CoursePage, ModulePage, Track
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.quizzes.models import Question
+from lms.workshops.models import WorkshopPage, WorkshopSession
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """One lock order for every write to a workshop's sessions and bookings
-(courses.services): parallel requests of one person never deadlock, and the loser of a
+(lms.workshops.services): parallel requests of one person never deadlock, and the loser of a
 race, or of a long wait, is told what happened instead of getting an error page."""
 
 import threading
@@ -10,8 +10,8 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
-from courses import services
-from courses.models import Booking
+from lms.workshops import services
+from lms.workshops.models import Booking
 from tests import factories
 
 # serialized_rollback restores what the migrations created (groups, pages), which the
@@ -58,7 +58,7 @@ def test_one_person_booking_two_sessions_at_once_gets_one_seat_and_a_clear_messa
 
         responses = run_together(
             *(
-                partial(client.post, reverse("courses:book", args=[session.pk]), follow=True)
+                partial(client.post, reverse("workshops:book", args=[session.pk]), follow=True)
                 for client, session in zip(clients, (first, second), strict=True)
             )
         )
@@ -146,7 +146,7 @@ def test_a_long_wait_for_the_workshop_ends_with_a_clear_message(monkeypatch):
     holder.start()
     try:
         assert holding.wait(10)
-        response = logged_in(person).post(reverse("courses:book", args=[session.pk]), follow=True)
+        response = logged_in(person).post(reverse("workshops:book", args=[session.pk]), follow=True)
     finally:
         release.set()
         holder.join()

@@ -7,9 +7,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import services
-from courses.models import Booking, WorkshopSession
 from lms.assignments.models import Assignment
+from lms.workshops import services
+from lms.workshops.models import Booking, WorkshopSession
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def login(user):
 
 
 def book(client, session, follow=False):
-    return client.post(reverse("courses:book", args=[session.pk]), follow=follow)
+    return client.post(reverse("workshops:book", args=[session.pk]), follow=follow)
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ class TestBooking:
         seat = services.book_session(user=first, session=session)
         services.book_session(user=second, session=session)
         services.book_session(user=third, session=session)
-        response = login(first).post(reverse("courses:cancel_booking", args=[seat.pk]))
+        response = login(first).post(reverse("workshops:cancel_booking", args=[seat.pk]))
         assert response.status_code == 302
         statuses = dict(Booking.objects.values_list("user__username", "status"))
         assert statuses == {
@@ -116,23 +116,23 @@ class TestBooking:
         booking = services.book_session(
             user=other, session=factories.session(workshop=open_workshop)
         )
-        response = employee_client.post(reverse("courses:cancel_booking", args=[booking.pk]))
+        response = employee_client.post(reverse("workshops:cancel_booking", args=[booking.pk]))
         assert response.status_code == 404
         assert Booking.objects.get().status == Booking.BOOKED
 
     def test_get_on_booking_urls_is_405(self, employee_client, open_workshop):
         session = factories.session(workshop=open_workshop)
-        assert employee_client.get(reverse("courses:book", args=[session.pk])).status_code == 405
+        assert employee_client.get(reverse("workshops:book", args=[session.pk])).status_code == 405
 
     def test_unknown_session_is_404(self, employee_client):
-        assert employee_client.post(reverse("courses:book", args=[999999])).status_code == 404
+        assert employee_client.post(reverse("workshops:book", args=[999999])).status_code == 404
 
 
 class TestCalendarFile:
     def test_ics_for_own_booking(self, employee_client, employee, open_workshop):
         session = factories.session(workshop=open_workshop, location="Raum Köln, 3. OG")
         booking = services.book_session(user=employee, session=session)
-        response = employee_client.get(reverse("courses:booking_ics", args=[booking.pk]))
+        response = employee_client.get(reverse("workshops:booking_ics", args=[booking.pk]))
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/calendar")
         body = response.content.decode()
@@ -148,7 +148,7 @@ class TestCalendarFile:
             user=factories.user(), session=factories.session(workshop=open_workshop)
         )
         assert (
-            employee_client.get(reverse("courses:booking_ics", args=[booking.pk])).status_code
+            employee_client.get(reverse("workshops:booking_ics", args=[booking.pk])).status_code
             == 404
         )
 
@@ -168,7 +168,7 @@ class TestAttendance:
             ends_at=timezone.now() - timedelta(hours=1),
         )
         client = login(trainer)
-        url = reverse("courses:attendance", args=[session.pk])
+        url = reverse("workshops:attendance", args=[session.pk])
         assert str(employee) in client.get(url).content.decode()
         response = client.post(url, {"attended": [booking.pk]})
         assert response.status_code == 302
@@ -183,7 +183,7 @@ class TestAttendance:
         session = factories.session(workshop=open_workshop)
         booking = services.book_session(user=employee, session=session)
         response = login(trainer).post(
-            reverse("courses:attendance", args=[session.pk]),
+            reverse("workshops:attendance", args=[session.pk]),
             {"attended": [booking.pk]},
             follow=True,
         )
@@ -194,13 +194,14 @@ class TestAttendance:
     def test_employees_cannot_take_attendance(self, employee_client, open_workshop):
         session = factories.session(workshop=open_workshop)
         assert (
-            employee_client.get(reverse("courses:attendance", args=[session.pk])).status_code == 403
+            employee_client.get(reverse("workshops:attendance", args=[session.pk])).status_code
+            == 403
         )
 
     def test_unknown_or_bad_booking_ids(self, trainer, open_workshop):
         session = factories.session(workshop=open_workshop, starts_in_days=-1)
         client = login(trainer)
-        url = reverse("courses:attendance", args=[session.pk])
+        url = reverse("workshops:attendance", args=[session.pk])
         assert client.post(url, {"attended": ["abc"]}).status_code == 400
         response = client.post(url, {"attended": ["999999"]}, follow=True)
         assert "not booked on this session" in response.content.decode()
@@ -267,7 +268,7 @@ class TestPastBookings:
         client = login(employee)
         assert "You took part in this workshop on" in client.get(workshop.url).content.decode()
 
-        response = client.post(reverse("courses:book", args=[later.pk]), follow=True)
+        response = client.post(reverse("workshops:book", args=[later.pk]), follow=True)
 
         assert "You took part in this workshop on" in response.content.decode()
         assert not Booking.objects.filter(session=later).exists()

@@ -2,9 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import CoursePage, WorkshopPage
+from courses.models import CoursePage
 from lms.core.input_safety import whole_number
 from lms.people.models import Department, User
+from lms.workshops.models import WorkshopPage
 
 
 def item_choices():

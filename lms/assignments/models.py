@@ -32,7 +32,7 @@ class Assignment(models.Model):
         related_name="assignments",
     )
     workshop = models.ForeignKey(
-        "courses.WorkshopPage",
+        "workshops.WorkshopPage",
         verbose_name=_("workshop"),
         null=True,
         blank=True,

@@ -19,10 +19,11 @@ from django.db.models import (
 from django.utils import timezone
 from wagtail.models import Page
 
-from courses.models import Booking, CoursePage, WorkshopPage
+from courses.models import CoursePage
 from courses.selectors import PAGE_LINK_FIELDS
 from lms.assignments.models import Assignment, AssignmentState
 from lms.guidelines.selectors import members_with_outstanding_guidelines
+from lms.workshops.models import Booking, WorkshopPage
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -31,12 +32,6 @@ NOT_STARTED = AssignmentState.NOT_STARTED
 IN_PROGRESS = AssignmentState.IN_PROGRESS
 COMPLETED = AssignmentState.COMPLETED
 OVERDUE = AssignmentState.OVERDUE
-
-
-def is_assigned_workshop(*, workshop: WorkshopPage, user: User) -> bool:
-    """Whether the user was assigned the workshop (it may then book it whatever its
-    departments; courses.selectors.may_book asks through its registered lookup)."""
-    return Assignment.objects.filter(assignee=user, workshop=workshop).exists()
 
 
 def with_state(assignments: QuerySet[Assignment]) -> QuerySet[Assignment]:

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import CoursePage, WorkshopPage
+from courses.models import CoursePage
 from lms.assignments.models import Assignment
 from lms.core import changes, learner_cache
 from lms.people.models import User
 from lms.people.selectors import is_admin, team_of
+from lms.workshops.models import WorkshopPage
 
 
 class AssignmentError(Exception):

@@ -10,11 +10,12 @@ from django.db import connection
 from django.db.models import Count, F, QuerySet, Sum, Value
 from django.utils import timezone
 
-from courses.models import Booking, ModuleCompletion
+from courses.models import ModuleCompletion
 from lms.award import cache
 from lms.award.models import AwardPeriod, AwardSettings
 from lms.people.models import User
 from lms.quizzes.models import Sitting
+from lms.workshops.models import Booking
 
 # The KPI records that leads are counted from, named in this one place. The model lives
 # in the rollout app today and moves to lms.kpis; award must not import rollout, so it is

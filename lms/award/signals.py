@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from courses.models import Booking, ModuleCompletion
+from courses.models import ModuleCompletion
 from lms.award import cache
 from lms.award.models import AwardPeriod, AwardSettings
 from lms.award.selectors import kpi_record_model
@@ -10,6 +10,7 @@ from lms.core.caching import on_writes
 from lms.core.changes import data_changed
 from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
+from lms.workshops.models import Booking
 
 # Saves that touch only these fields change no points (every login updates last_login).
 IRRELEVANT_USER_FIELDS = frozenset({"last_login", "password", "language"})

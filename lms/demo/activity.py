@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from courses.models import Booking, CoursePage, ModulePage, Track, WorkshopPage, WorkshopSession
+from courses.models import CoursePage, ModulePage, Track
 from courses.services import complete_module
 from lms.award.models import AwardPeriod
 from lms.demo import content
@@ -24,6 +24,7 @@ from lms.rollout.models import (
     StageChange,
 )
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
+from lms.workshops.models import Booking, WorkshopPage, WorkshopSession
 
 if TYPE_CHECKING:
     from lms.demo.seed import DemoSeeder

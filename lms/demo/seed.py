@@ -14,15 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.images import get_image_model
 
-from courses.models import (
-    CourseIndexPage,
-    CoursePage,
-    ModulePage,
-    Track,
-    WorkshopIndexPage,
-    WorkshopPage,
-    WorkshopSession,
-)
+from courses.models import CourseIndexPage, CoursePage, ModulePage, Track
 from home.models import HomePage
 from lms.demo import content
 from lms.demo.activity import RolloutDemo
@@ -33,6 +25,7 @@ from lms.people import roles
 from lms.people.models import Department, User
 from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
 from lms.quizzes.models import Category as QuizCategory
+from lms.workshops.models import WorkshopIndexPage, WorkshopPage, WorkshopSession
 
 DEMO_PASSWORD = "bootcamp-demo"
 

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Booking, Enrollment, Track
+from courses.models import Enrollment, Track
 from lms.assignments.models import Assignment
 from lms.award.selectors import winners
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
@@ -24,6 +24,7 @@ from lms.people.models import User
 from lms.rollout.models import KpiRecord  # the one place KPI evidence is read from
 from lms.rollout.registry import metric
 from lms.stories.selectors import live_stories
+from lms.workshops.models import Booking
 
 
 def share(part: int, whole: int) -> int:

@@ -1,7 +1,7 @@
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
-from courses.models import Booking, Enrollment, ModuleCompletion
+from courses.models import Enrollment, ModuleCompletion
 from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod
 from lms.core.caching import on_writes
@@ -17,6 +17,7 @@ from lms.rollout.models import (
     KpiRecord,
 )
 from lms.stories.models import SuccessStoryPage
+from lms.workshops.models import Booking
 
 
 @receiver(post_save, sender=Department)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "lms.award",
     "lms.stories",
     "courses",
+    "lms.workshops",
     "home",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

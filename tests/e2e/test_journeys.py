@@ -61,9 +61,9 @@ def test_axe_check_reports_violations(browser):
 
 
 def test_employee_accepts_guidelines_learns_and_books_a_workshop(seeded, page_for, live_server):
-    from courses.models import WorkshopPage
     from lms.assignments.services import assign
     from lms.people.models import User
+    from lms.workshops.models import WorkshopPage
 
     # The manager assigned the LinkedIn workshop to Emma (the manager's journey does that in
     # the browser); it is open to Leadership only, so the assignment lets her book it.

@@ -5,16 +5,12 @@ When a model moves to another app, only the imports here change.
 """
 
 from courses.models import (
-    Booking,
     CourseIndexPage,
     CoursePage,
     Enrollment,
     ModuleCompletion,
     ModulePage,
     Track,
-    WorkshopIndexPage,
-    WorkshopPage,
-    WorkshopSession,
 )
 from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod, AwardSettings
@@ -43,6 +39,7 @@ from lms.rollout.models import (
     StageChange,
 )
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
+from lms.workshops.models import Booking, WorkshopIndexPage, WorkshopPage, WorkshopSession
 
 __all__ = [
     "Answer",

@@ -1,0 +1,13 @@
+"""What workshops tell the rest of the site, and how the learner cache follows them."""
+
+from __future__ import annotations
+
+from lms.core.learner_cache import invalidate_content_on, invalidate_learner_on
+from lms.workshops.models import Booking, WorkshopSession
+
+
+def connect() -> None:
+    # A booking changes its person's pages; a session (its dates, seats, cancellation)
+    # changes every learner's view of the workshop.
+    invalidate_learner_on(Booking, learner_field="user_id")
+    invalidate_content_on(WorkshopSession)
