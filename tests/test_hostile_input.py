@@ -32,12 +32,13 @@ from wagtail.models import Page
 from courses.forms import AttendanceForm, CatalogFilterForm
 from courses.models import Booking, CourseIndexPage, WorkshopIndexPage
 from lms.assignments.forms import AssignForm, TeamFilterForm
+from lms.core.admin_views import TabularApplyForm, TabularUploadForm
 from lms.guidelines import services as guideline_services
 from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelineIndexPage
 from lms.input_safety import MalformedInput, load_json, whole_number
 from lms.people import roles
-from lms.people.admin_views import OrgApplyForm, OrgUploadForm, UnlockForm
+from lms.people.admin_views import UnlockForm
 from lms.people.models import User
 from lms.quizzes import services as quiz_services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
@@ -353,7 +354,7 @@ def build_world(sales) -> World:
         # The project's own admin pages.
         Target(
             reverse("people_import_org"),
-            sorted({*names(OrgUploadForm()), *names(OrgApplyForm())}),
+            sorted({*names(TabularUploadForm()), *names(TabularApplyForm())}),
             uploads="org",
         ),
         Target(

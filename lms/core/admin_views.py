@@ -1,0 +1,174 @@
+"""The admin page every tabular import uses: upload, dry run, apply (lms.core.tabular).
+
+An import's page is a subclass of ``TabularImportView`` that names its permission, title,
+limits, help text and how to run the import::
+
+    class OrgImportView(TabularImportView):
+        permission_required = "people.change_user"
+        page_title = gettext_lazy("Import people")
+        url_name = "people_import_org"            # the page's own URL name
+        command = "import_org"                    # named when a file is too large
+        help_template_name = "people/includes/import_org_help.html"
+        key_label = gettext_lazy("Username")      # the summary's second column
+        success_message = gettext_lazy("People imported: %s.")
+
+        def run_import(self, *, table, dry_run):
+            return import_org(table=table, dry_run=dry_run)   # raises a TableError
+
+The flow: the upload form takes a CSV or Excel file (at most ``max_bytes``) with "Dry run"
+ticked by default. A dry run shows the summary and, if anything would change, an "Import now"
+button that posts the table back as CSV text (``Table.text``); applying reads and checks it
+all again inside the import's transaction, so nothing changed meanwhile goes unnoticed. Problems
+are shown as a headline and a table of row, column and message. The template is
+``core/tabular_import.html``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from lms.core.tabular import ImportSummary, Table, TableError, TableSpec
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+class PermissionAdminView(WagtailAdminTemplateMixin, TemplateView):
+    """An admin page for users with `permission_required` (one permission codename)."""
+
+    permission_required: str = ""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.has_perm(self.permission_required):
+            # Wagtail's admin turns this into its "no permission" redirect.
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+
+def _too_large(max_bytes: int, command: str) -> forms.ValidationError:
+    return forms.ValidationError(
+        _("The file is larger than %(size)s MB; import it with the %(command)s command.")
+        % {"size": max_bytes // (1024 * 1024), "command": command}
+    )
+
+
+class TabularUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV or Excel file"),
+        help_text=gettext_lazy(
+            "CSV (UTF-8; commas, semicolons or tabs) or Excel (.xlsx), with a header row."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Dry run"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy("Only show what would change; store nothing."),
+    )
+
+    def __init__(self, *args, max_bytes: int = MAX_FILE_BYTES, command: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes, self.command = max_bytes, command
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise _too_large(self.max_bytes, self.command)
+        self.cleaned_data["data"] = upload.read()
+        return upload
+
+
+class TabularApplyForm(forms.Form):
+    """The table of a successful dry run as CSV text, posted again to apply it."""
+
+    content = forms.CharField(
+        strip=False,
+        widget=forms.Textarea(attrs={"hidden": True, "aria-hidden": "true"}),
+    )
+
+    def __init__(self, *args, max_bytes: int = MAX_FILE_BYTES, command: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes, self.command = max_bytes, command
+
+    def clean_content(self):
+        content = self.cleaned_data["content"]
+        if len(content.encode()) > self.max_bytes:
+            raise _too_large(self.max_bytes, self.command)
+        self.cleaned_data["data"] = content
+        return content
+
+
+class TabularImportView(PermissionAdminView):
+    """Upload → dry run → apply for one import; subclasses configure it (see the module)."""
+
+    template_name = "core/tabular_import.html"
+    header_icon = "upload"
+    spec: TableSpec
+    url_name = ""
+    command = ""
+    help_template_name = ""
+    key_label = gettext_lazy("Key")
+    success_message = gettext_lazy("Imported: %s.")
+    nothing_to_do_message = gettext_lazy("Nothing would change: every row already matches.")
+    max_bytes = MAX_FILE_BYTES
+
+    def run_import(self, *, table: Table, dry_run: bool) -> ImportSummary:
+        raise NotImplementedError
+
+    def form_kwargs(self) -> dict:
+        return {"max_bytes": self.max_bytes, "command": self.command}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", TabularUploadForm(**self.form_kwargs()))
+        context = super().get_context_data(**kwargs)
+        context["columns"] = self.spec.columns
+        context["max_megabytes"] = self.max_bytes // (1024 * 1024)
+        context["action_url"] = reverse(self.url_name)
+        context["help_template_name"] = self.help_template_name
+        context["key_label"] = self.key_label
+        context["nothing_to_do_message"] = self.nothing_to_do_message
+        return context
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        applying = "content" in request.POST
+        if applying:
+            form = TabularApplyForm(request.POST, **self.form_kwargs())
+        else:
+            form = TabularUploadForm(request.POST, request.FILES, **self.form_kwargs())
+        if not form.is_valid():
+            if applying:
+                errors = [error for errors in form.errors.values() for error in errors]
+                return self.render_to_response(self.get_context_data(form_errors=errors))
+            return self.render_to_response(self.get_context_data(form=form))
+        dry_run = not applying and form.cleaned_data["dry_run"]
+        try:
+            table = self.spec.read(form.cleaned_data["data"])
+            if not applying and len(table.text.encode()) > self.max_bytes:
+                # A workbook whose table, as CSV text, would not fit "Import now".
+                form.add_error("file", _too_large(self.max_bytes, self.command))
+                return self.render_to_response(self.get_context_data(form=form))
+            summary = self.run_import(table=table, dry_run=dry_run)
+        except TableError as error:
+            return self.render_to_response(
+                self.get_context_data(
+                    import_errors=error.errors, import_error_message=error.headline
+                )
+            )
+        context = {"summary": summary}
+        if dry_run and summary.changes:
+            context["apply_form"] = TabularApplyForm(
+                initial={"content": table.text}, **self.form_kwargs()
+            )
+        if not dry_run:
+            messages.success(request, self.success_message % summary.totals())
+        return self.render_to_response(self.get_context_data(**context))
