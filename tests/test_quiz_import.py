@@ -16,12 +16,7 @@ from django.core.management import CommandError, call_command
 
 from lms.people.models import User
 from lms.quizzes import services
-from lms.quizzes.importers import (
-    CSV_COLUMNS,
-    QuizImportError,
-    import_questions_csv,
-    import_quiz_app_dump,
-)
+from lms.quizzes.importing import QuizImportError
 from lms.quizzes.models import (
     Answer,
     Category,
@@ -33,6 +28,8 @@ from lms.quizzes.models import (
     SittingAnswer,
     SubCategory,
 )
+from lms.quizzes.question_csv import CSV_COLUMNS, import_questions_csv
+from lms.quizzes.quiz_app_migration import import_quiz_app_dump
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -92,12 +92,15 @@ class RowError:
     column: str
     message: str
 
-    def __str__(self) -> str:
+    def place(self, *, column: bool = True) -> str:
+        """“row 3, email”, “rows 2, 4, username”, or without the column “row 3”."""
         label = ngettext("row %(rows)s", "rows %(rows)s", len(self.rows)) % {
             "rows": ", ".join(str(row) for row in self.rows)
         }
-        where = f"{label}, {self.column}" if self.column else label
-        return f"{where}: {self.message}"
+        return f"{label}, {self.column}" if column and self.column else label
+
+    def __str__(self) -> str:
+        return f"{self.place()}: {self.message}"
 
 
 class TableError(Exception):
