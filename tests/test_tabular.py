@@ -174,3 +174,9 @@ def test_form_errors_come_in_the_users_language():
         "(Er besteht aus 7 Zeichen.)",
         "Zeile 2, email: Bitte gültige E-Mail-Adresse eingeben.",
     ]
+
+
+def test_a_cell_beyond_the_csv_field_limit_is_a_row_error_not_a_crash():
+    error = problem("name\n" + "x" * 200_000 + "\n")
+    assert "row 2: the CSV is malformed (field larger than field limit" in str(error)
+    assert "row 1: the CSV is malformed" in str(problem("[" * 200_000))

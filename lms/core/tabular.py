@@ -282,7 +282,10 @@ def _delimiter(header_line: str) -> str:
     """Comma, semicolon or tab: whichever splits the header row into the most columns."""
 
     def columns(delimiter: str) -> int:
-        return max((len(row) for row in csv.reader([header_line], delimiter=delimiter)), default=0)
+        try:
+            return max(len(row) for row in csv.reader([header_line], delimiter=delimiter))
+        except (csv.Error, ValueError):  # e.g. a cell beyond csv's field size limit
+            return header_line.count(delimiter) + 1
 
     return max(DELIMITERS, key=columns)  # max keeps the first (the comma) on a tie
 
