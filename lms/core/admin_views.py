@@ -4,16 +4,12 @@ An import's page is a subclass of ``TabularImportView`` that names its permissio
 limits, help text and how to run the import::
 
     class OrgImportView(TabularImportView):
+        importer = importers.ORG_IMPORT           # a lms.core.tabular.TableImport
         permission_required = "people.change_user"
         page_title = gettext_lazy("Import people")
         url_name = "people_import_org"            # the page's own URL name
-        command = "import_org"                    # named when a file is too large
         help_template_name = "people/includes/import_org_help.html"
-        key_label = gettext_lazy("Username")      # the summary's second column
         success_message = gettext_lazy("People imported: %s.")
-
-        def run_import(self, *, table, dry_run):
-            return import_org(table=table, dry_run=dry_run)   # raises a TableError
 
 The flow: the upload form takes a CSV or Excel file (at most ``max_bytes``) with "Dry run"
 ticked by default. A dry run shows the summary and, if anything would change, an "Import now"
@@ -35,7 +31,7 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from lms.core.tabular import ImportSummary, Table, TableError, TableSpec
+from lms.core.tabular import TableError, TableImport
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -113,29 +109,24 @@ class TabularImportView(PermissionAdminView):
 
     template_name = "core/tabular_import.html"
     header_icon = "upload"
-    spec: TableSpec
+    importer: TableImport
     url_name = ""
-    command = ""
     help_template_name = ""
-    key_label = gettext_lazy("Key")
     success_message = gettext_lazy("Imported: %s.")
     nothing_to_do_message = gettext_lazy("Nothing would change: every row already matches.")
     max_bytes = MAX_FILE_BYTES
 
-    def run_import(self, *, table: Table, dry_run: bool) -> ImportSummary:
-        raise NotImplementedError
-
     def form_kwargs(self) -> dict:
-        return {"max_bytes": self.max_bytes, "command": self.command}
+        return {"max_bytes": self.max_bytes, "command": self.importer.command}
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", TabularUploadForm(**self.form_kwargs()))
         context = super().get_context_data(**kwargs)
-        context["columns"] = self.spec.columns
+        context["columns"] = self.importer.spec.columns
         context["max_megabytes"] = self.max_bytes // (1024 * 1024)
         context["action_url"] = reverse(self.url_name)
         context["help_template_name"] = self.help_template_name
-        context["key_label"] = self.key_label
+        context["key_label"] = self.importer.key_label
         context["nothing_to_do_message"] = self.nothing_to_do_message
         return context
 
@@ -152,12 +143,12 @@ class TabularImportView(PermissionAdminView):
             return self.render_to_response(self.get_context_data(form=form))
         dry_run = not applying and form.cleaned_data["dry_run"]
         try:
-            table = self.spec.read(form.cleaned_data["data"])
+            table = self.importer.spec.read(form.cleaned_data["data"])
             if not applying and len(table.text.encode()) > self.max_bytes:
                 # A workbook whose table, as CSV text, would not fit "Import now".
-                form.add_error("file", _too_large(self.max_bytes, self.command))
+                form.add_error("file", _too_large(self.max_bytes, self.importer.command))
                 return self.render_to_response(self.get_context_data(form=form))
-            summary = self.run_import(table=table, dry_run=dry_run)
+            summary = self.importer.run(table=table, dry_run=dry_run)
         except TableError as error:
             return self.render_to_response(
                 self.get_context_data(

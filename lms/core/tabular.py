@@ -7,8 +7,7 @@ How an import uses it::
 
     SPEC = TableSpec(columns=("username", "name", ...), required=(...), error_class=MyError)
 
-    def import_things(*, file, dry_run=False) -> ImportSummary:
-        table = SPEC.read(file)                  # raises MyError; file: IO, bytes or str
+    def import_things(*, table: Table, dry_run=False) -> ImportSummary:
         errors: list[RowError] = []
         rows = check_rows(table, MyRowForm, errors, context=...)   # one Django form per row
         ...cross-row checks (duplicates, loops, stored values) append RowError(rows, column, text)
@@ -17,6 +16,9 @@ How an import uses it::
         summary = ImportSummary(dry_run=dry_run)
         with transaction.atomic():              # apply: everything or nothing
             ...summary.rows.append(RowChange(row, key, CREATE|UPDATE|UNCHANGED, description))
+
+    THINGS = TableImport(SPEC, import_things, command="import_things", key_label=gettext_lazy("Name"))
+    THINGS.from_file(file, dry_run=True)         # a path's file, bytes or text; raises MyError
 
 Reading (``TableSpec.read``):
 
@@ -62,7 +64,7 @@ import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -256,6 +258,23 @@ class TableSpec:
         if problems:
             hint = _("The header row must be: %s") % self.header_row
             raise TableError(errors=[RowError((1,), "", f"{'; '.join(problems)}. {hint}")])
+
+
+@dataclass(frozen=True)
+class TableImport:
+    """One import: the table it reads, the function that checks and stores a table, the
+    management command for files too large for the admin, and what its summary's key
+    column holds (e.g. "Username")."""
+
+    spec: TableSpec
+    # run(table=Table, dry_run=bool) -> summary; raises spec.error_class.
+    run: Callable[..., Any]
+    command: str
+    key_label: str = ""
+
+    def from_file(self, file: IO[str] | IO[bytes] | str | bytes, *, dry_run: bool = False):
+        """Read ``file`` (CSV or .xlsx) and run the import on it."""
+        return self.run(table=self.spec.read(file), dry_run=dry_run)
 
 
 def _decode(data: str | bytes) -> str:

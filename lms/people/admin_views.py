@@ -17,18 +17,13 @@ PERMISSION = "people.change_user"
 
 
 class OrgImportView(TabularImportView):
+    importer = importers.ORG_IMPORT
+    permission_required = PERMISSION
     page_title = gettext_lazy("Import people")
     header_icon = "group"
-    permission_required = PERMISSION
-    spec = importers.SPEC
     url_name = "people_import_org"
-    command = "import_org"
     help_template_name = "people/includes/import_org_help.html"
-    key_label = gettext_lazy("Username")
     success_message = gettext_lazy("People imported: %s.")
-
-    def run_import(self, *, table, dry_run):
-        return importers.import_org(table=table, dry_run=dry_run)
 
 
 class UnlockForm(forms.Form):

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lms.core.tabular import (
     CREATE,
@@ -34,6 +35,7 @@ from lms.core.tabular import (
     RowError,
     Table,
     TableError,
+    TableImport,
     TableSpec,
     check_rows,
 )
@@ -336,7 +338,7 @@ def import_org_csv(
     *, file: IO[str] | IO[bytes] | str | bytes, dry_run: bool = False
 ) -> OrgImportSummary:
     """Create or update the people in an organisation CSV or workbook: all rows, or none."""
-    return import_org(table=SPEC.read(file), dry_run=dry_run)
+    return ORG_IMPORT.from_file(file, dry_run=dry_run)
 
 
 def import_org(*, table: Table, dry_run: bool = False) -> OrgImportSummary:
@@ -410,3 +412,6 @@ def _write(rows: list[_Row], users: dict[str, User], summary: OrgImportSummary) 
         user.manager = users[row.manager] if row.manager else None
         fields = ["first_name", "last_name", "email", "department", "manager"]
         user.save(update_fields=fields if action == UPDATE else ["manager"])
+
+
+ORG_IMPORT = TableImport(SPEC, import_org, command="import_org", key_label=gettext_lazy("Username"))

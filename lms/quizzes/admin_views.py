@@ -11,15 +11,9 @@ PERMISSION = "quizzes.add_question"
 
 
 class QuestionImportView(TabularImportView):
-    page_title = gettext_lazy("Import questions")
-    header_icon = "help"
+    importer = question_csv.QUESTION_IMPORT
     permission_required = PERMISSION
-    spec = question_csv.SPEC
+    page_title = gettext_lazy("Import questions")
     url_name = "quizzes_import_questions"
-    command = "quiz_questions_csv"
     help_template_name = "quizzes/includes/import_questions_help.html"
-    key_label = gettext_lazy("Key")
     success_message = gettext_lazy("Questions imported: %s.")
-
-    def run_import(self, *, table, dry_run):
-        return question_csv.import_questions(table=table, dry_run=dry_run)

@@ -37,20 +37,15 @@ from lms.core.tabular import (
     RowChange,
     RowError,
     Table,
+    TableImport,
     TableSpec,
     check_rows,
     row_totals,
 )
 from lms.exports import SafeWriter, restore_cell
 from lms.input_safety import whole_number
-from lms.quizzes.importing import (
-    ImportSummary,
-    QuizImportError,
-    attach,
-    category_named,
-    next_sort_order,
-    sub_category_named,
-)
+from lms.quizzes import importing
+from lms.quizzes.importing import QuizImportError
 from lms.quizzes.models import Answer, ChosenAnswer, Question, Quiz, QuizQuestion
 
 MAX_CSV_ANSWERS = 8
@@ -107,7 +102,7 @@ class _CsvRow:
 
 
 @dataclass
-class QuestionImportSummary(ImportSummary):
+class QuestionImportSummary(importing.ImportSummary):
     """The counts per kind (questions, categories, …) and what each row does to its question."""
 
     rows: list[RowChange] = field(default_factory=list)
@@ -265,7 +260,7 @@ def import_questions_csv(
     *, file: IO[str] | IO[bytes] | str | bytes, dry_run: bool = False
 ) -> QuestionImportSummary:
     """Create or update questions from a trainer's CSV or Excel file: all rows, or none."""
-    return import_questions(table=SPEC.read(file), dry_run=dry_run)
+    return QUESTION_IMPORT.from_file(file, dry_run=dry_run)
 
 
 def import_questions(*, table: Table, dry_run: bool = False) -> QuestionImportSummary:
@@ -328,9 +323,9 @@ def _check_across_rows(parsed: list[_CsvRow], errors: list[RowError]) -> None:
 
 
 def _write_csv_row(row: _CsvRow, *, summary: QuestionImportSummary) -> RowChange:
-    category = category_named(row.category, summary=summary) if row.category else None
+    category = importing.category_named(row.category, summary=summary) if row.category else None
     sub_category = (
-        sub_category_named(category, row.sub_category, summary=summary)
+        importing.sub_category_named(category, row.sub_category, summary=summary)
         if category and row.sub_category
         else None
     )
@@ -364,7 +359,9 @@ def _write_csv_row(row: _CsvRow, *, summary: QuestionImportSummary) -> RowChange
     added = [
         quiz.slug
         for quiz in row.quizzes
-        if attach(quiz, question, sort_order=next_sort_order(quiz), summary=summary)
+        if importing.attach(
+            quiz, question, sort_order=importing.next_sort_order(quiz), summary=summary
+        )
     ]
     return _row_change(row, changed=changed, added=added)
 
@@ -515,3 +512,8 @@ def export_questions_csv(*, questions: QuerySet[Question], file: IO[str]) -> int
     writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
     return len(rows)
+
+
+QUESTION_IMPORT = TableImport(
+    SPEC, import_questions, command="quiz_questions_csv", key_label=gettext_lazy("Key")
+)
