@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from lms.core.tabular import TableError, TableImport
@@ -49,6 +50,17 @@ class PermissionAdminView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_breadcrumbs_items(self):
         return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
+
+
+class PermissionMenuItem(MenuItem):
+    """An admin menu item shown to users with ``permission`` (one permission codename)."""
+
+    def __init__(self, *args, permission: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(self.permission)
 
 
 def _too_large(max_bytes: int, command: str) -> forms.ValidationError:

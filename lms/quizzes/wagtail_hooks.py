@@ -11,6 +11,7 @@ from lms.admin_protection import (
     ProtectedEditView,
     refuse_protected_delete,
 )
+from lms.core.admin_views import PermissionMenuItem
 from lms.quizzes import admin_views
 from lms.quizzes.models import Category, Question, Quiz
 
@@ -81,11 +82,6 @@ def register_marking_menu_item():
     )
 
 
-class QuestionImportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(admin_views.PERMISSION)
-
-
 @hooks.register("register_admin_urls")
 def register_question_import_url():
     return [
@@ -99,9 +95,10 @@ def register_question_import_url():
 
 @hooks.register("register_admin_menu_item")
 def register_question_import_menu_item():
-    return QuestionImportMenuItem(
+    return PermissionMenuItem(
         _("Import questions"),
         reverse("quizzes_import_questions"),
+        permission=admin_views.PERMISSION,
         name="import-questions",
         icon_name="upload",
         order=225,
