@@ -32,7 +32,7 @@ from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from lms.core.tabular import TableError, TableImport
+from lms.core.tabular import Table, TableError, TableImport
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -128,6 +128,10 @@ class TabularImportView(PermissionAdminView):
     nothing_to_do_message = gettext_lazy("Nothing would change: every row already matches.")
     max_bytes = MAX_FILE_BYTES
 
+    def read_table(self, data: bytes | str) -> Table:
+        """The table in an upload (bytes) or in the content of a dry run (text)."""
+        return self.importer.spec.read(data)
+
     def form_kwargs(self) -> dict:
         return {"max_bytes": self.max_bytes, "command": self.importer.command}
 
@@ -155,7 +159,7 @@ class TabularImportView(PermissionAdminView):
             return self.render_to_response(self.get_context_data(form=form))
         dry_run = not applying and form.cleaned_data["dry_run"]
         try:
-            table = self.importer.spec.read(form.cleaned_data["data"])
+            table = self.read_table(form.cleaned_data["data"])
             if not applying and len(table.text.encode()) > self.max_bytes:
                 # A workbook whose table, as CSV text, would not fit "Import now".
                 form.add_error("file", _too_large(self.max_bytes, self.importer.command))
