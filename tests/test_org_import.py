@@ -517,9 +517,11 @@ def test_admin_dry_run_of_a_workbook_then_import_now(admin_client, sales):
     assert "create anna (Sales, no manager)" in page
     assert "create ida (no department, no manager)" in page
     assert not User.objects.filter(username="anna").exists()
-    # The workbook comes back as CSV text, with the rows where they were.
-    content = response.context["apply_form"]["content"].value()
-    response = admin_client.post(URL, {"content": content})
+    # The workbook itself comes back (base64) and is read and checked again.
+    apply_form = response.context["apply_form"]
+    posted = {name: apply_form[name].value() for name in ("content", "file_format")}
+    assert posted["file_format"] == "xlsx"
+    response = admin_client.post(URL, posted)
     assert "2 created, 0 updated, 0 unchanged" in response.content.decode()
     assert [change.row for change in response.context["summary"].rows] == [2, 4]
 

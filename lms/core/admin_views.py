@@ -13,7 +13,8 @@ limits, help text and how to run the import::
 
 The flow: the upload form takes a CSV or Excel file (at most ``max_bytes``) with "Dry run"
 ticked by default. A dry run shows the summary and, if anything would change, an "Import now"
-button that posts the table back as CSV text (``Table.text``); applying reads and checks it
+button that posts the file back (``Table.text``: CSV text, or a workbook in base64); applying
+reads and checks it
 all again inside the import's transaction, so nothing changed meanwhile goes unnoticed. Problems
 are shown as a headline and a table of row, column and message. The template is
 ``core/tabular_import.html``.
@@ -32,7 +33,7 @@ from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from lms.core.tabular import Table, TableError, TableImport
+from lms.core.tabular import CSV, XLSX, Table, TableError, TableImport
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -97,23 +98,33 @@ class TabularUploadForm(forms.Form):
 
 
 class TabularApplyForm(forms.Form):
-    """The table of a successful dry run as CSV text, posted again to apply it."""
+    """The file of a successful dry run (``Table.text``), posted again to apply it."""
 
     content = forms.CharField(
         strip=False,
         widget=forms.Textarea(attrs={"hidden": True, "aria-hidden": "true"}),
+    )
+    file_format = forms.ChoiceField(
+        choices=[(CSV, "CSV"), (XLSX, "Excel")], required=False, widget=forms.HiddenInput
     )
 
     def __init__(self, *args, max_bytes: int = MAX_FILE_BYTES, command: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.max_bytes, self.command = max_bytes, command
 
-    def clean_content(self):
-        content = self.cleaned_data["content"]
-        if len(content.encode()) > self.max_bytes:
-            raise _too_large(self.max_bytes, self.command)
-        self.cleaned_data["data"] = content
-        return content
+    def clean(self):
+        cleaned = super().clean()
+        if "content" not in cleaned:
+            return cleaned
+        size = len(cleaned["content"].encode())
+        if cleaned.get("file_format") == XLSX:
+            size = size * 3 // 4  # base64
+        if size > self.max_bytes:
+            self.add_error("content", _too_large(self.max_bytes, self.command))
+            return cleaned
+        # Read again by the view; TableError (e.g. damaged base64) is shown like any other.
+        self.cleaned_data["data"] = (cleaned["content"], cleaned.get("file_format") or CSV)
+        return cleaned
 
 
 class TabularImportView(PermissionAdminView):
@@ -128,8 +139,10 @@ class TabularImportView(PermissionAdminView):
     nothing_to_do_message = gettext_lazy("Nothing would change: every row already matches.")
     max_bytes = MAX_FILE_BYTES
 
-    def read_table(self, data: bytes | str) -> Table:
-        """The table in an upload (bytes) or in the content of a dry run (text)."""
+    def read_table(self, data: bytes | tuple[str, str]) -> Table:
+        """The table in an upload (bytes) or in a dry run posted back (text and format)."""
+        if isinstance(data, tuple):
+            data = Table.posted(*data)
         return self.importer.spec.read(data)
 
     def form_kwargs(self) -> dict:
@@ -160,10 +173,6 @@ class TabularImportView(PermissionAdminView):
         dry_run = not applying and form.cleaned_data["dry_run"]
         try:
             table = self.read_table(form.cleaned_data["data"])
-            if not applying and len(table.text.encode()) > self.max_bytes:
-                # A workbook whose table, as CSV text, would not fit "Import now".
-                form.add_error("file", _too_large(self.max_bytes, self.importer.command))
-                return self.render_to_response(self.get_context_data(form=form))
             summary = self.importer.run(table=table, dry_run=dry_run)
         except TableError as error:
             return self.render_to_response(
@@ -174,7 +183,8 @@ class TabularImportView(PermissionAdminView):
         context = {"summary": summary}
         if dry_run and summary.changes:
             context["apply_form"] = TabularApplyForm(
-                initial={"content": table.text}, **self.form_kwargs()
+                initial={"content": table.text, "file_format": table.file_format},
+                **self.form_kwargs(),
             )
         if not dry_run:
             messages.success(request, self.success_message % summary.totals())

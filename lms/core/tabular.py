@@ -68,6 +68,8 @@ override ``TabularImportView.read_table`` to read a JSON upload that way.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import datetime
 import io
@@ -81,9 +83,10 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lms.input_safety import MalformedInput, NotUtf8, decode_text
+from lms.input_safety import MalformedInput, NotUtf8, check_text, decode_text
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+CSV, XLSX = "csv", "xlsx"
 DELIMITERS = (",", ";", "\t")
 MAX_ROWS = 100_000
 # What the parts of a workbook may unpack to: a few MB of .xlsx are tens of MB of XML.
@@ -163,13 +166,28 @@ class Row:
 class Table:
     """The header (lower-cased column names as in the file) and the non-blank rows.
 
-    ``text`` is the table as CSV text: the file's own text for a CSV, a CSV made from the
-    workbook for an Excel file. The admin page posts it back to apply a dry run.
+    ``text`` is what the admin page posts back to apply a dry run: a CSV's own text, or a
+    workbook's bytes in base64 (``file_format`` says which: CSV or XLSX).
     """
 
     header: list[str]
     rows: list[Row]
     text: str
+    file_format: str = "csv"
+
+    def source(self) -> str | bytes:
+        """The file again, for ``TableSpec.read``."""
+        if self.file_format != XLSX:
+            return self.text
+        try:
+            return base64.b64decode(self.text, validate=True)
+        except (binascii.Error, ValueError):
+            raise TableError(_unreadable()) from None
+
+    @staticmethod
+    def posted(text: str, file_format: str) -> str | bytes:
+        """What ``text`` and ``file_format`` posted back stand for, for ``TableSpec.read``."""
+        return Table([], [], text, file_format).source()
 
 
 @dataclass
@@ -204,7 +222,8 @@ class TableSpec:
         data = file if isinstance(file, str | bytes) else file.read()
         try:
             if isinstance(data, bytes) and data.startswith(_ZIP):
-                return self._table(*_read_workbook(data, self))
+                cells = _read_workbook(data, self)
+                return self._table(cells, base64.b64encode(data).decode(), XLSX)
             if isinstance(data, bytes) and data.startswith(_OLE):
                 raise TableError(
                     _(
@@ -213,11 +232,11 @@ class TableSpec:
                     )
                 )
             text = _decode(data)
-            return self._table(_read_csv(text, self), text)
+            return self._table(_read_csv(text, self), text, CSV)
         except TableError as error:
             raise self.error_class.like(error) from None
 
-    def _table(self, cells: list[list[str]], text: str) -> Table:
+    def _table(self, cells: list[list[str]], text: str, file_format: str) -> Table:
         if not any(cell.strip() for row in cells for cell in row):
             raise TableError(
                 errors=[
@@ -245,7 +264,7 @@ class TableSpec:
             )
             overflow = any(cell.strip() for cell in row_cells[len(header) :])
             rows.append(Row(number, values, len(row_cells), overflow))
-        return Table(header, rows, text)
+        return Table(header, rows, text, file_format)
 
     def _check_header(self, header: list[str]) -> None:
         problems = []
@@ -352,8 +371,8 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_workbook(data: bytes, spec: TableSpec) -> tuple[list[list[str]], str]:
-    """The first worksheet's cells as text, and the same table as CSV text."""
+def _read_workbook(data: bytes, spec: TableSpec) -> list[list[str]]:
+    """The first worksheet's cells as text."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -378,14 +397,13 @@ def _read_workbook(data: bytes, spec: TableSpec) -> tuple[list[list[str]], str]:
         raise
     if errors:
         raise TableError(errors=errors)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(cells)
-    text = buffer.getvalue()
-    try:
-        decode_text(text)  # openpyxl turns "_x0000_" into a NUL character
-    except MalformedInput as error:
-        raise TableError(error.message) from None
-    return cells, text
+    for number, row in enumerate(cells, start=1):
+        for cell in row:
+            try:  # openpyxl turns "_x0000_" into a NUL character
+                check_text(cell, where=_("Line %(line)s of the file") % {"line": number})
+            except MalformedInput as error:
+                raise TableError(error.message) from None
+    return cells
 
 
 def _unreadable() -> str:
