@@ -226,3 +226,36 @@ def session(*, workshop, capacity=2, starts_in_days=7, location="Room 1"):
         location=location,
         capacity=capacity,
     )
+
+
+def workbook(rows: list[list], *, cached: dict[str, str] | None = None) -> bytes:
+    """An .xlsx file with ``rows`` on its first sheet, as Excel would save it.
+
+    openpyxl writes formulas without a result; ``cached`` gives the stored result of a
+    formula cell by its text, e.g. {"=1+1": "2"} (numbers only), as Excel keeps it.
+    """
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    if not cached:
+        return buffer.getvalue()
+    patched = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(patched, "w") as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                for formula, value in cached.items():
+                    old = f"<f>{formula.removeprefix('=')}</f><v />".encode()
+                    data = data.replace(old, old[:-5] + f"<v>{value}</v>".encode())
+            target.writestr(info, data)
+    return patched.getvalue()

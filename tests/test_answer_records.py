@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from lms.quizzes import services
 from lms.quizzes.admin_forms import QuestionAdminForm
-from lms.quizzes.importers import QuizImportError, import_questions_csv
+from lms.quizzes.importing import QuizImportError
 from lms.quizzes.models import (
     Answer,
     Category,
@@ -18,6 +18,7 @@ from lms.quizzes.models import (
     Question,
     SittingAnswer,
 )
+from lms.quizzes.question_csv import import_questions_csv
 from tests import factories
 from tests.test_content_edits import snippet_url
 from tests.test_quiz_import import csv_file, row

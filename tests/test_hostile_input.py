@@ -33,12 +33,13 @@ from courses.forms import CatalogFilterForm
 from courses.models import CourseIndexPage
 from lms.assignments.forms import AssignForm, TeamFilterForm
 from lms.award.models import AwardPeriod
+from lms.core.admin_views import TabularApplyForm, TabularUploadForm
 from lms.core.input_safety import MalformedInput, load_json, whole_number
 from lms.guidelines import services as guideline_services
 from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelineIndexPage
 from lms.people import roles
-from lms.people.admin_views import OrgApplyForm, OrgUploadForm, UnlockForm
+from lms.people.admin_views import UnlockForm
 from lms.people.models import User
 from lms.quizzes import services as quiz_services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
@@ -355,8 +356,13 @@ def build_world(sales) -> World:
         # The project's own admin pages.
         Target(
             reverse("people_import_org"),
-            sorted({*names(OrgUploadForm()), *names(OrgApplyForm())}),
+            sorted({*names(TabularUploadForm()), *names(TabularApplyForm())}),
             uploads="org",
+        ),
+        Target(
+            reverse("quizzes_import_questions"),
+            sorted({*names(TabularUploadForm()), *names(TabularApplyForm())}),
+            uploads="questions",
         ),
         Target(
             reverse("rollout_kpi_import"),
@@ -551,15 +557,17 @@ def _replace_ids(path: str, number: str) -> str:
 
 KPI_HEADER = b"external_id,department,month,metric,value,employee\n"
 ORG_HEADER = b"username,name,email,department,manager\n"
+QUESTION_HEADER = b"key,type,question,correct,quizzes\n"
+HEADERS = {"org": ORG_HEADER, "kpi": KPI_HEADER, "questions": QUESTION_HEADER}
 
 
 def upload_files(kind: str) -> dict[str, tuple[bytes, bytes]]:
-    header = ORG_HEADER if kind == "org" else KPI_HEADER
-    row = (
-        b"emma,Emma Berg,emma@example.com,sales,\n"
-        if kind == "org"
-        else b"crm-2,sales,2025-04,leads,3,\n"
-    )
+    header = HEADERS[kind]
+    row = {
+        "org": b"emma,Emma Berg,emma@example.com,sales,\n",
+        "kpi": b"crm-2,sales,2025-04,leads,3,\n",
+        "questions": b"emma,tf,Posting daily helps?,3,\n",
+    }[kind]
     long_cell = b"x" * 100_000
     files = {
         "NUL in a cell": (b"data.csv", header + row.replace(b"emma", b"em\x00ma", 1)),
@@ -583,6 +591,8 @@ def upload_files(kind: str) -> dict[str, tuple[bytes, bytes]]:
         "JSON surrogate": (b"data.json", json_record(b"3", external_id=rb'"\ud800"')),
         "JSON NaN": (b"data.json", json_record(b"NaN")),
         "empty": (b"data.csv", b""),
+        "broken workbook": (b"data.xlsx", b"PK\x03\x04" + b"\x00" * 200),
+        "old Excel": (b"data.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200),
     }
     return files
 
@@ -598,7 +608,7 @@ def json_record(value: bytes, external_id: bytes = b'"crm-9"') -> bytes:
 
 
 def apply_contents(kind: str) -> dict[str, tuple[str, str]]:
-    header = (ORG_HEADER if kind == "org" else KPI_HEADER).decode()
+    header = HEADERS[kind].decode()
     return {
         "long": ("csv", header + "x" * 100_000),
         "5000 digits": ("csv", header + "crm-3,sales,2025-04,leads," + "9" * 5000 + ",\n"),
@@ -861,7 +871,8 @@ def test_org_import_with_a_nul_byte_names_the_line(admin, sales):
 
 
 def test_quiz_import_refuses_nul_bytes(db):
-    from lms.quizzes.importers import QuizImportError, import_questions_csv
+    from lms.quizzes.importing import QuizImportError
+    from lms.quizzes.question_csv import import_questions_csv
 
     with pytest.raises(QuizImportError, match="Line 2 of the file contains a NUL"):
         import_questions_csv(file=io.BytesIO(b"key,kind,question\nk\x00,mc,Why?\n"))

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from lms.people import roles
+from lms.people import roles, services
 from lms.people.importers import OrgImportError, import_org_csv, split_name
 from lms.people.models import User
 from tests import factories
@@ -484,3 +484,73 @@ def test_employee_is_sent_to_the_admin_login(employee_client, sales):
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
     assert not User.objects.filter(username="anna").exists()
+
+
+# --- other file shapes and the user's language ---------------------------------------------------
+
+
+def test_an_excel_workbook_imports_like_the_csv(sales, tmp_path):
+    path = tmp_path / "org.xlsx"
+    path.write_bytes(
+        factories.workbook(
+            [
+                ["Username", "Name", "Email", "Department", "Manager"],
+                ["anna", "Anna Berg", "anna@example.com", "Sales", "mark"],
+                ["mark", "Mark Stein", None, "sales", None],
+            ]
+        )
+    )
+    output = call(path)
+    assert "row 2: create anna (Sales, reports to mark)" in output
+    assert User.objects.get(username="anna").manager.username == "mark"
+    assert "0 created, 0 updated, 2 unchanged" in call(path)
+
+
+def test_admin_dry_run_of_a_workbook_then_import_now(admin_client, sales):
+    data = factories.workbook(
+        [list(HEADER.split(",")), ["anna", "Anna Berg", None, "Sales", None], [], ["ida", "Ida"]]
+    )
+    payload = {"file": io.BytesIO(data), "dry_run": "on"}
+    payload["file"].name = "org.xlsx"
+    response = admin_client.post(URL, payload)
+    page = response.content.decode()
+    assert "create anna (Sales, no manager)" in page
+    assert "create ida (no department, no manager)" in page
+    assert not User.objects.filter(username="anna").exists()
+    # The workbook itself comes back (base64) and is read and checked again.
+    apply_form = response.context["apply_form"]
+    posted = {name: apply_form[name].value() for name in ("content", "file_format")}
+    assert posted["file_format"] == "xlsx"
+    response = admin_client.post(URL, posted)
+    assert "2 created, 0 updated, 0 unchanged" in response.content.decode()
+    assert [change.row for change in response.context["summary"].rows] == [2, 4]
+
+
+def test_admin_takes_semicolon_and_tab_files(admin_client, sales):
+    for delimiter, name in ((";", "anna"), ("\t", "ben")):
+        rows = [HEADER.replace(",", delimiter), delimiter.join([name, "A B", "", "Sales", ""])]
+        response = upload(admin_client, "\n".join(rows).encode("utf-8-sig"), dry_run=False)
+        assert "1 created, 0 updated, 0 unchanged" in response.content.decode()
+    assert User.objects.filter(username__in=["anna", "ben"]).count() == 2
+
+
+def test_admin_shows_errors_by_row_and_column_in_german(admin_client, sales):
+    services.set_language(user=User.objects.get(username="boss"), language="de")
+    response = upload(admin_client, csv_bytes("anna,Anna,not-an-email,Legal,"))
+    page = response.content.decode()
+    assert "Die CSV-Datei enthält 2 Fehler; es wurde nichts importiert." in page
+    errors = response.context["import_errors"]
+    assert [(e.rows, e.column) for e in errors] == [((2,), "email"), ((2,), "department")]
+    assert errors[0].message == "„not-an-email“ ist keine gültige E-Mail-Adresse"
+    assert "<td>2</td>" in page and "<td>department</td>" in page
+    assert 'type="file"' in page
+
+
+def test_admin_refuses_a_formula_without_a_stored_value(admin_client, sales):
+    data = factories.workbook([list(HEADER.split(",")), ["anna", '="Anna "&"Berg"']])
+    payload = {"file": io.BytesIO(data), "dry_run": "on"}
+    payload["file"].name = "org.xlsx"
+    response = admin_client.post(URL, payload)
+    errors = response.context["import_errors"]
+    assert [(e.rows, e.column) for e in errors] == [((2,), "name")]
+    assert "formula without a stored result" in response.content.decode()

@@ -13,15 +13,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import translation
 
 from lms.people.models import User
 from lms.quizzes import services
-from lms.quizzes.importers import (
-    CSV_COLUMNS,
-    QuizImportError,
-    import_questions_csv,
-    import_quiz_app_dump,
-)
+from lms.quizzes.importing import QuizImportError
 from lms.quizzes.models import (
     Answer,
     Category,
@@ -33,6 +30,8 @@ from lms.quizzes.models import (
     SittingAnswer,
     SubCategory,
 )
+from lms.quizzes.question_csv import CSV_COLUMNS, import_questions_csv
+from lms.quizzes.quiz_app_migration import import_quiz_app_dump
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -815,3 +814,153 @@ def test_csv_export_of_one_quiz_to_stdout(trainer_questions):
 def test_csv_export_of_unknown_quiz_fails(db):
     with pytest.raises(CommandError, match="no quiz with the slug “nope”"):
         call_command("quiz_questions_csv", "export", "-", "--quiz", "nope")
+
+
+# --- Question tables: Excel, the admin page, translated errors ----------------------------------
+
+IMPORT_URL = "/admin/quizzes/import-questions/"
+
+
+def post_file(client, data: bytes, *, name="questions.csv", dry_run=True):
+    payload = {"file": io.BytesIO(data)}
+    payload["file"].name = name
+    if dry_run:
+        payload["dry_run"] = "on"
+    return client.post(IMPORT_URL, payload)
+
+
+def test_csv_import_from_an_excel_workbook(db, tmp_path):
+    factories.quiz(slug="basics")
+    path = tmp_path / "questions.xlsx"
+    path.write_bytes(
+        factories.workbook(
+            [
+                ["type", "question", "correct", "answer_1", "answer_2", "quizzes"],
+                ["mc", "Best network?", 1, "LinkedIn", "Myspace", "basics"],
+                ["tf", "Posting daily is required.", False],
+                ["tf", "Sharing is caring.", "=1=1"],
+            ],
+            cached={"=1=1": "1"},
+        )
+    )
+    call_command("quiz_questions_csv", "import", str(path), stdout=io.StringIO())
+    mc = Question.objects.get(kind="mc")
+    assert [(a.content, a.correct) for a in mc.answers.order_by("sort_order")] == [
+        ("LinkedIn", True),
+        ("Myspace", False),
+    ]
+    assert QuizQuestion.objects.get(question=mc).quiz.slug == "basics"
+    statements = dict(
+        Question.objects.filter(kind="tf").values_list("content", "correct_statement")
+    )
+    assert statements == {"Posting daily is required.": False, "Sharing is caring.": True}
+
+
+def test_csv_import_with_tabs(db):
+    text = "type\tquestion\tcorrect\ntf\tSemicolons; commas, all fine.\ttrue\n"
+    import_questions_csv(file=io.BytesIO(text.encode()))
+    assert Question.objects.get().content == "Semicolons; commas, all fine."
+
+
+def test_csv_errors_keep_their_column_and_are_translated(db):
+    file = csv_file(
+        row(type="tf", question="Maybe?", correct="vielleicht"),
+        row(type="mc", question="Which?", correct="5", answer_1="A", answer_2="B"),
+    )
+    with pytest.raises(QuizImportError) as error:
+        import_questions_csv(file=file)
+    assert [(e.rows, e.column) for e in error.value.errors] == [
+        ((2,), "correct"),
+        ((3,), "correct"),
+    ]
+    file.seek(0)
+    with translation.override("de"), pytest.raises(QuizImportError) as error:
+        import_questions_csv(file=file)
+    assert str(error.value).splitlines() == [
+        "Die Datei enthält 2 Fehler; es wurde nichts importiert.",
+        "Zeile 2: correct ist „vielleicht“; eine tf-Frage braucht true oder false",
+        "Zeile 3: correct nennt Antwort „5“, aber answer_5 ist leer",
+    ]
+
+
+@pytest.fixture
+def trainer_import_client(trainer):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(trainer)
+    return client
+
+
+def test_admin_question_import_dry_run_then_import_now(trainer_import_client, db):
+    factories.quiz(slug="basics")
+    existing = factories.question(kind="essay", content="Tell a story.")
+    data = csv_file(
+        row(key="k1", type="tf", question="Posting daily is required.", correct="false"),
+        row(type="essay", question="Tell a story.", quizzes="basics"),
+        row(type="essay", question="Describe your network."),
+        delimiter=";",
+    ).getvalue()
+
+    response = post_file(trainer_import_client, data)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 would be created, 1 would be updated, 0 unchanged" in page
+    assert "create true/false question “Posting daily is required.”" in page
+    assert "update “Tell a story.”; in quiz(zes) basics" in page
+    assert Question.objects.count() == 1
+    assert not QuizQuestion.objects.filter(question=existing).exists()
+    content = response.context["apply_form"]["content"].value()
+
+    response = trainer_import_client.post(IMPORT_URL, {"content": content})
+
+    page = response.content.decode()
+    assert "Import finished" in page and "2 created, 1 updated, 0 unchanged" in page
+    assert Question.objects.count() == 3
+    assert QuizQuestion.objects.get(question=existing).quiz.slug == "basics"
+    # The same file again: nothing to do, so no "Import now".
+    response = post_file(trainer_import_client, data)
+    assert "0 would be created, 0 would be updated, 3 unchanged" in response.content.decode()
+    assert "apply_form" not in response.context
+
+
+def test_admin_question_import_rechecks_when_applying(trainer_import_client, db):
+    factories.quiz(slug="basics")
+    data = csv_file(row(type="essay", question="Why?", quizzes="basics")).getvalue()
+    content = post_file(trainer_import_client, data).context["apply_form"]["content"].value()
+    Quiz.objects.filter(slug="basics").delete()
+
+    response = trainer_import_client.post(IMPORT_URL, {"content": content})
+
+    assert "there is no quiz with the slug “basics”" in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_admin_question_import_shows_errors_by_row_and_column_in_german(trainer, db):
+    from lms.people import services as people_services
+
+    people_services.set_language(user=trainer, language="de")
+    client = Client()
+    client.force_login(trainer)
+    data = factories.workbook(
+        [["type", "question", "correct"], ["tf", "Vielleicht?", "vielleicht"], ["xx", "Was?"]]
+    )
+
+    response = post_file(client, data, name="fragen.xlsx")
+
+    page = response.content.decode()
+    assert "Die Datei enthält 2 Fehler; es wurde nichts importiert." in page
+    errors = response.context["import_errors"]
+    assert [(e.rows, e.column, e.message) for e in errors] == [
+        ((2,), "correct", "correct ist „vielleicht“; eine tf-Frage braucht true oder false"),
+        ((3,), "type", "type ist „xx“; verwenden Sie mc, tf oder essay"),
+    ]
+    assert "<td>correct</td>" in page and 'type="file"' in page
+    assert not Question.objects.exists()
+
+
+def test_admin_question_import_is_for_quiz_authors(employee_client, trainer_import_client, db):
+    assert trainer_import_client.get(IMPORT_URL).status_code == 200
+    assert IMPORT_URL in trainer_import_client.get("/admin/").content.decode()
+    response = post_file(employee_client, csv_file(row(type="essay", question="Q?")).getvalue())
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert not Question.objects.exists()

@@ -1,127 +1,58 @@
-"""Bring people and reporting lines in from an organisation CSV.
+"""Bring people and reporting lines in from an organisation table (CSV or Excel).
 
 The file has a header row and the columns ``username, name, email, department, manager``
-(UTF-8 with or without byte order mark, separated by commas or semicolons). Each row states
-how one person should look: a missing user is created, an existing one is brought in line.
+(read by lms.core.tabular: CSV in UTF-8 with or without byte order mark, separated by commas,
+semicolons or tabs, or an .xlsx workbook). Each row states how one person should look: a
+missing user is created, an existing one is brought in line.
 
-Every row is checked before anything is written, and all problems are raised together in one
-OrgImportError; nothing is stored until the file is clean (one transaction). Running the same
-file again changes nothing. Users that the file does not name are left alone: they are never
+Every row is checked before anything is written (``OrgRowForm`` per row; duplicates, managers
+and reporting loops across rows), and all problems are raised together in one OrgImportError;
+nothing is stored until the file is clean (one transaction). Running the same file again
+changes nothing. Users that the file does not name are left alone: they are never
 deactivated, deleted or moved, and keep their manager.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO
 
+from django import forms
 from django.contrib.auth.models import Group
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy
 
-from lms.core.input_safety import MalformedInput, NotUtf8, decode_text
+from lms.core.tabular import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    ImportSummary,
+    RowChange,
+    RowError,
+    Table,
+    TableError,
+    TableImport,
+    TableSpec,
+    check_rows,
+)
 from lms.people import roles
 from lms.people.models import Department, User
 
 COLUMNS = ("username", "name", "email", "department", "manager")
-# The admin page keeps an uploaded file in the page for "Import now"; larger files belong on
-# the command line.
-MAX_FILE_BYTES = 2 * 1024 * 1024
 NONE = "—"
-CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+# The summary of an import: one RowChange per row.
+OrgImportSummary = ImportSummary
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem in the file: the rows (1 is the header) and the column it concerns."""
-
-    rows: tuple[int, ...]
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        label = ngettext("row %(rows)s", "rows %(rows)s", len(self.rows)) % {
-            "rows": ", ".join(str(row) for row in self.rows)
-        }
-        where = f"{label}, {self.column}" if self.column else label
-        return f"{where}: {self.message}"
-
-
-class OrgImportError(Exception):
+class OrgImportError(TableError):
     """Input that cannot be imported; ``errors`` names every problem by row and column."""
 
-    def __init__(self, message: str, errors: list[RowError] | None = None) -> None:
-        super().__init__(message)
-        self.errors = errors or []
 
-
-@dataclass
-class RowChange:
-    """What one row of the file does (or would do) to its user."""
-
-    row: int
-    username: str
-    action: str  # CREATE, UPDATE or UNCHANGED
-    description: str
-    # For updates: (field, before, after), with "—" for an empty value.
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return _("row %(row)s: %(description)s") % {
-            "row": self.row,
-            "description": self.description,
-        }
-
-
-@dataclass
-class OrgImportSummary:
-    """Per row what changed (or would change), with counts."""
-
-    dry_run: bool = False
-    rows: list[RowChange] = field(default_factory=list)
-
-    def _count(self, action: str) -> int:
-        return sum(1 for change in self.rows if change.action == action)
-
-    @property
-    def created(self) -> int:
-        return self._count(CREATE)
-
-    @property
-    def updated(self) -> int:
-        return self._count(UPDATE)
-
-    @property
-    def unchanged(self) -> int:
-        return self._count(UNCHANGED)
-
-    @property
-    def changes(self) -> list[RowChange]:
-        return [change for change in self.rows if change.action != UNCHANGED]
-
-    def totals(self) -> str:
-        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
-        if self.dry_run:
-            return (
-                _(
-                    "%(created)s would be created, %(updated)s would be updated, %(unchanged)s unchanged"
-                )
-                % counts
-            )
-        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % counts
-
-    def lines(self) -> list[str]:
-        lines = [str(change) for change in self.rows]
-        lines.append(self.totals())
-        if self.dry_run:
-            lines.append(_("Dry run: nothing was stored."))
-        return lines
+SPEC = TableSpec(columns=COLUMNS, error_class=OrgImportError)
 
 
 @dataclass
@@ -135,25 +66,6 @@ class _Row:
     manager: str  # a username, or "" for none
 
 
-def read_csv_text(file: IO[str] | IO[bytes]) -> str:
-    """The file's text without byte order mark.
-
-    Raises OrgImportError if it is not UTF-8 or holds a NUL character (a damaged or binary file).
-    """
-    try:
-        return decode_text(file.read())
-    except NotUtf8 as error:
-        raise OrgImportError(
-            _(
-                "The file is not UTF-8 (byte %(byte)s). In Excel, save it as "
-                "“CSV UTF-8 (comma delimited)”."
-            )
-            % {"byte": error.byte}
-        ) from None
-    except MalformedInput as error:
-        raise OrgImportError(error.message) from None
-
-
 def split_name(name: str) -> tuple[str, str]:
     """Split a name at its last space: "Anna Maria Berg" → ("Anna Maria", "Berg").
 
@@ -164,60 +76,96 @@ def split_name(name: str) -> tuple[str, str]:
     return (first, last) if first else (last, "")
 
 
-def _fail(errors: list[RowError]) -> OrgImportError:
-    errors = sorted(errors, key=lambda error: error.rows)
-    message = ngettext(
-        "The CSV has %(count)s error; nothing was imported.",
-        "The CSV has %(count)s errors; nothing was imported.",
-        len(errors),
-    ) % {"count": len(errors)}
-    return OrgImportError("\n".join([message, *map(str, errors)]), errors)
+class OrgRowForm(forms.Form):
+    """One row of the file, checked against the departments and users that ``checker`` read."""
 
+    username = forms.CharField(required=False)
+    name = forms.CharField(required=False)
+    email = forms.CharField(required=False)
+    department = forms.CharField(required=False)
+    manager = forms.CharField(required=False)
 
-def _csv_rows(text: str) -> tuple[list[str], list[list[str]]]:
-    header_row = ",".join(COLUMNS)
-    if not text.strip():
-        raise _fail(
-            [RowError((1,), "", _("the file is empty; it needs the header row %s") % header_row)]
-        )
-    header_line = text.splitlines()[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        raise _fail(
-            [
-                RowError(
-                    (reader.line_num,), "", _("the CSV is malformed (%(error)s)") % {"error": error}
+    def __init__(self, *args, checker: _Checker, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.checker = checker
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if not username:
+            raise ValidationError(_("missing"))
+        if len(username) > 150:
+            raise ValidationError(_("longer than 150 characters"))
+        problems = []
+        try:
+            UnicodeUsernameValidator()(username)
+        except ValidationError:
+            problems.append(
+                _("“%(username)s” may contain only letters, digits and @ . + - _")
+                % {"username": username}
+            )
+        existing = self.checker.db_username_by_folded.get(username.casefold())
+        if existing is not None and username not in self.checker.db_pk_by_username:
+            problems.append(
+                _(
+                    "“%(username)s” differs only in case from the existing user "
+                    "“%(existing)s”; write it the same way"
                 )
-            ]
-        ) from None
-    header = [cell.strip().lower() for cell in rows[0]]
-    errors = []
-    unknown = [name for name in header if name not in COLUMNS]
-    if unknown:
-        errors.append(_("unknown column(s) %(unknown)s") % {"unknown": ", ".join(unknown)})
-    doubled = sorted({name for name in header if name and header.count(name) > 1})
-    if doubled:
-        errors.append(_("the column(s) %(doubled)s appear twice") % {"doubled": ", ".join(doubled)})
-    missing = [name for name in COLUMNS if name not in header]
-    if missing:
-        errors.append(_("the column(s) %(missing)s are missing") % {"missing": ", ".join(missing)})
-    if errors:
-        hint = _("The header row must be: %s") % header_row
-        raise _fail([RowError((1,), "", f"{'; '.join(errors)}. {hint}")])
-    return header, rows[1:]
+                % {"username": username, "existing": existing}
+            )
+        if problems:
+            raise ValidationError(problems)
+        return username
+
+    def clean_name(self) -> tuple[str, str]:
+        first_name, last_name = split_name(self.cleaned_data["name"])
+        if len(first_name) > 150 or len(last_name) > 150:
+            raise ValidationError(_("first and last name may have 150 characters each"))
+        return first_name, last_name
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise ValidationError(
+                    _("“%(email)s” is not a valid email address") % {"email": email}
+                ) from None
+            if len(email) > 254:
+                raise ValidationError(_("longer than 254 characters"))
+        return email
+
+    def clean_department(self) -> Department | None:
+        name_or_slug = self.cleaned_data["department"]
+        if not name_or_slug:
+            return None
+        department = self.checker.departments_by_name.get(
+            name_or_slug.casefold()
+        ) or self.checker.departments_by_slug.get(name_or_slug)
+        if department is None:
+            raise ValidationError(
+                _(
+                    "there is no department with the name or slug “%(department)s”; "
+                    "create it first under Departments"
+                )
+                % {"department": name_or_slug}
+            )
+        return department
+
+    def clean(self):
+        cleaned = super().clean()
+        username, manager = self.data.get("username", ""), cleaned.get("manager", "")
+        if manager and username and manager.casefold() == username.casefold():
+            self.add_error("manager", _("a person cannot be their own manager"))
+        return cleaned
 
 
 class _Checker:
-    """Reads the file against the database and collects every problem."""
+    """Reads the table against the database and collects every problem."""
 
-    def __init__(self, header: list[str], rows: list[list[str]]) -> None:
-        self.header = header
-        self.raw_rows = rows
+    def __init__(self, table: Table) -> None:
+        self.table = table
         self.errors: list[RowError] = []
-        self.rows: list[_Row] = []
         departments = list(Department.objects.all())
         self.departments_by_name = {
             department.name.casefold(): department for department in departments
@@ -238,92 +186,28 @@ class _Checker:
         self.errors.append(RowError(rows if isinstance(rows, tuple) else (rows,), column, message))
 
     def check(self) -> list[_Row]:
-        for number, cells in enumerate(self.raw_rows, start=2):
-            if not any(cell.strip() for cell in cells):
+        self.rows = []
+        for row in check_rows(self.table, OrgRowForm, self.errors, checker=self):
+            username = row.values["username"]
+            if not username:
                 continue
-            if any(cell.strip() for cell in cells[len(self.header) :]):
-                self.error(
-                    number,
-                    "",
-                    _("has %(cells)s cells but the header has %(columns)s columns")
-                    % {"cells": len(cells), "columns": len(self.header)},
+            # A row with other errors still takes part in the duplicate, manager and loop checks.
+            first_name, last_name = split_name(row.values["name"])
+            self.rows.append(
+                _Row(
+                    row.number,
+                    username,
+                    first_name,
+                    last_name,
+                    row.values["email"],
+                    row.cleaned.get("department"),
+                    row.values["manager"],
                 )
-                continue
-            values = {name: cell.strip() for name, cell in zip(self.header, cells, strict=False)}
-            row = self.check_row(number, values)
-            if row is not None:
-                self.rows.append(row)
+            )
         unique = self.check_duplicates()
         self.check_references(unique)
         self.check_loops(unique)
         return unique
-
-    def check_row(self, number: int, values: dict[str, str]) -> _Row | None:
-        username = values.get("username", "")
-        if not username:
-            self.error(number, "username", _("missing"))
-        elif len(username) > 150:
-            self.error(number, "username", _("longer than 150 characters"))
-        else:
-            try:
-                UnicodeUsernameValidator()(username)
-            except ValidationError:
-                self.error(
-                    number,
-                    "username",
-                    _("“%(username)s” may contain only letters, digits and @ . + - _")
-                    % {"username": username},
-                )
-            existing = self.db_username_by_folded.get(username.casefold())
-            if existing is not None and username not in self.db_pk_by_username:
-                self.error(
-                    number,
-                    "username",
-                    _(
-                        "“%(username)s” differs only in case from the existing user "
-                        "“%(existing)s”; write it the same way"
-                    )
-                    % {"username": username, "existing": existing},
-                )
-        first_name, last_name = split_name(values.get("name", ""))
-        if len(first_name) > 150 or len(last_name) > 150:
-            self.error(number, "name", _("first and last name may have 150 characters each"))
-        email = values.get("email", "")
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                self.error(
-                    number,
-                    "email",
-                    _("“%(email)s” is not a valid email address") % {"email": email},
-                )
-            else:
-                if len(email) > 254:
-                    self.error(number, "email", _("longer than 254 characters"))
-        department = None
-        name_or_slug = values.get("department", "")
-        if name_or_slug:
-            department = self.departments_by_name.get(
-                name_or_slug.casefold()
-            ) or self.departments_by_slug.get(name_or_slug)
-            if department is None:
-                self.error(
-                    number,
-                    "department",
-                    _(
-                        "there is no department with the name or slug “%(department)s”; "
-                        "create it first under Departments"
-                    )
-                    % {"department": name_or_slug},
-                )
-        manager = values.get("manager", "")
-        if manager and username and manager.casefold() == username.casefold():
-            self.error(number, "manager", _("a person cannot be their own manager"))
-        if not username:
-            return None
-        # A row with other errors still takes part in the duplicate, manager and loop checks.
-        return _Row(number, username, first_name, last_name, email, department, manager)
 
     def check_duplicates(self) -> list[_Row]:
         by_name: dict[str, list[_Row]] = {}
@@ -412,7 +296,7 @@ def _plan(row: _Row, user: User | None, manager_name: str | None) -> RowChange:
         ]
         return RowChange(
             row=row.number,
-            username=row.username,
+            key=row.username,
             action=CREATE,
             description=_("create %(username)s (%(details)s)")
             % {"username": row.username, "details": ", ".join(details)},
@@ -433,13 +317,13 @@ def _plan(row: _Row, user: User | None, manager_name: str | None) -> RowChange:
     if not changes:
         return RowChange(
             row=row.number,
-            username=row.username,
+            key=row.username,
             action=UNCHANGED,
             description=_("unchanged %(username)s") % {"username": row.username},
         )
     return RowChange(
         row=row.number,
-        username=row.username,
+        key=row.username,
         action=UPDATE,
         description=_("update %(username)s: %(changes)s")
         % {
@@ -450,20 +334,26 @@ def _plan(row: _Row, user: User | None, manager_name: str | None) -> RowChange:
     )
 
 
-def import_org_csv(*, file: IO[str] | IO[bytes], dry_run: bool = False) -> OrgImportSummary:
-    """Create or update the people in an organisation CSV: all rows, or none.
+def import_org_csv(
+    *, file: IO[str] | IO[bytes] | str | bytes, dry_run: bool = False
+) -> OrgImportSummary:
+    """Create or update the people in an organisation CSV or workbook: all rows, or none."""
+    return ORG_IMPORT.from_file(file, dry_run=dry_run)
+
+
+def import_org(*, table: Table, dry_run: bool = False) -> OrgImportSummary:
+    """Create or update the people in a table read by ``SPEC``: all rows, or none.
 
     Raises OrgImportError listing every problem by row and column. With ``dry_run`` the
     summary shows what would change, and nothing is stored.
     """
-    header, raw_rows = _csv_rows(read_csv_text(file))
     summary = OrgImportSummary(dry_run=dry_run)
     try:
         with transaction.atomic():
-            checker = _Checker(header, raw_rows)
+            checker = _Checker(table)
             rows = checker.check()
             if checker.errors:
-                raise _fail(checker.errors)
+                raise OrgImportError(errors=checker.errors)
             users = {
                 user.username: user
                 for user in User.objects.select_related("department", "manager").filter(
@@ -490,7 +380,7 @@ def _changed_meanwhile() -> OrgImportError:
 
 def _write(rows: list[_Row], users: dict[str, User], summary: OrgImportSummary) -> None:
     employees, _created = Group.objects.get_or_create(name=roles.EMPLOYEES)
-    action_of = {change.username: change.action for change in summary.rows}
+    action_of = {change.key: change.action for change in summary.rows}
     for row in rows:
         if action_of[row.username] != CREATE:
             continue
@@ -522,3 +412,6 @@ def _write(rows: list[_Row], users: dict[str, User], summary: OrgImportSummary) 
         user.manager = users[row.manager] if row.manager else None
         fields = ["first_name", "last_name", "email", "department", "manager"]
         user.save(update_fields=fields if action == UPDATE else ["manager"])
+
+
+ORG_IMPORT = TableImport(SPEC, import_org, command="import_org", key_label=gettext_lazy("Username"))

@@ -1,4 +1,4 @@
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -11,6 +11,8 @@ from lms.core.admin_protection import (
     ProtectedEditView,
     refuse_protected_delete,
 )
+from lms.core.admin_views import PermissionMenuItem
+from lms.quizzes import admin_views
 from lms.quizzes.models import Category, Question, Quiz
 
 # Every snippet (quizzes, questions, tracks, …): deleting one that records refer to is
@@ -77,4 +79,27 @@ class MarkingMenuItem(MenuItem):
 def register_marking_menu_item():
     return MarkingMenuItem(
         _("Marking queue"), reverse("quizzes:marking"), icon_name="tick-inverse", order=230
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_question_import_url():
+    return [
+        path(
+            "quizzes/import-questions/",
+            admin_views.QuestionImportView.as_view(),
+            name="quizzes_import_questions",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_question_import_menu_item():
+    return PermissionMenuItem(
+        _("Import questions"),
+        reverse("quizzes_import_questions"),
+        permission=admin_views.PERMISSION,
+        name="import-questions",
+        icon_name="upload",
+        order=225,
     )

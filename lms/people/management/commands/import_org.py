@@ -8,12 +8,13 @@ from lms.people.importers import COLUMNS, OrgImportError, import_org_csv
 class Command(BaseCommand):
     help = (
         "Create or update people, their departments and reporting lines from a CSV (UTF-8, "
-        f"header row, columns: {', '.join(COLUMNS)}; comma or semicolon separated). All or "
-        "nothing; safe to run again. Users not in the file are left alone."
+        f"header row, columns: {', '.join(COLUMNS)}; comma, semicolon or tab separated) or an "
+        "Excel workbook (.xlsx, first sheet). All or nothing; safe to run again. Users not in "
+        "the file are left alone."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The CSV file.")
+        parser.add_argument("file", help="The CSV or .xlsx file.")
         parser.add_argument(
             "--dry-run",
             action="store_true",

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.quizzes.importers import DUMP_COMMAND, QuizImportError, import_quiz_app_dump
+from lms.quizzes.importing import QuizImportError
+from lms.quizzes.quiz_app_migration import DUMP_COMMAND, import_quiz_app_dump
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.quizzes.importers import (
+from lms.quizzes.importing import QuizImportError
+from lms.quizzes.question_csv import (
     CSV_COLUMNS,
-    QuizImportError,
     export_questions_csv,
     import_questions_csv,
     questions_for_export,
@@ -14,14 +14,19 @@ from lms.quizzes.importers import (
 
 class Command(BaseCommand):
     help = (
-        "Import or export quiz questions as CSV (UTF-8, one row per question, columns: "
-        f"{', '.join(CSV_COLUMNS)}). An exported file imports again unchanged."
+        "Import quiz questions from a CSV (UTF-8) or Excel (.xlsx) file, or export them as "
+        f"CSV; one row per question, columns: {', '.join(CSV_COLUMNS)}. An exported file "
+        "imports again unchanged."
     )
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="import|export")
-        importing = actions.add_parser("import", help="Create or update questions from a CSV.")
-        importing.add_argument("file", help="The CSV file; comma or semicolon separated.")
+        importing = actions.add_parser(
+            "import", help="Create or update questions from a CSV or .xlsx file."
+        )
+        importing.add_argument(
+            "file", help="The CSV (comma, semicolon or tab separated) or .xlsx file."
+        )
         importing.add_argument(
             "--dry-run",
             action="store_true",

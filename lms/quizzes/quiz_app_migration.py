@@ -1,48 +1,44 @@
-"""Bring questions into the quiz app: a django-quiz-app 0.5.1 dump, and trainers' CSV files.
+"""A one-off move from django-quiz-app 0.5.1: import its ``dumpdata`` file.
 
-Every import runs in one transaction: bad input raises QuizImportError and stores nothing.
-Imported rows remember where they came from (``import_key``), so running the same import
-again creates nothing and changes nothing.
+Categories, sub-categories, quizzes, questions with their answers, learners' attempts and
+their progress come over in one transaction (``import_quiz_app_dump``): bad data raises
+QuizImportError naming the record and how to fix it, and stores nothing. Imported rows keep
+their origin in ``import_key``, so importing the same dump again creates and changes nothing.
+Run it with ``manage.py import_quiz_app``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import (
-    Case,
-    IntegerField,
-    Max,
-    Prefetch,
-    ProtectedError,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.text import slugify
 
-from lms.core.exports import SafeWriter, restore_cell
-from lms.core.input_safety import MalformedInput, NotUtf8, decode_text, load_json, whole_number
+from lms.core.input_safety import MalformedInput, load_json, whole_number
 from lms.quizzes.cleaning import clean_essay
+from lms.quizzes.importing import (
+    KIND_NAMES,
+    ImportSummary,
+    QuizImportError,
+    attach,
+    category_named,
+    next_sort_order,
+    sub_category_named,
+)
 from lms.quizzes.models import (
     Answer,
     Category,
     CategoryProgress,
-    ChosenAnswer,
     Question,
     Quiz,
-    QuizQuestion,
     Sitting,
     SittingAnswer,
     SubCategory,
@@ -50,114 +46,6 @@ from lms.quizzes.models import (
 )
 
 Report = Callable[[str], None]
-
-
-class QuizImportError(Exception):
-    """Input that cannot be imported; the message names the record and how to fix it."""
-
-
-@dataclass
-class ImportSummary:
-    """What an import created, found already present, updated or skipped, per kind."""
-
-    dry_run: bool = False
-    created: Counter[str] = field(default_factory=Counter)
-    existing: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    warnings: list[str] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-
-    def _kind(self, kind: str) -> None:
-        if kind not in self.kinds:
-            self.kinds.append(kind)
-
-    def count(self, kind: str, *, created: bool, number: int = 1) -> None:
-        self._kind(kind)
-        (self.created if created else self.existing)[kind] += number
-
-    def count_updated(self, kind: str) -> None:
-        self._kind(kind)
-        self.updated[kind] += 1
-
-    def count_skipped(self, kind: str) -> None:
-        self._kind(kind)
-        self.skipped[kind] += 1
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    @property
-    def total_created(self) -> int:
-        return sum(self.created.values())
-
-    @property
-    def total_updated(self) -> int:
-        return sum(self.updated.values())
-
-    def lines(self) -> list[str]:
-        would = "would be " if self.dry_run else ""
-        lines = []
-        for kind in self.kinds:
-            parts = [
-                f"{self.created[kind]} {would}created",
-                f"{self.existing[kind]} already present",
-            ]
-            if self.updated[kind]:
-                parts.append(f"{self.updated[kind]} {would}updated")
-            if self.skipped[kind]:
-                parts.append(f"{self.skipped[kind]} skipped")
-            lines.append(f"{kind}: {', '.join(parts)}")
-        if self.warnings:
-            lines.append(f"{len(self.warnings)} warning(s):")
-            lines.extend(f"  - {warning}" for warning in self.warnings)
-        if self.dry_run:
-            lines.append("Dry run: nothing was stored.")
-        return lines
-
-
-def _unique_category_slug(name: str) -> str:
-    base = slugify(name)[:240] or "category"
-    slug, number = base, 2
-    while Category.objects.filter(slug=slug).exists():
-        slug = f"{base}-{number}"
-        number += 1
-    return slug
-
-
-def _category_named(name: str, *, summary: ImportSummary) -> Category:
-    category = Category.objects.filter(name=name).first()
-    summary.count("categories", created=category is None)
-    if category is None:
-        category = Category.objects.create(name=name, slug=_unique_category_slug(name))
-    return category
-
-
-def _sub_category_named(category: Category, name: str, *, summary: ImportSummary) -> SubCategory:
-    sub_category = SubCategory.objects.filter(category=category, name=name).first()
-    summary.count("sub-categories", created=sub_category is None)
-    if sub_category is None:
-        sub_category = SubCategory.objects.create(
-            category=category,
-            name=name,
-            sort_order=SubCategory.objects.filter(category=category).count(),
-        )
-    return sub_category
-
-
-def _attach(quiz: Quiz, question: Question, *, sort_order: int, summary: ImportSummary) -> None:
-    _item, created = QuizQuestion.objects.get_or_create(
-        quiz=quiz, question=question, defaults={"sort_order": sort_order}
-    )
-    summary.count("quiz questions", created=created)
-
-
-def _next_sort_order(quiz: Quiz) -> int:
-    highest = quiz.quiz_questions.aggregate(highest=Max("sort_order"))["highest"]
-    return 0 if highest is None else highest + 1
-
-
-# --- django-quiz-app 0.5.1 dumps -------------------------------------------------------------
 
 USER = "auth.user"
 CATEGORY = "quiz.category"
@@ -187,11 +75,6 @@ KIND_BY_CHILD = {
     MC_QUESTION: Question.MULTIPLE_CHOICE,
     TF_QUESTION: Question.TRUE_FALSE,
     ESSAY_QUESTION: Question.ESSAY,
-}
-KIND_NAMES = {
-    Question.MULTIPLE_CHOICE: "multiple-choice",
-    Question.TRUE_FALSE: "true/false",
-    Question.ESSAY: "essay",
 }
 DUMP_COMMAND = "manage.py dumpdata auth.user quiz multichoice true_false essay"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -422,7 +305,7 @@ class _QuizAppDump:
             name = self.text(CATEGORY, pk, fields, "category", required=True).strip()
             if len(name) > 250:
                 raise self.fail(CATEGORY, pk, "the name is longer than 250 characters", "Fix it.")
-            self.categories[pk] = _category_named(name, summary=self.summary)
+            self.categories[pk] = category_named(name, summary=self.summary)
 
     def import_sub_categories(self) -> None:
         for pk, fields in sorted(self.records[SUB_CATEGORY].items()):
@@ -436,7 +319,7 @@ class _QuizAppDump:
                 self.summary.count_skipped("sub-categories")
                 self.sub_categories[pk] = None
                 continue
-            self.sub_categories[pk] = _sub_category_named(
+            self.sub_categories[pk] = sub_category_named(
                 self.categories[category_pk], name, summary=self.summary
             )
 
@@ -630,9 +513,9 @@ class _QuizAppDump:
     def attach_questions(self) -> None:
         for quiz_pk, question_pks in sorted(self.quiz_members.items()):
             quiz = self.quizzes[quiz_pk]
-            base = _next_sort_order(quiz)
+            base = next_sort_order(quiz)
             for rank, question_pk in enumerate(sorted(question_pks)):
-                _attach(
+                attach(
                     quiz, self.questions[question_pk], sort_order=base + rank, summary=self.summary
                 )
 
@@ -903,406 +786,3 @@ class _QuizAppDump:
                     progress.score, progress.possible = score, possible
                     progress.save(update_fields=["score", "possible"])
                     self.summary.count_updated("progress")
-
-
-# --- Question CSV files for trainers ----------------------------------------------------------
-
-MAX_CSV_ANSWERS = 8
-ANSWER_COLUMNS = [f"answer_{number}" for number in range(1, MAX_CSV_ANSWERS + 1)]
-CSV_COLUMNS = [
-    "key",
-    "type",
-    "category",
-    "sub_category",
-    "question",
-    "explanation",
-    "answer_order",
-    "correct",
-    *ANSWER_COLUMNS,
-    "quizzes",
-]
-CSV_TRUE = {"true", "wahr", "1"}
-CSV_FALSE = {"false", "falsch", "0"}
-_KEY_OF_PK = re.compile(r"^q(\d+)$")
-
-
-@dataclass
-class _CsvRow:
-    number: int
-    key: str
-    kind: str
-    category: str
-    sub_category: str
-    content: str
-    explanation: str
-    answer_order: str
-    correct_statement: bool | None
-    answers: list[tuple[str, bool]]
-    quizzes: list[Quiz]
-    target: Question | None = None
-
-
-def _read_text(file: IO[str] | IO[bytes]) -> str:
-    try:
-        return decode_text(file.read())
-    except NotUtf8 as error:
-        raise QuizImportError(
-            f"The file is not UTF-8 (byte {error.byte}). In Excel, save it as "
-            "“CSV UTF-8 (comma delimited)”."
-        ) from None
-    except MalformedInput as error:
-        raise QuizImportError(error.message) from None
-
-
-def _csv_rows(text: str) -> tuple[list[str], list[list[str]]]:
-    if not text.strip():
-        raise QuizImportError(f"The file is empty. It needs a header row: {','.join(CSV_COLUMNS)}")
-    header_line = text.splitlines()[0]
-    try:
-        delimiter = csv.Sniffer().sniff(header_line, delimiters=",;").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        raise QuizImportError(f"Line {reader.line_num}: the CSV is malformed ({error}).") from None
-    header = [cell.strip().lower() for cell in rows[0]]
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    if unknown:
-        raise QuizImportError(
-            f"Row 1: unknown column(s) {', '.join(map(repr, unknown))}. "
-            f"The columns are: {', '.join(CSV_COLUMNS)}."
-        )
-    doubled = sorted({name for name in header if header.count(name) > 1})
-    if doubled:
-        raise QuizImportError(f"Row 1: the column(s) {', '.join(doubled)} appear twice.")
-    missing = [name for name in ("type", "question") if name not in header]
-    if missing:
-        raise QuizImportError(
-            f"Row 1: the header row lacks the column(s) {', '.join(missing)}. "
-            f"The columns are: {', '.join(CSV_COLUMNS)}."
-        )
-    return header, [[restore_cell(cell) for cell in row] for row in rows[1:]]
-
-
-def _limit(errors: list[str], value: str, name: str, length: int) -> None:
-    if len(value) > length:
-        errors.append(f"{name} is longer than {length} characters")
-
-
-def _parse_csv_row(
-    number: int, values: dict[str, str], quizzes: dict[str, Quiz]
-) -> tuple[_CsvRow | None, list[str]]:
-    errors: list[str] = []
-    key = values.get("key", "")
-    _limit(errors, key, "key", 96)
-    kind = values.get("type", "").lower()
-    if kind not in KIND_NAMES:
-        errors.append(f"type is “{kind}”; use mc, tf or essay")
-    category = values.get("category", "")
-    sub_category = values.get("sub_category", "")
-    _limit(errors, category, "category", 250)
-    _limit(errors, sub_category, "sub_category", 250)
-    if sub_category and not category:
-        errors.append("sub_category needs a category")
-    content = values.get("question", "")
-    if not content:
-        errors.append("question is empty")
-    _limit(errors, content, "question", 1000)
-    explanation = values.get("explanation", "")
-    _limit(errors, explanation, "explanation", 2000)
-    answer_order = values.get("answer_order", "").lower() or Question.ORDER_NONE
-    if answer_order not in {Question.ORDER_NONE, Question.ORDER_CONTENT, Question.ORDER_RANDOM}:
-        errors.append(f"answer_order is “{answer_order}”; use none, content or random")
-    answers = {
-        index: values.get(column, "")
-        for index, column in enumerate(ANSWER_COLUMNS, start=1)
-        if values.get(column, "")
-    }
-    for index, text in answers.items():
-        _limit(errors, text, f"answer_{index}", 1000)
-    correct = values.get("correct", "").lower()
-    correct_statement = None
-    right: set[int] = set()
-    if kind == Question.TRUE_FALSE:
-        if correct in CSV_TRUE | CSV_FALSE:
-            correct_statement = correct in CSV_TRUE
-        else:
-            errors.append(f"correct is “{correct}”; a tf question needs true or false")
-    elif kind == Question.MULTIPLE_CHOICE:
-        tokens = [token.strip() for token in re.split(r"[|;]", correct) if token.strip()]
-        if not tokens:
-            errors.append("correct is empty; give the numbers of the right answers, e.g. 1|3")
-        for token in tokens:
-            # Not `number`: that is the row's number, which the parsed row keeps.
-            position = whole_number(token)
-            if position is None or position not in answers:
-                errors.append(f"correct names answer “{token}”, but answer_{token} is empty")
-            else:
-                right.add(position)
-        if len(answers) < 2:
-            errors.append("a mc question needs at least two answers")
-    elif kind == Question.ESSAY and correct:
-        errors.append("correct must be empty for an essay question")
-    if kind in {Question.TRUE_FALSE, Question.ESSAY} and answers:
-        errors.append(f"answer columns must be empty for a {kind} question")
-    slugs = [slug.strip() for slug in values.get("quizzes", "").split("|") if slug.strip()]
-    for slug in slugs:
-        if slug not in quizzes:
-            errors.append(f"there is no quiz with the slug “{slug}”; create it first")
-    if errors:
-        return None, errors
-    return (
-        _CsvRow(
-            number=number,
-            key=key,
-            kind=kind,
-            category=category,
-            sub_category=sub_category,
-            content=content,
-            explanation=explanation,
-            answer_order=answer_order,
-            correct_statement=correct_statement,
-            answers=[(text, index in right) for index, text in sorted(answers.items())],
-            quizzes=[quizzes[slug] for slug in dict.fromkeys(slugs)],
-        ),
-        [],
-    )
-
-
-def _csv_target(row: _CsvRow) -> Question | None:
-    """The stored question a row updates, if any."""
-    if row.key:
-        question = Question.objects.filter(import_key=f"csv:{row.key}").first()
-        match = _KEY_OF_PK.match(row.key)
-        if question is None and match:
-            # An export names questions that came from elsewhere "q<pk>"; re-importing the
-            # edited file must update them, not add copies.
-            question = (
-                Question.objects.filter(pk=int(match.group(1)))
-                .exclude(import_key__startswith="csv:")
-                .first()
-            )
-        return question
-    questions = Question.objects.filter(content=row.content, kind=row.kind)
-    if row.category:
-        questions = questions.filter(category__name=row.category)
-    else:
-        questions = questions.filter(category__isnull=True)
-    return questions.order_by("pk").first()
-
-
-def import_questions_csv(*, file: IO[str] | IO[bytes], dry_run: bool = False) -> ImportSummary:
-    """Create or update questions from a trainer's CSV file: all rows, or none.
-
-    Every row is checked before anything is written; all problems are raised together.
-    """
-    header, rows = _csv_rows(_read_text(file))
-    quizzes = {quiz.slug: quiz for quiz in Quiz.objects.all()}
-    parsed: list[_CsvRow] = []
-    errors: list[str] = []
-    for number, cells in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if any(cell.strip() for cell in cells[len(header) :]):
-            errors.append(
-                f"row {number}: has {len(cells)} cells but the header has {len(header)} columns"
-            )
-            continue
-        values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
-        row, row_errors = _parse_csv_row(number, values, quizzes)
-        errors.extend(f"row {number}: {message}" for message in row_errors)
-        if row is not None:
-            parsed.append(row)
-    seen: dict[tuple, int] = {}
-    for row in parsed:
-        identity = ("key", row.key) if row.key else ("text", row.content, row.kind, row.category)
-        if identity in seen:
-            errors.append(f"row {row.number}: repeats row {seen[identity]}")
-            continue
-        seen[identity] = row.number
-        row.target = _csv_target(row)
-        if row.target is not None and row.target.kind != row.kind:
-            errors.append(
-                f"row {row.number}: the stored question is {KIND_NAMES[row.target.kind]}, not "
-                f"{KIND_NAMES[row.kind]}; a question's type cannot change (answers given to it "
-                "depend on it). Clear the key to add a new question instead"
-            )
-        if row.target is not None:
-            errors.extend(
-                f"row {row.number}: {message}" for message in _chosen_answers_removed(row)
-            )
-    if errors:
-        raise QuizImportError(
-            f"The CSV has {len(errors)} error(s); nothing was imported.\n" + "\n".join(errors)
-        )
-    summary = ImportSummary(dry_run=dry_run)
-    with transaction.atomic():
-        for row in parsed:
-            _write_csv_row(row, summary=summary)
-        if dry_run:
-            transaction.set_rollback(True)
-    return summary
-
-
-def _write_csv_row(row: _CsvRow, *, summary: ImportSummary) -> None:
-    category = _category_named(row.category, summary=summary) if row.category else None
-    sub_category = (
-        _sub_category_named(category, row.sub_category, summary=summary)
-        if category and row.sub_category
-        else None
-    )
-    values = {
-        "kind": row.kind,
-        "content": row.content,
-        "explanation": row.explanation,
-        "category": category,
-        "sub_category": sub_category,
-        "answer_order": row.answer_order,
-        "correct_statement": row.correct_statement,
-    }
-    question = row.target
-    if question is None:
-        question = Question.objects.create(**values, import_key=f"csv:{row.key}" if row.key else "")
-        summary.count("questions", created=True)
-        changed = False
-    else:
-        changed = any(getattr(question, name) != value for name, value in values.items())
-        if changed:
-            for name, value in values.items():
-                setattr(question, name, value)
-            question.save()
-    if _write_csv_answers(question, row, summary=summary):
-        changed = True
-    if row.target is not None:
-        if changed:
-            summary.count_updated("questions")
-        else:
-            summary.count("questions", created=False)
-    for quiz in row.quizzes:
-        _attach(quiz, question, sort_order=_next_sort_order(quiz), summary=summary)
-
-
-def _write_csv_answers(question: Question, row: _CsvRow, *, summary: ImportSummary) -> bool:
-    """Bring the answers in line with the row, position by position; True if any changed.
-
-    Updating in place keeps the answers that learners chose in past attempts.
-    """
-    stored = list(question.answers.order_by("sort_order", "pk"))
-    changed = False
-    for position, (content, correct) in enumerate(row.answers):
-        if position < len(stored):
-            answer = stored[position]
-            if (answer.content, answer.correct, answer.sort_order) != (content, correct, position):
-                answer.content, answer.correct, answer.sort_order = content, correct, position
-                answer.save()
-                changed = True
-        else:
-            Answer.objects.create(
-                question=question, content=content, correct=correct, sort_order=position
-            )
-            changed = True
-    for answer in stored[len(row.answers) :]:
-        try:
-            answer.delete()
-        except ProtectedError:
-            # Chosen in an attempt after the rows were checked: all rows are rolled back.
-            raise QuizImportError(
-                f"The CSV has 1 error(s); nothing was imported.\nrow {row.number}: "
-                + _chosen_answer_message(answer)
-            ) from None
-        changed = True
-    return changed
-
-
-def _chosen_answer_message(answer: Answer) -> str:
-    return (
-        f"answer {answer.sort_order + 1} (“{answer.content}”) was chosen by learners in past "
-        "attempts and cannot be removed; keep it in the row (leave it out of “correct” if it "
-        "is wrong now), or archive the question and add a new one"
-    )
-
-
-def _chosen_answers_removed(row: _CsvRow) -> list[str]:
-    """Problems for answers the row would remove although learners chose them."""
-    removed = list(row.target.answers.order_by("sort_order", "pk")[len(row.answers) :])
-    if not removed:
-        return []
-    chosen = set(
-        ChosenAnswer.objects.filter(answer__in=removed).values_list("answer_id", flat=True)
-    )
-    return [_chosen_answer_message(answer) for answer in removed if answer.pk in chosen]
-
-
-def questions_for_export(*, quiz_slug: str | None = None) -> QuerySet[Question]:
-    """All questions, or one quiz's questions in the quiz's order."""
-    if not quiz_slug:
-        return Question.objects.order_by("pk")
-    quiz = Quiz.objects.filter(slug=quiz_slug).first()
-    if quiz is None:
-        raise QuizImportError(f"There is no quiz with the slug “{quiz_slug}”.")
-    ids = list(
-        quiz.quiz_questions.order_by("sort_order", "pk").values_list("question_id", flat=True)
-    )
-    if not ids:
-        return Question.objects.none()
-    position = Case(
-        *(When(pk=pk, then=Value(index)) for index, pk in enumerate(ids)),
-        output_field=IntegerField(),
-    )
-    return Question.objects.filter(pk__in=ids).order_by(position)
-
-
-def export_questions_csv(*, questions: QuerySet[Question], file: IO[str]) -> int:
-    """Write questions in the import format, so the file re-imports cleanly; returns the count."""
-    questions = list(
-        questions.select_related("category", "sub_category").prefetch_related(
-            Prefetch("answers", queryset=Answer.objects.order_by("sort_order", "pk"))
-        )
-    )
-    slugs: dict[int, list[str]] = defaultdict(list)
-    for question_id, slug in (
-        QuizQuestion.objects.filter(question__in=questions)
-        .order_by("quiz__slug")
-        .values_list("question_id", "quiz__slug")
-    ):
-        slugs[question_id].append(slug)
-    rows = []
-    for question in questions:
-        answers = list(question.answers.all())
-        if len(answers) > MAX_CSV_ANSWERS:
-            # Checked before writing so no half file is left behind.
-            raise QuizImportError(
-                f"Question {question.pk} (“{question}”) has {len(answers)} answers; the CSV "
-                f"holds at most {MAX_CSV_ANSWERS}. Export the other questions with --quiz."
-            )
-        if question.kind == Question.TRUE_FALSE:
-            correct = "true" if question.correct_statement else "false"
-        elif question.kind == Question.MULTIPLE_CHOICE:
-            correct = "|".join(
-                str(position) for position, answer in enumerate(answers, start=1) if answer.correct
-            )
-        else:
-            correct = ""
-        key = question.import_key.removeprefix("csv:")
-        rows.append(
-            [
-                key if question.import_key.startswith("csv:") else f"q{question.pk}",
-                question.kind,
-                question.category.name if question.category else "",
-                question.sub_category.name if question.sub_category else "",
-                question.content,
-                question.explanation,
-                question.answer_order,
-                correct,
-                *(answer.content for answer in answers),
-                *([""] * (MAX_CSV_ANSWERS - len(answers))),
-                "|".join(slugs[question.pk]),
-            ]
-        )
-    # Formula-like text gets an apostrophe in front (lms.core.exports); _csv_rows takes it away.
-    writer = SafeWriter(file)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(rows)
-    return len(rows)
