@@ -226,3 +226,13 @@ def session(*, workshop, capacity=2, starts_in_days=7, location="Room 1"):
         location=location,
         capacity=capacity,
     )
+
+
+def kpi_token(*, name: str = "CRM", username: str | None = None):
+    """An API token for a KPI service user (in the group "KPI integrations"): (token, raw)."""
+    from wagtail.models import APIToken
+
+    from lms.kpis.models import INTEGRATIONS_GROUP
+
+    service = user(username=username, groups=(INTEGRATIONS_GROUP,))
+    return APIToken.create_token(user=service, name=name)

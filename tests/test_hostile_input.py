@@ -36,6 +36,7 @@ from lms.guidelines import services as guideline_services
 from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelineIndexPage
 from lms.input_safety import MalformedInput, load_json, whole_number
+from lms.kpis.models import IntegrationToken, KpiRecord
 from lms.people import roles
 from lms.people.admin_views import OrgApplyForm, OrgUploadForm, UnlockForm
 from lms.people.models import User
@@ -49,8 +50,6 @@ from lms.rollout.models import (
     ChecklistTick,
     Criterion,
     DepartmentRollout,
-    IntegrationToken,
-    KpiRecord,
     StageChange,
     SuccessStoryIndexPage,
     SuccessStoryPage,

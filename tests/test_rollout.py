@@ -11,6 +11,7 @@ from courses.models import Booking, Track, WorkshopSession
 from lms.assignments.models import Assignment
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
+from lms.kpis.models import KpiRecord
 from lms.people import roles
 from lms.rollout import selectors, services
 from lms.rollout.models import (
@@ -19,7 +20,6 @@ from lms.rollout.models import (
     ChecklistTick,
     Criterion,
     DepartmentRollout,
-    KpiRecord,
     Stage,
     StageChange,
 )

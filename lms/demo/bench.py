@@ -59,6 +59,7 @@ from courses.models import (
 from lms.assignments.models import Assignment
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
 from lms.guidelines.services import publish_initial_text
+from lms.kpis.models import KpiRecord
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.people.selectors import team_of
@@ -79,7 +80,6 @@ from lms.rollout.models import (
     ChecklistTick,
     Criterion,
     DepartmentRollout,
-    KpiRecord,
     StageChange,
     SuccessStoryIndexPage,
     SuccessStoryPage,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from courses.models import Booking, CoursePage, Enrollment, ModuleCompletion
 from lms.assignments.models import Assignment
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
+from lms.kpis.models import KpiRecord
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
@@ -28,7 +29,6 @@ from lms.rollout.models import (
     ChecklistTick,
     Criterion,
     DepartmentRollout,
-    KpiRecord,
     Stage,
     StageChange,
     SuccessStoryPage,

@@ -32,6 +32,8 @@ def _connect_invalidation() -> None:
     from lms.assignments.models import Assignment
     from lms.caching import on_writes
     from lms.guidelines.models import GuidelineVersion, SignOff
+    from lms.kpis.models import KpiRecord
+    from lms.kpis.signals import kpi_records_changed
     from lms.people.models import User
     from lms.quizzes.models import Sitting
     from lms.rollout.models import (
@@ -40,7 +42,6 @@ def _connect_invalidation() -> None:
         ChecklistTick,
         Criterion,
         DepartmentRollout,
-        KpiRecord,
         SuccessStoryPage,
     )
 
@@ -65,6 +66,8 @@ def _connect_invalidation() -> None:
         uid="rollout-bump",
     )
     m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bump-groups")
+    # The KPI import stores records in bulk (no post_save) and says so by its own signal.
+    kpi_records_changed.connect(_bump, dispatch_uid="rollout-bump-kpis")
 
     # The home page's highlights trail the points by up to a minute, but a published,
     # withdrawn or moved story, an announced winner or new point values show at once.

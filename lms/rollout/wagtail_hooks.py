@@ -2,11 +2,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from lms.kpis.viewsets import KpiRecordViewSet
 from lms.rollout.models import (
     AwardPeriod,
     Criterion,
     DepartmentRollout,
-    KpiRecord,
     Stage,
 )
 
@@ -33,14 +33,6 @@ class DepartmentRolloutViewSet(SnippetViewSet):
     list_display = ["department", "stage", "owner"]
 
 
-class KpiRecordViewSet(SnippetViewSet):
-    model = KpiRecord
-    icon = "table"
-    menu_label = _("KPI records")
-    list_display = ["department", "month", "metric", "value", "employee", "source"]
-    list_filter = ["department", "metric"]
-
-
 class AwardPeriodViewSet(SnippetViewSet):
     model = AwardPeriod
     icon = "pick"
@@ -62,4 +54,3 @@ class RolloutGroup(SnippetViewSetGroup):
 
 
 register_snippet(RolloutGroup)
-from lms.rollout import wagtail_hooks_kpis  # noqa: E402,F401

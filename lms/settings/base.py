@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "lms.assignments",
     "lms.reminders",
     "lms.rollout",
+    "lms.kpis",
     "courses",
     "home",
     "wagtail.contrib.forms",
@@ -61,6 +62,11 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # Wagtail's API tokens (Settings › API tokens) and django-ninja, which the KPI API
+    # (lms/kpis/api.py) runs on; "ninja" serves the Swagger UI's files from static/.
+    # Wagtail's own v3 API is not mounted (lms/urls.py).
+    "wagtail.api.v3",
+    "ninja",
     # Content-Security-Policy header (lms/security.py picks the admin's or the site's policy).
     "csp",
     # The tasks framework (backport of Django 6's django.tasks; Wagtail 8 uses it too).
