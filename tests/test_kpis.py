@@ -9,7 +9,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-
 from wagtail.models import APIToken
 
 from lms.kpis.importers import (
