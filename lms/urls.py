@@ -8,6 +8,7 @@ from courses import urls as course_urls
 from lms.assignments import urls as assignment_urls
 from lms.award import urls as award_urls
 from lms.guidelines import urls as guideline_urls
+from lms.kpis.api import api as kpi_api
 from lms.people import urls as people_urls
 from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
@@ -29,7 +30,8 @@ urlpatterns = [
     path("team/", include(assignment_urls)),
     path("rollout/award/", include(award_urls)),
     path("rollout/", include(rollout_urls)),
-    path("api/", include("lms.rollout.api_urls")),
+    # The KPI API (django-ninja): /api/kpis/, /api/openapi.json, /api/docs.
+    path("api/", include(kpi_api.urls[0])),
 ]
 
 if settings.DEBUG:

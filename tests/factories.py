@@ -259,3 +259,13 @@ def workbook(rows: list[list], *, cached: dict[str, str] | None = None) -> bytes
                     data = data.replace(old, old[:-5] + f"<v>{value}</v>".encode())
             target.writestr(info, data)
     return patched.getvalue()
+
+
+def kpi_token(*, name: str = "CRM", username: str | None = None):
+    """An API token for a KPI service user (in the group "KPI integrations"): (token, raw)."""
+    from wagtail.models import APIToken
+
+    from lms.kpis.models import INTEGRATIONS_GROUP
+
+    service = user(username=username, groups=(INTEGRATIONS_GROUP,))
+    return APIToken.create_token(user=service, name=name)

@@ -9,8 +9,8 @@ from courses import services as course_services
 from lms.award import selectors, services
 from lms.award.cache import data_version
 from lms.award.models import AwardPeriod, AwardSettings
+from lms.kpis.models import KpiRecord
 from lms.people import roles
-from lms.rollout.models import KpiRecord
 from lms.workshops import services as workshop_services
 from lms.workshops.models import WorkshopSession
 from tests import factories

@@ -38,20 +38,19 @@ from lms.core.input_safety import MalformedInput, load_json, whole_number
 from lms.guidelines import services as guideline_services
 from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelineIndexPage
+from lms.kpis.admin_views import KpiApplyForm, KpiUploadForm, TokenForm
+from lms.kpis.models import IntegrationToken, KpiRecord
 from lms.people import roles
 from lms.people.admin_views import UnlockForm
 from lms.people.models import User
 from lms.quizzes import services as quiz_services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
 from lms.quizzes.models import Category, Question, Sitting, SittingAnswer
-from lms.rollout.admin_views import KpiApplyForm, KpiUploadForm, TokenForm
 from lms.rollout.forms import AdvanceForm, TickForm
 from lms.rollout.models import (
     ChecklistTick,
     Criterion,
     DepartmentRollout,
-    IntegrationToken,
-    KpiRecord,
     StageChange,
 )
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
@@ -62,7 +61,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"people", "quizzes", "guidelines", "assignments", "reminders", "rollout", "courses"}
-OUR_APPS |= {"award", "stories"}
+OUR_APPS |= {"award", "stories", "kpis"}
 OUR_APPS |= {"home", "demo", "workshops"}
 OUR_PACKAGES = ("lms.", "courses.", "home.")
 # Field names tried everywhere besides the view's own form fields.
@@ -256,7 +255,10 @@ def build_world(sales) -> World:
         value=3,
         source="test",
     )
-    token, raw_token = IntegrationToken.issue(name="CRM")
+    token, raw_token = factories.kpi_token(name="CRM")
+    legacy_token = IntegrationToken.objects.create(
+        name="Old CRM", token_hash=IntegrationToken.hash("old"), prefix="old"
+    )
     document = get_document_model().objects.create(
         title="Handout", file=ContentFile(b"Hello", name="handout.txt")
     )
@@ -353,6 +355,9 @@ def build_world(sales) -> World:
             {"note": "Documented"},
         ),
         Target(reverse("api_kpis"), json_api=True),
+        Target(reverse("api-root")),
+        Target(reverse("openapi-json")),
+        Target(reverse("openapi-view")),
         # The project's own admin pages.
         Target(
             reverse("people_import_org"),
@@ -371,6 +376,7 @@ def build_world(sales) -> World:
         ),
         Target(reverse("rollout_kpi_token_new"), names(TokenForm())),
         Target(reverse("rollout_kpi_token_deactivate", args=[token.pk])),
+        Target(reverse("rollout_kpi_legacy_token_deactivate", args=[legacy_token.pk])),
     ]
     # The admin's create and edit forms of our models (snippets and model viewsets).
     instances = {
@@ -797,7 +803,7 @@ def test_a_cookie_with_nul_is_ignored(employee_client):
 
 @pytest.fixture
 def token(db):
-    _token, raw = IntegrationToken.issue(name="CRM")
+    _token, raw = factories.kpi_token(name="CRM")
     return raw
 
 

@@ -9,15 +9,16 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from wagtail.models import APIToken
 
-from lms.people import roles
-from lms.rollout.kpis import (
+from lms.kpis.importers import (
     KpiImportError,
     import_kpi_records,
     parse_kpi_csv,
     parse_kpi_json,
 )
-from lms.rollout.models import IntegrationToken, KpiRecord
+from lms.kpis.models import INTEGRATIONS_GROUP, KpiRecord
+from lms.people import roles
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -515,7 +516,7 @@ def test_admin_sees_every_error_and_nothing_is_stored(admin_client, sales):
 
 def test_user_without_the_permission_cannot_use_the_admin_pages(trainer_client, sales):
     assert not factories.user(username="t2", groups=(roles.TRAINERS,)).has_perm(
-        "rollout.add_kpirecord"
+        "kpis.add_kpirecord"
     )
     assert trainer_client.get(IMPORT_URL)["Location"] == "/admin/"
     response = trainer_client.post(IMPORT_URL, {"content": csv_bytes("c,sales,2025-03,leads,1,")})
@@ -524,7 +525,7 @@ def test_user_without_the_permission_cannot_use_the_admin_pages(trainer_client, 
     response = trainer_client.post(TOKEN_URL, {"name": "CRM"})
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert not KpiRecord.objects.exists()
-    assert not IntegrationToken.objects.exists()
+    assert not APIToken.objects.exists()
     assert IMPORT_URL not in trainer_client.get("/admin/").content.decode()
 
 
@@ -538,8 +539,9 @@ def test_employee_is_sent_to_the_admin_login(employee_client, sales):
 def test_issuing_a_token_shows_it_once_and_stores_only_its_hash(admin_client, sales):
     assert reverse("rollout_kpi_token_new") == TOKEN_URL
     assert admin_client.get(TOKEN_URL).status_code == 200
+    service = factories.user(username="crm-bot", groups=(INTEGRATIONS_GROUP,))
 
-    response = admin_client.post(TOKEN_URL, {"name": "CRM"})
+    response = admin_client.post(TOKEN_URL, {"name": "CRM", "user": service.pk})
 
     assert response.status_code == 200
     raw = response.context["raw_token"]
@@ -548,10 +550,10 @@ def test_issuing_a_token_shows_it_once_and_stores_only_its_hash(admin_client, sa
     assert f"Authorization: Bearer {raw}" in page, "the curl example"
     assert "http://testserver/api/kpis/" in page
     assert "no-store" in response["Cache-Control"]
-    token = IntegrationToken.objects.get()
-    assert token.name == "CRM" and token.active
-    assert token.token_hash == IntegrationToken.hash(raw) != raw
-    assert raw not in (token.name, token.token_hash, token.prefix)
+    token = APIToken.objects.get()
+    assert token.name == "CRM" and token.revoked_at is None and token.user == service
+    assert token.key_hash == APIToken.hash_token(raw) != raw
+    assert raw not in (token.name, token.key_hash, token.prefix)
 
     page = admin_client.get(TOKEN_URL).content.decode()
     assert raw not in page, "the raw token is shown only once"
@@ -568,18 +570,18 @@ def test_issuing_a_token_shows_it_once_and_stores_only_its_hash(admin_client, sa
 
 
 def test_a_token_name_is_used_once(admin_client):
-    IntegrationToken.issue(name="CRM")
-    response = admin_client.post(TOKEN_URL, {"name": "crm"})
+    token, _raw = factories.kpi_token(name="CRM")
+    response = admin_client.post(TOKEN_URL, {"name": "crm", "user": token.user.pk})
     assert "There is already a token with this name." in response.content.decode()
-    assert IntegrationToken.objects.count() == 1
+    assert APIToken.objects.count() == 1
 
 
 def test_admin_can_deactivate_a_token(admin_client):
-    token, _raw = IntegrationToken.issue(name="CRM")
+    token, _raw = factories.kpi_token(name="CRM")
     response = admin_client.post(reverse("rollout_kpi_token_deactivate", args=[token.pk]))
     assert response.status_code == 302
     token.refresh_from_db()
-    assert not token.active
+    assert token.revoked_at is not None
 
 
 # --- the API ------------------------------------------------------------------------------------
@@ -593,7 +595,7 @@ def api() -> Client:
 
 @pytest.fixture
 def token():
-    return IntegrationToken.issue(name="CRM (Salesforce)")
+    return factories.kpi_token(name="CRM (Salesforce)")
 
 
 def post(client: Client, body, *, raw: str | None = None, **extra):
@@ -621,13 +623,13 @@ def test_api_without_a_token_is_401(api, sales):
 def test_api_with_an_unknown_token_is_403(api, sales, token):
     response = post(api, [record()], raw="not-a-token")
     assert response.status_code == 403
+    assert response.json() == {"error": "This token is unknown or has been deactivated."}
     assert not KpiRecord.objects.exists()
 
 
-def test_api_with_an_inactive_token_is_403(api, sales, token):
+def test_api_with_a_revoked_token_is_403(api, sales, token):
     issued, raw = token
-    issued.active = False
-    issued.save()
+    issued.revoke()
     response = post(api, [record()], raw=raw)
     assert response.status_code == 403
     assert not KpiRecord.objects.exists()

@@ -12,13 +12,13 @@ from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
+from lms.kpis.models import KpiRecord
 from lms.people import roles
 from lms.rollout import registry, selectors, services
 from lms.rollout.models import (
     ChecklistTick,
     Criterion,
     DepartmentRollout,
-    KpiRecord,
     Stage,
     StageChange,
 )

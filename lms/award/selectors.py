@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import Count, F, QuerySet, Sum, Value
 from django.utils import timezone
@@ -13,19 +12,10 @@ from django.utils import timezone
 from courses.models import ModuleCompletion
 from lms.award import cache
 from lms.award.models import AwardPeriod, AwardSettings
+from lms.kpis.models import KpiRecord, Metric
 from lms.people.models import User
 from lms.quizzes.models import Sitting
 from lms.workshops.models import Booking
-
-# The KPI records that leads are counted from, named in this one place. The model lives
-# in the rollout app today and moves to lms.kpis; award must not import rollout, so it is
-# looked up by name (switch to `from lms.kpis.models import KpiRecord` once it moved).
-KPI_RECORD_MODEL = "rollout.KpiRecord"
-LEADS = "leads"  # KpiRecord's metric value for attributed leads
-
-
-def kpi_record_model():
-    return apps.get_model(KPI_RECORD_MODEL)
 
 
 @dataclass
@@ -96,10 +86,9 @@ def _points_by_person(period: AwardPeriod) -> QuerySet:
         .values_list(*columns)
     )
     leads = (
-        kpi_record_model()
-        .objects.filter(
+        KpiRecord.objects.filter(
             employee__isnull=False,
-            metric=LEADS,
+            metric=Metric.LEADS,
             month__gte=start.replace(day=1),
             month__lte=end,
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from courses.models import ModuleCompletion
 from lms.award import cache
 from lms.award.models import AwardPeriod, AwardSettings
-from lms.award.selectors import kpi_record_model
 from lms.core.caching import on_writes
 from lms.core.changes import data_changed
+from lms.kpis.models import KpiRecord
 from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
 from lms.workshops.models import Booking
@@ -27,7 +27,7 @@ on_writes(
     ModuleCompletion,
     Sitting,
     Booking,
-    kpi_record_model(),
+    KpiRecord,
     User,
     Department,
     AwardPeriod,

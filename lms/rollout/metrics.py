@@ -19,9 +19,9 @@ from courses.models import Enrollment, Track
 from lms.assignments.models import Assignment
 from lms.award.selectors import winners
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
+from lms.kpis.models import KpiRecord
 from lms.people import roles
 from lms.people.models import User
-from lms.rollout.models import KpiRecord  # the one place KPI evidence is read from
 from lms.rollout.registry import metric
 from lms.stories.selectors import live_stories
 from lms.workshops.models import Booking

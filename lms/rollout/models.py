@@ -1,9 +1,6 @@
-"""Kotter's eight change stages per department, the evidence behind them, and KPIs."""
+"""Kotter's eight change stages per department and the evidence behind them."""
 
 from __future__ import annotations
-
-import hashlib
-import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -242,82 +239,3 @@ class ChecklistTick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} ✓ {self.criterion}"
-
-
-class KpiRecord(models.Model):
-    """A monthly figure from a CRM or HR system: awareness, leads or applications."""
-
-    AWARENESS = "awareness"
-    LEADS = "leads"
-    APPLICATIONS = "applications"
-    METRICS = [
-        (AWARENESS, _("Awareness (reach)")),
-        (LEADS, _("Leads")),
-        (APPLICATIONS, _("Applications")),
-    ]
-
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
-    department = models.ForeignKey(
-        "people.Department",
-        verbose_name=_("department"),
-        on_delete=models.PROTECT,
-        related_name="kpis",
-    )
-    month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    metric = models.CharField(_("metric"), max_length=20, choices=METRICS)
-    value = models.PositiveIntegerField(_("value"))
-    employee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("attributed to"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="kpi_records",
-    )
-    source = models.CharField(_("source"), max_length=100, blank=True)
-    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
-
-    panels = [
-        FieldPanel("external_id"),
-        FieldRowPanel([FieldPanel("department"), FieldPanel("month"), FieldPanel("metric")]),
-        FieldRowPanel([FieldPanel("value"), FieldPanel("employee"), FieldPanel("source")]),
-    ]
-
-    class Meta:
-        ordering = ["-month", "department__name", "metric"]
-        verbose_name = _("KPI record")
-        verbose_name_plural = _("KPI records")
-        constraints = [
-            models.CheckConstraint(condition=Q(month__day=1), name="kpi_month_is_first_day"),
-        ]
-        indexes = [models.Index(fields=["department", "month"], name="kpi_department_month")]
-
-    def __str__(self) -> str:
-        return f"{self.department} {self.month:%Y-%m} {self.metric}={self.value}"
-
-
-class IntegrationToken(models.Model):
-    """A write-only credential for one CRM/HR integration; only its hash is stored."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=8, editable=False)
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("integration token")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @staticmethod
-    def hash(raw: str) -> str:
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-    @classmethod
-    def issue(cls, *, name: str) -> tuple[IntegrationToken, str]:
-        raw = secrets.token_urlsafe(32)
-        token = cls.objects.create(name=name, token_hash=cls.hash(raw), prefix=raw[:8])
-        return token, raw

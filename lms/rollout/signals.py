@@ -7,6 +7,7 @@ from lms.award.models import AwardPeriod
 from lms.core.caching import on_writes
 from lms.core.changes import data_changed
 from lms.guidelines.models import GuidelineVersion, SignOff
+from lms.kpis.models import KpiRecord
 from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
 from lms.rollout import cache
@@ -14,7 +15,6 @@ from lms.rollout.models import (
     ChecklistTick,
     Criterion,
     DepartmentRollout,
-    KpiRecord,
 )
 from lms.stories.models import SuccessStoryPage
 from lms.workshops.models import Booking

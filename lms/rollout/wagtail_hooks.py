@@ -3,10 +3,10 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from lms.award.viewsets import AwardPeriodViewSet
+from lms.kpis.viewsets import KpiRecordViewSet
 from lms.rollout.models import (
     Criterion,
     DepartmentRollout,
-    KpiRecord,
     Stage,
 )
 
@@ -33,14 +33,6 @@ class DepartmentRolloutViewSet(SnippetViewSet):
     list_display = ["department", "stage", "owner"]
 
 
-class KpiRecordViewSet(SnippetViewSet):
-    model = KpiRecord
-    icon = "table"
-    menu_label = _("KPI records")
-    list_display = ["department", "month", "metric", "value", "employee", "source"]
-    list_filter = ["department", "metric"]
-
-
 # The award's periods stay in the rollout menu, where admins have always found them.
 class RolloutGroup(SnippetViewSetGroup):
     menu_label = _("Rollout")
@@ -56,4 +48,3 @@ class RolloutGroup(SnippetViewSetGroup):
 
 
 register_snippet(RolloutGroup)
-from lms.rollout import wagtail_hooks_kpis  # noqa: E402,F401

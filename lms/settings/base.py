@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "lms.rollout",
     "lms.award",
     "lms.stories",
+    "lms.kpis",
     "courses",
     "lms.workshops",
     "home",
@@ -64,6 +65,11 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # Wagtail's API tokens (Settings › API tokens) and django-ninja, which the KPI API
+    # (lms/kpis/api.py) runs on; "ninja" serves the Swagger UI's files from static/.
+    # Wagtail's own v3 API is not mounted (lms/urls.py).
+    "wagtail.api.v3",
+    "ninja",
     # Content-Security-Policy header (lms/core/security.py picks the admin's or the site's policy).
     "csp",
     # The tasks framework (backport of Django 6's django.tasks; Wagtail 8 uses it too).

@@ -17,6 +17,7 @@ from lms.award.models import AwardPeriod, AwardSettings
 from lms.demo.activity import link_evidence_tracks
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
 from lms.guidelines.services import publish_initial_text
+from lms.kpis.models import KpiRecord
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.people.selectors import team_of
@@ -35,7 +36,6 @@ from lms.rollout.models import (
     ChecklistTick,
     Criterion,
     DepartmentRollout,
-    KpiRecord,
     StageChange,
 )
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage

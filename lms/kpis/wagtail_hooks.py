@@ -1,11 +1,14 @@
-"""Admin pages for KPI data; imported at the end of lms/rollout/wagtail_hooks.py."""
+"""Admin pages for KPI data: the import and the integration tokens.
+
+The KPI records' snippet listing sits in the rollout app's menu group (lms/kpis/viewsets.py).
+"""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from lms.rollout import admin_views
+from lms.kpis import admin_views
 
 
 class ImportKpisMenuItem(MenuItem):
@@ -24,6 +27,11 @@ def register_kpi_admin_urls():
             "kpis/tokens/<int:pk>/deactivate/",
             admin_views.deactivate_token,
             name="rollout_kpi_token_deactivate",
+        ),
+        path(
+            "kpis/tokens/legacy/<int:pk>/deactivate/",
+            admin_views.deactivate_legacy_token,
+            name="rollout_kpi_legacy_token_deactivate",
         ),
     ]
 

@@ -1,4 +1,8 @@
-"""Wagtail admin pages for KPI data: uploading a CSV/JSON file and issuing integration tokens."""
+"""Wagtail admin pages for KPI data: uploading a CSV/JSON file and issuing integration tokens.
+
+The import's parsing and checks live in lms/kpis/importers.py; the tokens are Wagtail's API
+tokens of service users (lms/kpis/services.py), which Settings › API tokens lists as well.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
+from wagtail.models import APIToken
 
 from lms.admin_views import ApplyDryRunForm, PermissionAdminView
 from lms.core.input_safety import MalformedInput, NotUtf8, decode_text
-from lms.rollout.kpis import (
+from lms.kpis import selectors, services
+from lms.kpis.importers import (
     COLUMNS,
     MAX_SOURCE,
     KpiImportError,
@@ -22,9 +28,10 @@ from lms.rollout.kpis import (
     parse_kpi_csv,
     parse_kpi_json,
 )
-from lms.rollout.models import IntegrationToken
+from lms.kpis.models import INTEGRATIONS_GROUP, IntegrationToken
+from lms.people.models import User
 
-PERMISSION = "rollout.add_kpirecord"
+PERMISSION = "kpis.add_kpirecord"
 # The content of a dry run travels with the page for "Import now"; larger files belong on the
 # command line.
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -112,7 +119,7 @@ class _KpiAdminView(PermissionAdminView):
 
 
 class KpiImportView(_KpiAdminView):
-    template_name = "rollout/admin/kpi_import.html"
+    template_name = "kpis/admin/import.html"
     page_title = gettext_lazy("Import KPIs")
     header_icon = "upload"
 
@@ -160,19 +167,31 @@ class KpiImportView(_KpiAdminView):
 class TokenForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Name"),
-        max_length=100,
+        max_length=MAX_SOURCE,
         help_text=gettext_lazy("Which system uses the token, e.g. “CRM (Salesforce)”."),
     )
+    user = forms.ModelChoiceField(
+        label=gettext_lazy("Service user"),
+        queryset=User.objects.none(),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = selectors.service_users()
+        self.fields["user"].help_text = _(
+            "The user the system acts as. It needs the permission “Can send KPI records "
+            "through the API”: put it in the group “%(group)s”."
+        ) % {"group": INTEGRATIONS_GROUP}
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        if IntegrationToken.objects.filter(name__iexact=name).exists():
+        if selectors.token_name_taken(name):
             raise forms.ValidationError(_("There is already a token with this name."))
         return name
 
 
 class TokenCreateView(_KpiAdminView):
-    template_name = "rollout/admin/kpi_token.html"
+    template_name = "kpis/admin/tokens.html"
     page_title = gettext_lazy("Issue an integration token")
     header_icon = "key"
 
@@ -182,28 +201,45 @@ class TokenCreateView(_KpiAdminView):
         context["action_url"] = reverse("rollout_kpi_token_new")
         context["import_url"] = reverse("rollout_kpi_import")
         context["api_url"] = self.request.build_absolute_uri(reverse("api_kpis"))
-        context["tokens"] = IntegrationToken.objects.order_by("name")
+        context["docs_url"] = reverse("openapi-view")
+        context["schema_url"] = self.request.build_absolute_uri(reverse("openapi-json"))
+        context["group_name"] = INTEGRATIONS_GROUP
+        context["tokens"] = selectors.integration_tokens()
+        context["legacy_tokens"] = selectors.legacy_tokens()
         return context
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         form = TokenForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        token, raw = IntegrationToken.issue(name=form.cleaned_data["name"])
+        token, raw = services.issue_token(
+            name=form.cleaned_data["name"], user=form.cleaned_data["user"], by=request.user
+        )
         response = self.render_to_response(self.get_context_data(token=token, raw_token=raw))
         # The raw token is shown this once; no cache may keep it.
         add_never_cache_headers(response)
         return response
 
 
-def deactivate_token(request: HttpRequest, pk: int) -> HttpResponse:
+def _deactivate(request: HttpRequest, model, pk: int, action) -> HttpResponse:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     if request.method != "POST":
         return redirect("rollout_kpi_token_new")
-    token = get_object_or_404(IntegrationToken, pk=pk)
-    if token.active:
-        token.active = False
-        token.save(update_fields=["active"])
+    queryset = selectors.integration_tokens() if model is APIToken else model.objects.all()
+    token = get_object_or_404(queryset, pk=pk)
+    if action(token):
         messages.success(request, _("The token “%(name)s” is deactivated.") % {"name": token.name})
     return redirect("rollout_kpi_token_new")
+
+
+def deactivate_token(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a service user's API token."""
+    return _deactivate(
+        request, APIToken, pk, lambda token: services.revoke_token(token, by=request.user)
+    )
+
+
+def deactivate_legacy_token(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate an integration token of the previous release."""
+    return _deactivate(request, IntegrationToken, pk, services.deactivate_legacy_token)

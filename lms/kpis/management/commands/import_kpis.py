@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lms.rollout.kpis import (
+from lms.kpis.importers import (
     COLUMNS,
     MAX_SOURCE,
     KpiImportError,

@@ -11,7 +11,7 @@ day, "YYYY-MM-01"); ``metric`` awareness, leads or applications; ``value`` a who
 least 0; ``employee`` optionally the username a lead is attributed to (leads only).
 
 Records arrive as CSV (``parse_kpi_csv``), as JSON (``parse_kpi_json``) or through the API
-(lms/rollout/api.py); ``import_kpi_records`` checks every record before anything is written and
+(lms/kpis/api.py); ``import_kpi_records`` checks every record before anything is written and
 raises all problems together in one KpiImportError, naming each record by its position (row 2
 is the first record of a CSV, record 1 the first of a JSON list) and field. Nothing is stored
 until every record is clean (one transaction). A record whose external id is already stored
@@ -34,14 +34,14 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lms.core import changes
 from lms.core.input_safety import MalformedInput, NotUtf8, decode_text, load_json
+from lms.kpis.models import KpiRecord, Metric
 from lms.people.models import Department, User
-from lms.rollout import cache as rollout_cache
-from lms.rollout.models import KpiRecord
 
 COLUMNS = ("external_id", "department", "month", "metric", "value", "employee")
 REQUIRED_COLUMNS = ("external_id", "department", "month", "metric", "value")
-METRICS = (KpiRecord.AWARENESS, KpiRecord.LEADS, KpiRecord.APPLICATIONS)
+METRICS = tuple(Metric.values)
 # The parsers label each record with where it came from ("row 2", "record 1") under this key.
 POSITION = "position"
 MAX_EXTERNAL_ID = 100
@@ -671,8 +671,8 @@ def import_kpi_records(
             summary.departments = sorted(totals.values(), key=lambda total: total.department)
             if new and not dry_run:
                 KpiRecord.objects.bulk_create(new, batch_size=_CHUNK)
-                # bulk_create sends no post_save; the rollout evidence cache is told here.
-                transaction.on_commit(rollout_cache.bump)
+                # bulk_create sends no post_save: whoever caches KPI values is told here.
+                changes.rows_changed(KpiRecord)
     except IntegrityError:
         # Another import stored one of these external ids between the checks and the writes.
         raise KpiImportError(
