@@ -34,8 +34,11 @@ run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/ — log in as employee, manager, trainer or admin (password: bootcamp-demo)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# On every core (pytest-xdist, one test database per worker); TEST_WORKERS=0 runs the suite in
+# one process, e.g. make test TEST_WORKERS=0 PYTEST_ARGS="tests/test_seed.py -x".
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # axe-core for the accessibility checks of the e2e run, from the npm registry (package-lock.json).
 AXE := node_modules/axe-core/axe.min.js

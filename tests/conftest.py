@@ -68,5 +68,8 @@ def client() -> Client:
 
 def pytest_collection_modifyitems(items):
     """Run the bench command's test last: it leaves the test database in a state that the
-    serialized rollback of other transactional tests cannot restore (content type ids)."""
+    serialized rollback of other transactional tests cannot restore (content type ids).
+    Under pytest-xdist (make test) each worker has its own test database, and the default
+    "load" distribution hands the tests out in this order, so the worker that gets it runs it
+    after all of its others."""
     items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)

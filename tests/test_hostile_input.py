@@ -19,9 +19,12 @@ from urllib.parse import quote_from_bytes
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.template.base import Template
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
@@ -441,12 +444,33 @@ class Walker:
     failures: list[str] = field(default_factory=list)
     walked: set[str] = field(default_factory=set)
     requests: int = 0
+    clients: dict[str, Client] = field(default_factory=dict)
 
     def client(self, user: User | None, **headers) -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False, **headers)
         if user is not None:
             client.force_login(user)
         return client
+
+    def role_client(self, role: str) -> Client:
+        """The role's client for the next target: signed in as the role, with no cookie but
+        the session's from the targets before (as a fresh client, without a new sign-in)."""
+        user = self.world.users[role]
+        if role not in self.clients:
+            self.clients[role] = self.client(user)
+        client = self.clients[role]
+        session = client.cookies.get(settings.SESSION_COOKIE_NAME)
+        client.cookies.clear()
+        if session is not None and session.value:
+            client.cookies[session.key] = session.value
+        self.keep_role(client, user)
+        return client
+
+    @staticmethod
+    def keep_role(client: Client, user: User | None) -> None:
+        # A logout or a language switch earlier in the walk must not change the role.
+        if user is not None and client.session.get(SESSION_KEY) != str(user.pk):
+            client.force_login(user)
 
     def send(self, client, role, what, method, url, body=b"", content_type=None):
         self.requests += 1
@@ -478,7 +502,7 @@ class Walker:
         self.walked.add(resolve(target.path).route)
         reached = []
         for role, user in self.world.users.items():
-            client = self.client(user)
+            client = self.role_client(role)
             probes = [
                 self.send(client, role, "plain", "GET", target.path),
                 self.send(client, role, "plain", "POST", target.path),
@@ -488,7 +512,7 @@ class Walker:
                 self.walk_fields(client, role, user, target)
         # The path, raw bytes and broken bodies are refused before any view: one role is enough.
         role = reached[-1] if reached else "anonymous"
-        client = self.client(self.world.users[role])
+        client = self.role_client(role)
         self.walk_raw(client, role, target)
         if target.uploads:
             self.walk_uploads(client, role, target)
@@ -498,9 +522,7 @@ class Walker:
     def walk_fields(self, client, role, user, target: Target) -> None:
         fields = [*target.fields, *COMMON_FIELDS]
         for what, value in VALUES.items():
-            if user is not None:
-                # A logout or a language switch earlier in the walk must not change the role.
-                client.force_login(user)
+            self.keep_role(client, user)
             query = urlencoded(fields, value)
             self.send(client, role, f"query {what}", "GET", f"{target.path}?{query}")
             self.send(client, role, f"form {what}", "POST", f"{target.path}?{query}", query)
@@ -653,33 +675,57 @@ def run_walk(targets, world) -> Walker:
     return walker
 
 
+@pytest.fixture(scope="class")
+def built_world(django_db_setup, django_db_blocker) -> World:
+    """The world, built once for the walk's tests inside a transaction that is rolled back
+    after them; each test runs in a savepoint of it, so what one walk deletes or cancels is
+    back for the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world(factories.department(name="Sales", slug="sales"))
+        transaction.set_rollback(True)
+
+
+def _render(self, context):
+    return self.nodelist.render(context)
+
+
 @pytest.fixture
-def world(sales, caplog) -> World:
+def world(built_world, db, caplog, monkeypatch) -> World:
     # Thousands of 400s and 404s would each be logged; a 5xx is reported by the walk itself.
     caplog.set_level(logging.CRITICAL, logger="django.request")
-    return build_world(sales)
+    # Templates render as in production: the walk reads no response.context, so the test
+    # runner's copy of every template context for the test client is left out.
+    monkeypatch.setattr(Template, "_render", _render)
+    return built_world
 
 
-def test_site_routes_survive_hostile_input(world):
-    walker = run_walk([t for t in world.targets if not t.path.startswith("/admin/")], world)
-    assert not walker.failures, f"{len(walker.failures)} of {walker.requests} requests:\n" + (
-        "\n".join(walker.failures)
-    )
+# The walks in parts, so that parallel test runs (pytest-xdist) share them out evenly.
+PARTS = 4
 
 
-def test_admin_routes_survive_hostile_input(world):
-    walker = run_walk([t for t in world.targets if t.path.startswith("/admin/")], world)
-    assert not walker.failures, f"{len(walker.failures)} of {walker.requests} requests:\n" + (
-        "\n".join(walker.failures)
-    )
+class TestWalk:
+    @pytest.mark.parametrize("part", range(PARTS))
+    def test_site_routes_survive_hostile_input(self, world, part):
+        site = [t for t in world.targets if not t.path.startswith("/admin/")]
+        walker = run_walk(site[part::PARTS], world)
+        assert not walker.failures, f"{len(walker.failures)} of {walker.requests} requests:\n" + (
+            "\n".join(walker.failures)
+        )
 
+    @pytest.mark.parametrize("part", range(PARTS))
+    def test_admin_routes_survive_hostile_input(self, world, part):
+        admin = [t for t in world.targets if t.path.startswith("/admin/")]
+        walker = run_walk(admin[part::PARTS], world)
+        assert not walker.failures, f"{len(walker.failures)} of {walker.requests} requests:\n" + (
+            "\n".join(walker.failures)
+        )
 
-def test_the_walk_covers_every_route_and_page_type(world):
-    """A new URL pattern (or page type) fails here until the walk above visits it."""
-    walked = {resolve(target.path).route for target in world.targets}
-    missing = routes_to_walk() - walked
-    assert not missing, f"URL patterns the hostile-input walk does not visit: {sorted(missing)}"
-    assert our_page_models() <= set(world.pages), "a page type is not walked"
+    def test_the_walk_covers_every_route_and_page_type(self, world):
+        """A new URL pattern (or page type) fails here until the walk above visits it."""
+        walked = {resolve(target.path).route for target in world.targets}
+        missing = routes_to_walk() - walked
+        assert not missing, f"URL patterns the hostile-input walk does not visit: {sorted(missing)}"
+        assert our_page_models() <= set(world.pages), "a page type is not walked"
 
 
 # --- the shared mechanisms, one by one ----------------------------------------------------------

@@ -4,15 +4,11 @@ import copy
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, ManagementUtility, call_command
 from django.test import Client
 from django.utils import translation
 
@@ -454,18 +450,13 @@ def test_command_names_line_and_column_of_invalid_json(tmp_path):
         call_command("import_quiz_app", str(path))
 
 
-def test_command_exits_with_status_1_for_a_missing_file(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lms.settings.test"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_quiz_app", str(tmp_path / "missing.json")],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 1
-    assert "No such file" in result.stderr
+def test_command_exits_with_status_1_for_a_missing_file(tmp_path, capsys):
+    # As `manage.py import_quiz_app` runs it (in this process): arguments to exit status.
+    argv = ["manage.py", "import_quiz_app", str(tmp_path / "missing.json")]
+    with pytest.raises(SystemExit) as exit_:
+        ManagementUtility(argv).fetch_command("import_quiz_app").run_from_argv(argv)
+    assert exit_.value.code == 1
+    assert "No such file" in capsys.readouterr().err
 
 
 def essay_dump(*, complete: bool, incorrect: str, score: int, answered=(1, 2)):

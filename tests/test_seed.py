@@ -1,7 +1,8 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.db import transaction
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 from wagtail.images import get_image_model
 
@@ -37,11 +38,32 @@ def snapshot():
     }
 
 
-@pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
+def test_demo_users_need_debug_or_flag(settings):
+    # Before the module's demo is seeded (see demo below): it needs an empty database.
+    settings.DEBUG = False
     output = run_seed()
-    return output
+    assert not User.objects.exists()
+    assert "--demo-users" in output
+    assert CoursePage.objects.count() == 4
+
+    run_seed("--demo-users")
+    assert set(User.objects.values_list("username", flat=True)) >= DEMO_USERS
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo, seeded once for the module inside a transaction that is rolled back at its
+    end; every test runs in a savepoint of it, so a test's own changes go with the test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(DEBUG=True):
+            output = run_seed()
+        yield output
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def seeded(demo, db):
+    return demo
 
 
 def test_seed_creates_departments_users_tracks_and_courses(seeded):
@@ -89,17 +111,6 @@ def test_seed_is_idempotent(seeded):
     assert "0 created" in output
     assert "courses: 0 created, 4 already there" in output
     assert "quizzes: 0 created, 4 already there" in output
-
-
-def test_demo_users_need_debug_or_flag(settings):
-    settings.DEBUG = False
-    output = run_seed()
-    assert not User.objects.exists()
-    assert "--demo-users" in output
-    assert CoursePage.objects.count() == 4
-
-    run_seed("--demo-users")
-    assert set(User.objects.values_list("username", flat=True)) >= DEMO_USERS
 
 
 def test_social_selling_is_recommended_to_sales(seeded):
