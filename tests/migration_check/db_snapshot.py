@@ -1,11 +1,12 @@
-"""Row counts of every table, the seat triggers and the moved content types, as JSON.
-Run by forward_check.sh through `manage.py shell -c`."""
+"""Row counts of every table, the triggers, every content type with its id and every page's
+content type, as JSON. Run by forward_check.sh through `manage.py shell -c`."""
 
 import json
 import os
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from wagtail.models import Page
 
 with connection.cursor() as cursor:
     counts = {}
@@ -17,10 +18,12 @@ with connection.cursor() as cursor:
     else:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     triggers = sorted(row[0] for row in cursor.fetchall())
-moved = ("workshopindexpage", "workshoppage", "workshopsession", "booking")
-types = {
-    f"{ct.app_label}.{ct.model}": ct.pk
-    for ct in ContentType.objects.filter(model__in=moved, app_label__in=["courses", "workshops"])
-}
+# A moved model keeps its content type row (same id, new app label).
+types = {str(ct.pk): f"{ct.app_label}.{ct.model}" for ct in ContentType.objects.all()}
+pages = {str(pk): ct for pk, ct in Page.objects.values_list("pk", "content_type_id")}
 with open(os.environ["SNAPSHOT"], "w") as out:
-    json.dump({"counts": counts, "triggers": triggers, "content_types": types}, out, indent=1)
+    json.dump(
+        {"counts": counts, "triggers": triggers, "content_types": types, "pages": pages},
+        out,
+        indent=1,
+    )
