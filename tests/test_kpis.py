@@ -333,7 +333,7 @@ def test_a_duplicate_external_id_in_one_file_is_an_error_even_with_equal_values(
         ),
         (
             b"external_id,department,month,metric,value,note\n",
-            "row 1: unknown column(s) 'note'. The header row must be: " + HEADER,
+            "row 1: unknown column(s) note. The header row must be: " + HEADER,
         ),
         (
             csv_bytes("crm-1,sales,2025-03,leads,4,,surplus"),
