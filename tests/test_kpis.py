@@ -442,6 +442,18 @@ def upload(client: Client, data: bytes, *, name: str = "kpis.csv", dry_run: bool
     return client.post(IMPORT_URL, payload)
 
 
+def import_now(client: Client, apply_form):
+    """Post the dry run's "Import now" form, as the page does."""
+    return client.post(
+        IMPORT_URL,
+        {
+            "content": apply_form["content"].value(),
+            "file_format": apply_form["file_format"].value(),
+            "source": apply_form["source"].value(),
+        },
+    )
+
+
 def test_admin_import_page_offers_an_upload_with_dry_run_ticked(admin_client):
     assert reverse("rollout_kpi_import") == IMPORT_URL
     response = admin_client.get(IMPORT_URL)
@@ -466,14 +478,7 @@ def test_admin_dry_run_then_import_now(admin_client, sales, employee):
     apply_form = response.context["apply_form"]
     assert "crm-1,sales" in apply_form["content"].value()
 
-    response = admin_client.post(
-        IMPORT_URL,
-        {
-            "content": apply_form["content"].value(),
-            "file_format": apply_form["file_format"].value(),
-            "source": apply_form["source"].value(),
-        },
-    )
+    response = import_now(admin_client, apply_form)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -742,14 +747,7 @@ def test_admin_dry_run_then_import_now_of_an_xlsx_workbook(admin_client, sales):
     apply_form = response.context["apply_form"]
     assert apply_form["file_format"].value() == "xlsx"
 
-    response = admin_client.post(
-        IMPORT_URL,
-        {
-            "content": apply_form["content"].value(),
-            "file_format": apply_form["file_format"].value(),
-            "source": apply_form["source"].value(),
-        },
-    )
+    response = import_now(admin_client, apply_form)
 
     assert "1 created, 0 unchanged" in response.content.decode()
     assert snapshot() == [
@@ -765,14 +763,7 @@ def test_admin_json_dry_run_then_import_now(admin_client, sales):
     assert "1 would be created, 0 unchanged" in response.content.decode()
     apply_form = response.context["apply_form"]
     assert apply_form["file_format"].value() == "json"
-    response = admin_client.post(
-        IMPORT_URL,
-        {
-            "content": apply_form["content"].value(),
-            "file_format": apply_form["file_format"].value(),
-            "source": apply_form["source"].value(),
-        },
-    )
+    response = import_now(admin_client, apply_form)
     assert "1 created, 0 unchanged" in response.content.decode()
     assert KpiRecord.objects.get().source == "kpis.json"
 

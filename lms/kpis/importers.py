@@ -390,8 +390,7 @@ def _not_an_object(number: int) -> KpiError:
     )
 
 
-def records_table(records: list, *, text: str = "") -> Table:
-    """JSON records as a table: record N is row N (the position says "record N")."""
+def _check_objects(records: list) -> None:
     errors = [
         _not_an_object(number)
         for number, item in enumerate(records, start=1)
@@ -399,6 +398,11 @@ def records_table(records: list, *, text: str = "") -> Table:
     ]
     if errors:
         raise KpiImportError(errors=errors)
+
+
+def records_table(records: list, *, text: str = "") -> Table:
+    """JSON records as a table: record N is row N (the position says "record N")."""
+    _check_objects(records)
     rows = []
     for number, item in enumerate(records, start=1):
         values = {key: item[key] for key in item if key not in (POSITION, ROW)}
@@ -446,13 +450,7 @@ def parse_kpi_json(data: str | bytes | list | dict) -> list[dict]:
     anything else.
     """
     records = _json_records(data)
-    errors = [
-        _not_an_object(number)
-        for number, item in enumerate(records, start=1)
-        if not isinstance(item, dict)
-    ]
-    if errors:
-        raise KpiImportError(errors=errors)
+    _check_objects(records)
     return [
         {**item, POSITION: KpiError((number,), "", "", record=True).position}
         for number, item in enumerate(records, start=1)
