@@ -17,7 +17,10 @@ button that posts the file back (``Table.text``: CSV text, or a workbook in base
 reads and checks it
 all again inside the import's transaction, so nothing changed meanwhile goes unnoticed. Problems
 are shown as a headline and a table of row, column and message. The template is
-``core/tabular_import.html``.
+``core/tabular_import.html``. Hooks for imports that need more: ``read_table`` (other
+formats, e.g. JSON), ``run_import`` (gets the uploaded file's name, e.g. as the KPI records'
+source), ``upload_form_class``/``apply_form_class`` and ``summary_template_name`` (shown under
+the table of rows).
 """
 
 from __future__ import annotations
