@@ -333,7 +333,7 @@ def test_a_duplicate_external_id_in_one_file_is_an_error_even_with_equal_values(
         ),
         (
             b"external_id,department,month,metric,value,note\n",
-            "row 1: unknown column(s) 'note'. The header row must be: " + HEADER,
+            "row 1: unknown column(s) note. The header row must be: " + HEADER,
         ),
         (
             csv_bytes("crm-1,sales,2025-03,leads,4,,surplus"),
@@ -442,6 +442,18 @@ def upload(client: Client, data: bytes, *, name: str = "kpis.csv", dry_run: bool
     return client.post(IMPORT_URL, payload)
 
 
+def import_now(client: Client, apply_form):
+    """Post the dry run's "Import now" form, as the page does."""
+    return client.post(
+        IMPORT_URL,
+        {
+            "content": apply_form["content"].value(),
+            "file_format": apply_form["file_format"].value(),
+            "source": apply_form["source"].value(),
+        },
+    )
+
+
 def test_admin_import_page_offers_an_upload_with_dry_run_ticked(admin_client):
     assert reverse("rollout_kpi_import") == IMPORT_URL
     response = admin_client.get(IMPORT_URL)
@@ -466,14 +478,7 @@ def test_admin_dry_run_then_import_now(admin_client, sales, employee):
     apply_form = response.context["apply_form"]
     assert "crm-1,sales" in apply_form["content"].value()
 
-    response = admin_client.post(
-        IMPORT_URL,
-        {
-            "content": apply_form["content"].value(),
-            "file_format": apply_form["file_format"].value(),
-            "source": apply_form["source"].value(),
-        },
-    )
+    response = import_now(admin_client, apply_form)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -701,3 +706,74 @@ def test_api_refuses_a_body_over_one_megabyte(api, sales, token):
     response = post(api, "[" + " " * (1024 * 1024) + "]", raw=raw)
     assert response.status_code == 413
     assert not KpiRecord.objects.exists()
+
+
+# --- Excel workbooks (lms.core.tabular) -------------------------------------------------------
+
+
+def kpi_workbook(*rows: list) -> bytes:
+    return factories.workbook([HEADER.split(","), *rows])
+
+
+def test_command_imports_an_xlsx_workbook(sales, employee, tmp_path):
+    book = tmp_path / "march.xlsx"
+    book.write_bytes(
+        kpi_workbook(["crm-1", "Sales", "2025-03", "leads", 4, "emma"], ["crm-2", "sales"])
+    )
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_kpis", str(book), stdout=io.StringIO())
+    assert "row 3, month: missing" in str(caught.value)
+    assert not KpiRecord.objects.exists()
+
+    book.write_bytes(kpi_workbook(["crm-1", "Sales", date(2025, 3, 1), "leads", 4, "emma"]))
+    out = io.StringIO()
+    call_command("import_kpis", str(book), stdout=out)
+    assert "1 created, 0 unchanged" in out.getvalue()
+    assert snapshot() == [
+        ("crm-1", sales.pk, date(2025, 3, 1), "leads", 4, employee.pk, "march.xlsx")
+    ]
+
+
+def test_admin_dry_run_then_import_now_of_an_xlsx_workbook(admin_client, sales):
+    data = kpi_workbook(["crm-1", "sales", "2025-03", "awareness", 900, None])
+
+    response = upload(admin_client, data, name="kpis.xlsx")
+
+    page = response.content.decode()
+    assert "1 would be created, 0 unchanged" in page
+    assert 'id="import-departments"' in page and "<td>900</td>" in page
+    assert not KpiRecord.objects.exists()
+    apply_form = response.context["apply_form"]
+    assert apply_form["file_format"].value() == "xlsx"
+
+    response = import_now(admin_client, apply_form)
+
+    assert "1 created, 0 unchanged" in response.content.decode()
+    assert snapshot() == [
+        ("crm-1", sales.pk, date(2025, 3, 1), "awareness", 900, None, "kpis.xlsx")
+    ]
+
+
+def test_admin_json_dry_run_then_import_now(admin_client, sales):
+    data = json.dumps([record()]).encode()
+
+    response = upload(admin_client, data, name="kpis.json")
+
+    assert "1 would be created, 0 unchanged" in response.content.decode()
+    apply_form = response.context["apply_form"]
+    assert apply_form["file_format"].value() == "json"
+    response = import_now(admin_client, apply_form)
+    assert "1 created, 0 unchanged" in response.content.decode()
+    assert KpiRecord.objects.get().source == "kpis.json"
+
+
+def test_errors_are_worded_in_the_users_language(sales):
+    from django.utils import translation
+
+    with translation.override("de"):
+        with pytest.raises(KpiImportError) as caught:
+            import_csv("crm-1,sales,2025-03,leads,-4,")
+        headline, line = str(caught.value).splitlines()
+        assert "KPI" in headline and "error" not in headline
+        assert line.startswith("Zeile 2, value: -4 ") and "negative" not in line

@@ -17,7 +17,10 @@ button that posts the file back (``Table.text``: CSV text, or a workbook in base
 reads and checks it
 all again inside the import's transaction, so nothing changed meanwhile goes unnoticed. Problems
 are shown as a headline and a table of row, column and message. The template is
-``core/tabular_import.html``.
+``core/tabular_import.html``. Hooks for imports that need more: ``read_table`` (other
+formats, e.g. JSON), ``run_import`` (gets the uploaded file's name, e.g. as the KPI records'
+source), ``upload_form_class``/``apply_form_class`` and ``summary_template_name`` (shown under
+the table of rows).
 """
 
 from __future__ import annotations
@@ -94,11 +97,15 @@ class TabularUploadForm(forms.Form):
         if upload.size > self.max_bytes:
             raise _too_large(self.max_bytes, self.command)
         self.cleaned_data["data"] = upload.read()
+        # Where the file came from, for imports that store it (e.g. the KPI records' source).
+        self.cleaned_data["source"] = (upload.name or "")[: TabularApplyForm.MAX_SOURCE]
         return upload
 
 
 class TabularApplyForm(forms.Form):
     """The file of a successful dry run (``Table.text``), posted again to apply it."""
+
+    MAX_SOURCE = 100
 
     content = forms.CharField(
         strip=False,
@@ -107,6 +114,8 @@ class TabularApplyForm(forms.Form):
     file_format = forms.ChoiceField(
         choices=[(CSV, "CSV"), (XLSX, "Excel")], required=False, widget=forms.HiddenInput
     )
+    # The uploaded file's name.
+    source = forms.CharField(max_length=MAX_SOURCE, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, max_bytes: int = MAX_FILE_BYTES, command: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,6 +147,14 @@ class TabularImportView(PermissionAdminView):
     success_message = gettext_lazy("Imported: %s.")
     nothing_to_do_message = gettext_lazy("Nothing would change: every row already matches.")
     max_bytes = MAX_FILE_BYTES
+    upload_form_class = TabularUploadForm
+    apply_form_class = TabularApplyForm
+    # Shown below the table of rows, e.g. totals per group (optional).
+    summary_template_name = ""
+
+    def run_import(self, table: Table, *, dry_run: bool, source: str):
+        """Run the import on ``table``; ``source`` is the uploaded file's name."""
+        return self.importer.run(table=table, dry_run=dry_run)
 
     def read_table(self, data: bytes | tuple[str, str]) -> Table:
         """The table in an upload (bytes) or in a dry run posted back (text and format)."""
@@ -149,7 +166,7 @@ class TabularImportView(PermissionAdminView):
         return {"max_bytes": self.max_bytes, "command": self.importer.command}
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("form", TabularUploadForm(**self.form_kwargs()))
+        kwargs.setdefault("form", self.upload_form_class(**self.form_kwargs()))
         context = super().get_context_data(**kwargs)
         context["columns"] = self.importer.spec.columns
         context["max_megabytes"] = self.max_bytes // (1024 * 1024)
@@ -157,14 +174,15 @@ class TabularImportView(PermissionAdminView):
         context["help_template_name"] = self.help_template_name
         context["key_label"] = self.importer.key_label
         context["nothing_to_do_message"] = self.nothing_to_do_message
+        context["summary_template_name"] = self.summary_template_name
         return context
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         applying = "content" in request.POST
         if applying:
-            form = TabularApplyForm(request.POST, **self.form_kwargs())
+            form = self.apply_form_class(request.POST, **self.form_kwargs())
         else:
-            form = TabularUploadForm(request.POST, request.FILES, **self.form_kwargs())
+            form = self.upload_form_class(request.POST, request.FILES, **self.form_kwargs())
         if not form.is_valid():
             if applying:
                 errors = [error for errors in form.errors.values() for error in errors]
@@ -173,7 +191,8 @@ class TabularImportView(PermissionAdminView):
         dry_run = not applying and form.cleaned_data["dry_run"]
         try:
             table = self.read_table(form.cleaned_data["data"])
-            summary = self.importer.run(table=table, dry_run=dry_run)
+            source = form.cleaned_data.get("source") or ""
+            summary = self.run_import(table, dry_run=dry_run, source=source)
         except TableError as error:
             return self.render_to_response(
                 self.get_context_data(
@@ -182,8 +201,12 @@ class TabularImportView(PermissionAdminView):
             )
         context = {"summary": summary}
         if dry_run and summary.changes:
-            context["apply_form"] = TabularApplyForm(
-                initial={"content": table.text, "file_format": table.file_format},
+            context["apply_form"] = self.apply_form_class(
+                initial={
+                    "content": table.text,
+                    "file_format": table.file_format,
+                    "source": source,
+                },
                 **self.form_kwargs(),
             )
         if not dry_run:

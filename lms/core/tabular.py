@@ -57,13 +57,10 @@ summary class if it offers ``dry_run``, ``rows``, ``changes``, ``totals()`` and 
 
 The admin page for all imports is ``lms.core.admin_views.TabularImportView``.
 
-Moving the KPI import here (lms/kpis): ``TableSpec(columns=COLUMNS, required=REQUIRED_COLUMNS,
-error_class=KpiImportError)`` with ``KpiImportError(TableError)`` wording its headline ("The
-KPI data has …"); a row form for the per-record field checks; the duplicate and "same
-external id, other values" checks stay custom code after ``check_rows``. JSON records (upload
-or API) do not need the reader: make each one a ``Row`` (number = its position) in a ``Table``
-whose ``text`` is the JSON, let the error subclass's ``line()`` say "record N" for them, and
-override ``TabularImportView.read_table`` to read a JSON upload that way.
+JSON records (lms/kpis: uploads, ``--format json`` and the API) do not need the reader: each
+is a ``Row`` (number = its position) of a ``Table`` whose ``text`` is the JSON, so they go
+through the same row form; their errors (``KpiError``) say "record N", and the KPI
+admin page overrides ``TabularImportView.read_table`` to read a JSON upload that way.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Wagtail admin pages for KPI data: uploading a CSV/JSON file and issuing integration tokens.
+"""Wagtail admin pages for KPI data: uploading a CSV, Excel or JSON file, issuing tokens.
 
 The import's parsing and checks live in lms/kpis/importers.py; the tokens are Wagtail's API
 tokens of service users (lms/kpis/services.py), which Settings › API tokens lists as well.
@@ -17,151 +17,78 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 from wagtail.models import APIToken
 
-from lms.admin_views import ApplyDryRunForm, PermissionAdminView
-from lms.core.input_safety import MalformedInput, NotUtf8, decode_text
-from lms.kpis import selectors, services
-from lms.kpis.importers import (
-    COLUMNS,
-    MAX_SOURCE,
-    KpiImportError,
-    import_kpi_records,
-    parse_kpi_csv,
-    parse_kpi_json,
+from lms.core.admin_views import (
+    PermissionAdminView,
+    TabularApplyForm,
+    TabularImportView,
+    TabularUploadForm,
 )
+from lms.core.tabular import CSV, XLSX, Table
+from lms.kpis import selectors, services
+from lms.kpis.importers import JSON, KPI_IMPORT, MAX_SOURCE, import_kpi_table, json_table
 from lms.kpis.models import INTEGRATIONS_GROUP, IntegrationToken
 from lms.people.models import User
 
 PERMISSION = "kpis.add_kpirecord"
-# The content of a dry run travels with the page for "Import now"; larger files belong on the
-# command line.
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_MEGABYTES = MAX_FILE_BYTES // (1024 * 1024)
-CSV, JSON = "csv", "json"
 
 
-def _too_large() -> forms.ValidationError:
-    return forms.ValidationError(
-        _("The file is larger than %(size)s MB; import it with the import_kpis command.")
-        % {"size": MAX_MEGABYTES}
-    )
+def _is_json(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{")
 
 
-def _guess_format(name: str, data: bytes) -> str:
-    lowered = name.lower()
-    if lowered.endswith(".json"):
-        return JSON
-    if lowered.endswith(".csv"):
-        return CSV
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return JSON if start in (b"[", b"{") else CSV
-
-
-class KpiUploadForm(forms.Form):
+class KpiUploadForm(TabularUploadForm):
     file = forms.FileField(
-        label=gettext_lazy("CSV or JSON file"),
+        label=gettext_lazy("CSV, Excel or JSON file"),
         help_text=gettext_lazy(
-            "A CSV (UTF-8, header row, commas or semicolons) or a JSON list of records."
+            "CSV (UTF-8; commas, semicolons or tabs) or Excel (.xlsx) with a header row, "
+            "or a JSON list of records."
         ),
     )
-    dry_run = forms.BooleanField(
-        label=gettext_lazy("Dry run"),
-        required=False,
-        initial=True,
-        help_text=gettext_lazy("Only check the file and show what would be imported."),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
-            raise _too_large()
-        data = upload.read()
-        file_format = _guess_format(upload.name or "", data)
-        try:
-            text = decode_text(data)
-        except NotUtf8 as error:
-            message = (
-                _(
-                    "The file is not UTF-8 (byte %(byte)s). In Excel, save it as "
-                    "“CSV UTF-8 (comma delimited)”."
-                )
-                if file_format == CSV
-                else _("The JSON is not UTF-8 (byte %(byte)s).")
-            )
-            raise forms.ValidationError(message % {"byte": error.byte}) from None
-        except MalformedInput as error:
-            raise forms.ValidationError(error.message) from None
-        self.cleaned_data["text"] = text
-        self.cleaned_data["format"] = file_format
-        self.cleaned_data["source"] = (upload.name or _("admin upload"))[:MAX_SOURCE]
-        return upload
 
 
-class KpiApplyForm(ApplyDryRunForm):
-    max_bytes = MAX_FILE_BYTES
-
+class KpiApplyForm(TabularApplyForm):
     file_format = forms.ChoiceField(
-        choices=[(CSV, "CSV"), (JSON, "JSON")], widget=forms.HiddenInput
+        choices=[(CSV, "CSV"), (XLSX, "Excel"), (JSON, "JSON")],
+        required=False,
+        widget=forms.HiddenInput,
     )
-    source = forms.CharField(max_length=MAX_SOURCE, required=False, widget=forms.HiddenInput)
-
-    def too_large(self) -> forms.ValidationError:
-        return _too_large()
-
-    def clean(self):
-        cleaned = super().clean()
-        cleaned["text"] = cleaned.get("content", "")
-        cleaned["format"] = cleaned.get("file_format", CSV)
-        return cleaned
 
 
 class _KpiAdminView(PermissionAdminView):
     permission_required = PERMISSION
 
 
-class KpiImportView(_KpiAdminView):
-    template_name = "kpis/admin/import.html"
+class KpiImportView(TabularImportView):
+    """The shared tabular import page (lms.core.admin_views), which also takes JSON files."""
+
+    importer = KPI_IMPORT
+    permission_required = PERMISSION
     page_title = gettext_lazy("Import KPIs")
-    header_icon = "upload"
+    url_name = "rollout_kpi_import"
+    help_template_name = "kpis/admin/import_help.html"
+    summary_template_name = "kpis/admin/import_departments.html"
+    success_message = gettext_lazy("KPIs imported: %s.")
+    nothing_to_do_message = gettext_lazy(
+        "Nothing would be stored: every record has been imported before."
+    )
+    upload_form_class = KpiUploadForm
+    apply_form_class = KpiApplyForm
+
+    def read_table(self, data: bytes | tuple[str, str]) -> Table:
+        if isinstance(data, tuple) and data[1] == JSON:
+            return json_table(data[0])
+        if isinstance(data, bytes) and _is_json(data):
+            return json_table(data)
+        return super().read_table(data)
+
+    def run_import(self, table: Table, *, dry_run: bool, source: str):
+        source = (source or _("admin upload"))[:MAX_SOURCE]
+        return import_kpi_table(table=table, dry_run=dry_run, source=source)
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("form", KpiUploadForm())
         context = super().get_context_data(**kwargs)
-        context["columns"] = COLUMNS
-        context["max_megabytes"] = MAX_MEGABYTES
-        context["action_url"] = reverse("rollout_kpi_import")
         context["token_url"] = reverse("rollout_kpi_token_new")
         return context
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        applying = "content" in request.POST
-        form = (
-            KpiApplyForm(request.POST) if applying else KpiUploadForm(request.POST, request.FILES)
-        )
-        if not form.is_valid():
-            if applying:
-                errors = [error for errors in form.errors.values() for error in errors]
-                return self.render_to_response(self.get_context_data(form_errors=errors))
-            return self.render_to_response(self.get_context_data(form=form))
-        text, file_format = form.cleaned_data["text"], form.cleaned_data["format"]
-        source = form.cleaned_data["source"]
-        dry_run = not applying and form.cleaned_data["dry_run"]
-        try:
-            records = parse_kpi_csv(text) if file_format == CSV else parse_kpi_json(text)
-            summary = import_kpi_records(records=records, source=source, dry_run=dry_run)
-        except KpiImportError as error:
-            return self.render_to_response(
-                self.get_context_data(
-                    import_errors=error.errors, import_error_message=error.headline
-                )
-            )
-        context = {"summary": summary}
-        if dry_run and summary.created:
-            context["apply_form"] = KpiApplyForm(
-                initial={"content": text, "file_format": file_format, "source": source}
-            )
-        if not dry_run:
-            messages.success(request, _("KPIs imported: %s.") % summary.totals())
-        return self.render_to_response(self.get_context_data(**context))
 
 
 class TokenForm(forms.Form):

@@ -37,8 +37,8 @@ from lms.kpis.importers import (
     COLUMNS,
     MAX_SOURCE,
     KpiImportError,
-    import_kpi_records,
-    parse_kpi_json,
+    import_kpi_table,
+    json_table,
 )
 from lms.kpis.models import SUBMIT_PERMISSION, IntegrationToken, Metric
 
@@ -282,8 +282,8 @@ def submit_kpis(request: HttpRequest) -> JsonResponse:
         return too_large
 
     try:
-        records = parse_kpi_json(body)
-        summary = import_kpi_records(records=records, source=request.auth.name[:MAX_SOURCE])
+        table = json_table(body)
+        summary = import_kpi_table(table=table, source=request.auth.name[:MAX_SOURCE])
     except KpiImportError as error:
         return _error(400, error.headline, errors=[problem.as_dict() for problem in error.errors])
     return JsonResponse({"created": summary.created, "unchanged": summary.unchanged})

@@ -4,30 +4,31 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lms.kpis.importers import (
     COLUMNS,
+    KPI_IMPORT,
     MAX_SOURCE,
     KpiImportError,
-    import_kpi_records,
-    parse_kpi_csv,
-    parse_kpi_json,
+    import_kpi_table,
+    json_table,
 )
 
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "xlsx", "json")
 
 
 class Command(BaseCommand):
     help = (
         "Import monthly KPI records (awareness, leads, applications) from a CSV (UTF-8, header "
-        f"row, columns: {', '.join(COLUMNS)}; comma or semicolon separated) or a JSON file (a "
+        f"row, columns: {', '.join(COLUMNS)}; comma, semicolon or tab separated), an Excel "
+        "workbook (.xlsx, the same columns on its first worksheet) or a JSON file (a "
         'list of records or {"records": [...]}). All or nothing; records already imported with '
         "the same external id and values are left alone, so it is safe to run again."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The CSV or JSON file.")
+        parser.add_argument("file", help="The CSV, Excel (.xlsx) or JSON file.")
         parser.add_argument(
             "--format",
             choices=FORMATS,
-            help="csv or json; guessed from the file name's extension if left out.",
+            help="csv, xlsx or json; guessed from the file name's extension if left out.",
         )
         parser.add_argument(
             "--dry-run",
@@ -48,16 +49,17 @@ class Command(BaseCommand):
         file_format = options["format"] or path.suffix.lower().lstrip(".")
         if file_format not in FORMATS:
             raise CommandError(
-                f"{path}: cannot tell the format from the extension; add --format csv or "
-                "--format json."
+                f"{path}: cannot tell the format from the extension; add --format csv, "
+                "--format xlsx or --format json."
             )
         source = options["source"] if options["source"] is not None else path.name[:MAX_SOURCE]
         try:
             self.stdout.write(f"Reading {path} as {file_format.upper()} …")
             data = path.read_bytes()
-            records = parse_kpi_csv(data) if file_format == "csv" else parse_kpi_json(data)
-            self.stdout.write(f"Checking {len(records)} record(s) …")
-            summary = import_kpi_records(records=records, source=source, dry_run=dry_run)
+            # A CSV or an Excel workbook: lms.core.tabular tells them apart by their content.
+            table = json_table(data) if file_format == "json" else KPI_IMPORT.spec.read(data)
+            self.stdout.write(f"Checking {len(table.rows)} record(s) …")
+            summary = import_kpi_table(table=table, source=source, dry_run=dry_run)
         except KpiImportError as error:
             raise CommandError(f"{path}: {error}") from error
         for line in summary.lines():
