@@ -22,7 +22,9 @@ print(f"tables {len(old['counts'])} -> {len(new['counts'])}, rows {old_rows} -> 
 print("changed counts:", changed)
 triggers_kept = set(old["triggers"]) <= set(new["triggers"])
 print("triggers kept:", triggers_kept)
-gone_types = {pk: label for pk, label in old["content_types"].items() if pk not in new["content_types"]}
+gone_types = {
+    pk: label for pk, label in old["content_types"].items() if pk not in new["content_types"]
+}
 relabelled = {
     f"{label} -> {new['content_types'][pk]}"
     for pk, label in old["content_types"].items()
