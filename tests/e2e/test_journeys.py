@@ -262,7 +262,7 @@ def _essay_waiting_for_marking():
     learner = User.objects.get(username="s.braun")
     quiz = Quiz.objects.get(slug="quiz-storytelling")
     sitting = services.start_sitting(
-        user=learner, quiz=quiz, module=ModulePage.objects.get(slug="kanal-und-messung")
+        user=learner, quiz=quiz, module_id=ModulePage.objects.get(slug="kanal-und-messung").pk
     )
     finished = False
     while not finished:
@@ -397,7 +397,7 @@ def test_leadership_imports_kpis_and_advances_a_department(seeded, page_for, liv
         files=[{"name": "crm-leads.csv", "mimeType": "text/csv", "buffer": _kpi_csv().encode()}]
     )
     submit(page, page.get_by_role("button", name="Hochladen"))
-    expect(page.locator("main h2")).to_contain_text("Probelauf: Was der Import speichern würde")
+    expect(page.locator("main h2")).to_contain_text("Probelauf: Was der Import ändern würde")
     expect(page.locator("#import-departments tbody")).to_contain_text("Sales")
     expect(page.locator("main")).to_contain_text("Es wurde noch nichts gespeichert.")
     submit(page, page.get_by_role("button", name="Jetzt importieren"))
