@@ -362,6 +362,30 @@ def test_trainer_publishes_a_module_and_marks_an_essay(seeded, page_for, live_se
     submit(page, page.get_by_role("link", name="Bewertungsliste"))
     expect(page.locator("main")).to_contain_text("Nichts zu bewerten. Gut gemacht!")
 
+    # Questions from a spreadsheet: a dry run lists each row, then the import stores them.
+    page.goto(f"{live_server.url}/admin/quizzes/import-questions/")
+    expect(page.get_by_label("Probelauf")).to_be_checked()
+    questions = (
+        "key;type;category;sub_category;question;explanation;answer_order;correct;"
+        "answer_1;answer_2;answer_3;answer_4;answer_5;answer_6;answer_7;answer_8;quizzes\n"
+        "st-held;mc;Storytelling;;Wer steht im Mittelpunkt einer Kundengeschichte?;"
+        "Die Kundin ist die Heldin.;none;1;Die Kundin;Unser Produkt;;;;;;;\n"
+        "st-zahlen;tf;Storytelling;;Eine gute Geschichte braucht keine Zahlen.;"
+        "Belege machen sie glaubwürdig.;none;falsch;;;;;;;;;\n"
+    )
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "fragen.csv", "mimeType": "text/csv", "buffer": questions.encode()}]
+    )
+    submit(page, page.get_by_role("button", name="Hochladen"))
+    expect(page.locator("main h2")).to_contain_text("Probelauf: Was der Import ändern würde")
+    expect(page.locator("#import-changes tbody tr")).to_have_count(2)
+    assert_accessible(page, "the question import's dry run")
+    submit(page, page.get_by_role("button", name="Jetzt importieren"))
+    expect(page.locator("main h2")).to_contain_text("Import abgeschlossen")
+    from lms.quizzes.models import Question
+
+    assert Question.objects.filter(import_key__in=["csv:st-held", "csv:st-zahlen"]).count() == 2
+
 
 def _kpi_csv() -> str:
     """Three months of Sales leads, as a CRM export would send them."""
