@@ -8,16 +8,13 @@ from lms.award.models import AwardPeriod, AwardSettings
 from lms.core.caching import on_writes
 from lms.core.changes import data_changed
 from lms.kpis.models import KpiRecord
-from lms.people.models import Department, User
+from lms.people.models import Department, User, only_account_fields
 from lms.quizzes.models import Sitting
 from lms.workshops.models import Booking
 
-# Saves that touch only these fields change no points (every login updates last_login).
-IRRELEVANT_USER_FIELDS = frozenset({"last_login", "password", "language"})
-
 
 def _bump(sender=None, update_fields=None, **kwargs):
-    if update_fields and set(update_fields) <= IRRELEVANT_USER_FIELDS:
+    if only_account_fields(update_fields):
         return
     cache.bump()
 

@@ -23,6 +23,16 @@ class Department(index.Indexed, models.Model):
         return self.name
 
 
+# A save that touches only these fields changes nothing another app counts or shows in an
+# aggregate (every sign-in updates last_login); aggregators skip such saves.
+ACCOUNT_ONLY_FIELDS = frozenset({"last_login", "password", "language"})
+
+
+def only_account_fields(update_fields) -> bool:
+    """Whether a User save with these `update_fields` touched account bookkeeping only."""
+    return bool(update_fields) and set(update_fields) <= ACCOUNT_ONLY_FIELDS
+
+
 class User(AbstractUser):
     department = models.ForeignKey(
         Department,

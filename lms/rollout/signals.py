@@ -8,7 +8,7 @@ from lms.core.caching import on_writes
 from lms.core.changes import data_changed
 from lms.guidelines.models import GuidelineVersion, SignOff
 from lms.kpis.models import KpiRecord
-from lms.people.models import Department, User
+from lms.people.models import Department, User, only_account_fields
 from lms.quizzes.models import Sitting
 from lms.rollout import cache
 from lms.rollout.models import (
@@ -26,12 +26,8 @@ def start_rollout_for_new_department(sender, instance, created, raw=False, **kwa
         DepartmentRollout.objects.get_or_create(department=instance)
 
 
-# Saves that touch only these fields change no evidence (every login updates last_login).
-IRRELEVANT_USER_FIELDS = frozenset({"last_login", "password", "language"})
-
-
 def _bump(sender=None, update_fields=None, **kwargs):
-    if update_fields and set(update_fields) <= IRRELEVANT_USER_FIELDS:
+    if only_account_fields(update_fields):
         return
     cache.rollout_data.bump()
 
