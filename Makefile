@@ -38,7 +38,7 @@ run: seed
 # one process, e.g. make test TEST_WORKERS=0 PYTEST_ARGS="tests/test_seed.py -x".
 TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxschedchunk=1 $(PYTEST_ARGS)
 
 # axe-core for the accessibility checks of the e2e run, from the npm registry (package-lock.json).
 AXE := node_modules/axe-core/axe.min.js

@@ -1,8 +1,14 @@
 import pytest
+from django.db.models.signals import post_delete, post_save
+from django.template.base import Template
 from django.test import Client
+from django.test.utils import _TestState, instrumented_test_render
+from modelsearch.index import get_indexed_models
+from modelsearch.signal_handlers import post_delete_signal_handler, post_save_signal_handler
+from wagtail.signal_handlers import reference_index_auto_update_disabled
 
 from lms.people import roles
-from tests import factories
+from tests import factories, schema_cache
 
 
 @pytest.fixture(autouse=True)
@@ -12,6 +18,85 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_keepdb, django_db_createdb, django_db_modify_db_settings):
+    """Start from the migrated SQLite database of an earlier run (tests/schema_cache.py)."""
+    if django_db_keepdb or django_db_createdb or not schema_cache.applies():
+        return django_db_keepdb
+    key = schema_cache.digest()
+    request.config.stash[_SCHEMA_KEY] = key
+    return schema_cache.restore(_schema_folder(request), key)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_db_setup, django_db_keepdb):
+    key = request.config.stash.get(_SCHEMA_KEY, None)
+    if key is not None:
+        if not django_db_keepdb:
+            schema_cache.store(_schema_folder(request), key)
+        yield
+        if django_db_keepdb:  # pytest-django leaves a kept database behind
+            schema_cache.remove_copy()
+    else:
+        yield
+
+
+_SCHEMA_KEY = pytest.StashKey[str]()
+
+
+def _schema_folder(request):
+    return request.config.cache.mkdir("migrated-schema")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _lean_saves_and_renders(django_test_environment):
+    """Three costs that no test reads, off for the session; together they were more than a
+    third of the suite's time:
+
+    - Wagtail's reference index ("used in" counts in the admin) is updated on every save of a
+      page or snippet. A test that needs it asks for ``reference_index``.
+    - The search index is updated on every save of a page or indexed snippet. A test that
+      searches asks for ``search_index``.
+    - Django's test environment copies every template context into each test client
+      response. A test that reads ``response.context`` asks for ``response_context``; without
+      it, ``response.context`` is None and the test fails, so none can pass by mistake.
+    """
+    reference_index_auto_update_disabled.value = True
+    _search_index_updates(post_save.disconnect, post_delete.disconnect)
+    Template._render = _TestState.saved_data.template_render
+    yield
+    Template._render = instrumented_test_render
+    _search_index_updates(post_save.connect, post_delete.connect)
+    del reference_index_auto_update_disabled.value
+
+
+def _search_index_updates(on_save, on_delete):
+    for model in get_indexed_models():
+        on_save(post_save_signal_handler, sender=model)
+        on_delete(post_delete_signal_handler, sender=model)
+
+
+@pytest.fixture
+def search_index():
+    _search_index_updates(post_save.connect, post_delete.connect)
+    yield
+    _search_index_updates(post_save.disconnect, post_delete.disconnect)
+
+
+@pytest.fixture
+def reference_index():
+    del reference_index_auto_update_disabled.value
+    yield
+    reference_index_auto_update_disabled.value = True
+
+
+@pytest.fixture
+def response_context():
+    Template._render = instrumented_test_render
+    yield
+    Template._render = _TestState.saved_data.template_render
 
 
 @pytest.fixture(autouse=True)
@@ -67,9 +152,19 @@ def client() -> Client:
 
 
 def pytest_collection_modifyitems(items):
-    """Run the bench command's test last: it leaves the test database in a state that the
-    serialized rollback of other transactional tests cannot restore (content type ids).
-    Under pytest-xdist (make test) each worker has its own test database, and the default
-    "load" distribution hands the tests out in this order, so the worker that gets it runs it
-    after all of its others."""
-    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+    """Long tests first, the bench command's test last.
+
+    - ``runs_first`` marks the few tests that take seconds each (the hostile-input walk).
+      Under pytest-xdist (make test) they start at once, one per worker, instead of ending
+      up queued behind each other on one worker while the other has finished.
+    - The bench command's test leaves the test database in a state that the serialized
+      rollback of other transactional tests cannot restore (content type ids). Each worker
+      has its own test database, and ``make test`` hands tests out one at a time in this
+      order (``--maxschedchunk=1``), so the worker that gets it runs nothing after it.
+    """
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("runs_last") is not None,
+            item.get_closest_marker("runs_first") is None,
+        )
+    )

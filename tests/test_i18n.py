@@ -305,7 +305,14 @@ def foreign_fragments(language: str) -> dict[str, str]:
 
 
 def _contains(text: str, fragment: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text) is not None
+    return _word(fragment).search(text) is not None
+
+
+@cache
+def _word(fragment: str) -> re.Pattern:
+    # Compiled once: the check looks for every fragment in every page, more often than
+    # Python's own cache of compiled patterns holds.
+    return re.compile(rf"(?<!\w){re.escape(fragment)}(?!\w)")
 
 
 class VisibleText(HTMLParser):

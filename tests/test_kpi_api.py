@@ -173,6 +173,7 @@ def test_old_tokens_are_listed_and_can_be_deactivated_but_none_are_issued(admin_
     assert url not in admin_client.get(TOKEN_URL).content.decode()
 
 
+@pytest.mark.usefixtures("response_context")
 def test_the_token_page_offers_only_service_users(admin_client):
     service = factories.user(username="crm-bot", groups=(INTEGRATIONS_GROUP,))
     factories.user(username="someone")

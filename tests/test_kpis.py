@@ -465,6 +465,7 @@ def test_admin_import_page_offers_an_upload_with_dry_run_ticked(admin_client):
     assert IMPORT_URL in admin_client.get("/admin/").content.decode(), "the menu item"
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_dry_run_then_import_now(admin_client, sales, employee):
     data = csv_bytes("crm-1,sales,2025-03,leads,4,emma", "crm-2,sales,2025-03,awareness,900,")
 
@@ -504,6 +505,7 @@ def test_admin_imports_json_without_dry_run(admin_client, sales):
     assert KpiRecord.objects.get().source == "kpis.json"
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_sees_every_error_and_nothing_is_stored(admin_client, sales):
     response = upload(
         admin_client, csv_bytes("crm-1,sales,2025-03,leads,-4,", "crm-2,nowhere,2025-03,leads,1,")
@@ -541,6 +543,7 @@ def test_employee_is_sent_to_the_admin_login(employee_client, sales):
     assert not KpiRecord.objects.exists()
 
 
+@pytest.mark.usefixtures("response_context")
 def test_issuing_a_token_shows_it_once_and_stores_only_its_hash(admin_client, sales):
     assert reverse("rollout_kpi_token_new") == TOKEN_URL
     assert admin_client.get(TOKEN_URL).status_code == 200
@@ -735,6 +738,7 @@ def test_command_imports_an_xlsx_workbook(sales, employee, tmp_path):
     ]
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_dry_run_then_import_now_of_an_xlsx_workbook(admin_client, sales):
     data = kpi_workbook(["crm-1", "sales", "2025-03", "awareness", 900, None])
 
@@ -755,6 +759,7 @@ def test_admin_dry_run_then_import_now_of_an_xlsx_workbook(admin_client, sales):
     ]
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_json_dry_run_then_import_now(admin_client, sales):
     data = json.dumps([record()]).encode()
 

@@ -418,6 +418,7 @@ def test_admin_menu_lists_the_import_under_settings(admin_client):
     assert URL in page
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_dry_run_then_import_now(admin_client, sales):
     data = csv_bytes("anna,Anna Berg,,Sales,mark", "mark,Mark Stein,,Sales,")
 
@@ -506,6 +507,7 @@ def test_an_excel_workbook_imports_like_the_csv(sales, tmp_path):
     assert "0 created, 0 updated, 2 unchanged" in call(path)
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_dry_run_of_a_workbook_then_import_now(admin_client, sales):
     data = factories.workbook(
         [list(HEADER.split(",")), ["anna", "Anna Berg", None, "Sales", None], [], ["ida", "Ida"]]
@@ -534,6 +536,7 @@ def test_admin_takes_semicolon_and_tab_files(admin_client, sales):
     assert User.objects.filter(username__in=["anna", "ben"]).count() == 2
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_shows_errors_by_row_and_column_in_german(admin_client, sales):
     services.set_language(user=User.objects.get(username="boss"), language="de")
     response = upload(admin_client, csv_bytes("anna,Anna,not-an-email,Legal,"))
@@ -546,6 +549,7 @@ def test_admin_shows_errors_by_row_and_column_in_german(admin_client, sales):
     assert 'type="file"' in page
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_refuses_a_formula_without_a_stored_value(admin_client, sales):
     data = factories.workbook([list(HEADER.split(",")), ["anna", '="Anna "&"Berg"']])
     payload = {"file": io.BytesIO(data), "dry_run": "on"}

@@ -881,6 +881,7 @@ def trainer_import_client(trainer):
     return client
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_question_import_dry_run_then_import_now(trainer_import_client, db):
     factories.quiz(slug="basics")
     existing = factories.question(kind="essay", content="Tell a story.")
@@ -914,6 +915,7 @@ def test_admin_question_import_dry_run_then_import_now(trainer_import_client, db
     assert "apply_form" not in response.context
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_question_import_rechecks_when_applying(trainer_import_client, db):
     factories.quiz(slug="basics")
     data = csv_file(row(type="essay", question="Why?", quizzes="basics")).getvalue()
@@ -926,6 +928,7 @@ def test_admin_question_import_rechecks_when_applying(trainer_import_client, db)
     assert not Question.objects.exists()
 
 
+@pytest.mark.usefixtures("response_context")
 def test_admin_question_import_shows_errors_by_row_and_column_in_german(trainer, db):
     from lms.people import services as people_services
 

@@ -353,6 +353,7 @@ class TestMetricRegistry:
         criterion = Criterion.objects.get(metric="managers_linkedin")
         assert criterion.label == "Share of managers who completed LinkedIn for Leaders (%)"
 
+    @pytest.mark.usefixtures("response_context")
     def test_the_admin_form_refuses_evidence_without_its_track(self, admin_user):
         criterion = Criterion.objects.get(metric="urgency_workshop")
         url = reverse("wagtailsnippets_rollout_criterion:edit", args=[criterion.pk])
