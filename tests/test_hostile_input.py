@@ -331,8 +331,13 @@ def build_world(sales) -> World:
             {"version": str(guideline.versions.get().pk), "accept": "on"},
         ),
         Target(reverse("guidelines:team")),
-        Target(reverse("guidelines:report"), names(ReportFilterForm())),
+        Target(
+            reverse("guidelines:report"),
+            [*names(ReportFilterForm()), *names(ExportFilterForm()), "page"],
+            {"document": str(guideline.pk), "department": sales.slug},
+        ),
         Target(reverse("guidelines:export", args=[guideline.pk]), names(ExportFilterForm())),
+        Target(reverse("guidelines:export_xlsx", args=[guideline.pk]), names(ExportFilterForm())),
         Target(reverse("guidelines:audit", args=[employee.pk])),
         Target(
             reverse("guidelines:record"),
@@ -341,6 +346,7 @@ def build_world(sales) -> World:
         ),
         Target(reverse("assignments:team"), names(TeamFilterForm())),
         Target(reverse("assignments:team_csv"), names(TeamFilterForm())),
+        Target(reverse("assignments:team_xlsx"), names(TeamFilterForm())),
         Target(
             reverse("assignments:assign"),
             names(AssignForm(people=User.objects.none(), allow_departments=True)),

@@ -17,11 +17,13 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
 from courses.models import CoursePage
 from courses.selectors import PAGE_LINK_FIELDS
 from lms.assignments.models import Assignment, AssignmentState
+from lms.core import exports
 from lms.guidelines.selectors import members_with_outstanding_guidelines
 from lms.workshops.models import Booking, WorkshopPage
 
@@ -223,3 +225,42 @@ def team_view(
             )
         )
     return TeamView(rows=team_rows, items=items, totals=totals)
+
+
+TEAM_EXPORT = exports.ExportSpec(
+    columns=(
+        exports.Column(gettext_lazy("Username")),
+        exports.Column(gettext_lazy("Name"), width=28),
+        exports.Column(gettext_lazy("Department")),
+        exports.Column(gettext_lazy("Course or workshop"), width=36),
+        exports.Column(
+            gettext_lazy("Kind"),
+            exports.LABEL,
+            labels={"course": gettext_lazy("Course"), "workshop": gettext_lazy("Workshop")},
+            width=12,
+        ),
+        exports.Column(gettext_lazy("Due date"), exports.DATE, width=12),
+        exports.Column(
+            gettext_lazy("State"), exports.LABEL, labels=dict(AssignmentState.choices), width=16
+        ),
+        exports.Column(gettext_lazy("Guidelines outstanding"), exports.YES_NO, width=14),
+    )
+)
+
+
+def team_export_rows(*, view: TeamView):
+    """The rows of TEAM_EXPORT: one per person and assigned item (a person with none: one
+    row without item)."""
+    for row in view.rows:
+        member = row.member
+        base = [
+            member.username,
+            member.get_full_name(),
+            member.department.name if member.department else "",
+        ]
+        outstanding = row.guidelines_outstanding
+        assigned = [(item, cell) for item, cell in zip(view.items, row.cells, strict=True) if cell]
+        if not assigned:
+            yield [*base, "", "", None, "", outstanding]
+        for item, cell in assigned:
+            yield [*base, item.title, item.kind, cell.due_date, cell.state, outstanding]

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from lms.assignments import selectors, services
 from lms.assignments.forms import AssignForm, TeamFilterForm
-from lms.core.exports import csv_response
+from lms.core import exports
 from lms.people.selectors import is_admin
 
 
@@ -48,35 +48,16 @@ def team(request):
 
 
 @login_required
-def team_csv(request):
+def team_export(request, file_format: str = exports.CSV):
+    """The team view's rows (same filters) as CSV or .xlsx: one row per person and item."""
     _form, view = _team_view(request)
-    header = [
-        "username",
-        "name",
-        "department",
-        "item",
-        "kind",
-        "due_date",
-        "state",
-        "guidelines_outstanding",
-    ]
-    return csv_response(filename="team-assignments.csv", header=header, rows=_team_csv_rows(view))
-
-
-def _team_csv_rows(view):
-    for row in view.rows:
-        member = row.member
-        base = [
-            member.username,
-            member.get_full_name(),
-            member.department.name if member.department else "",
-        ]
-        outstanding = "yes" if row.guidelines_outstanding else ""
-        assigned = [(item, cell) for item, cell in zip(view.items, row.cells, strict=True) if cell]
-        if not assigned:
-            yield [*base, "", "", "", "", outstanding]
-        for item, cell in assigned:
-            yield [*base, item.title, item.kind, cell.due_date.isoformat(), cell.state, outstanding]
+    return exports.export_response(
+        spec=selectors.TEAM_EXPORT,
+        rows=selectors.team_export_rows(view=view),
+        filename="team-assignments",
+        file_format=file_format,
+        sheet_title=_("My team"),
+    )
 
 
 @login_required

@@ -15,25 +15,52 @@ numbers as numbers.
 The apostrophe is reversible: a text cell that already starts with apostrophes
 followed by one of those characters gets one more, and ``restore_cell`` takes one
 away, so a file exported for editing (quiz questions) imports again unchanged.
+
+Downloads for people (the team's assignments, the sign-off reports) are described once
+as an ``ExportSpec`` (its columns: label and kind) and rendered by ``export_response``
+either as CSV or as an .xlsx workbook, in the language of the request:
+
+- CSV for German Excel: ``;`` between cells, German column names and labels, dates as
+  ``31.12.2026``; for English ``,`` and ``2026-12-31``. Always UTF-8 with a byte order
+  mark, so Excel reads the umlauts.
+- .xlsx: the same columns and rows as typed cells (dates are dates, numbers numbers),
+  written by openpyxl's write-only workbook; text is neutralised like the CSV's, so a
+  name such as ``=HYPERLINK(...)`` stays text even after the sheet is saved as CSV.
+- Codes become labels (``overdue`` -> "Überfällig"/"Overdue"), timestamps local time
+  (settings.TIME_ZONE).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from typing import IO, Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 ROWS_PER_CHUNK = 1000
 
 # What makes Excel, LibreOffice or Google Sheets read a cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
 QUOTE = "'"
+
+CSV, XLSX = "csv", "xlsx"
+FORMATS = (CSV, XLSX)
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _formula_like(text: str) -> bool:
@@ -70,6 +97,14 @@ def restore_cell(text: str) -> str:
     return text
 
 
+def _safe_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value.__class__ is str and value[:1] not in _MAY_NEED_QUOTE:
+        return value
+    return QUOTE + str(value) if _formula_like(str(value)) else str(value)
+
+
 class SafeWriter:
     """A csv.writer whose cells cannot start a formula; the only CSV writer to use."""
 
@@ -83,15 +118,137 @@ class SafeWriter:
         self._writer.writerows(map(safe_row, rows))
 
 
-def _chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterable[str]:
+# --- Tables described once, written as CSV or .xlsx -------------------------------------
+
+TEXT = "text"  # any text: neutralised
+NUMBER = "number"  # int, float or Decimal written by our code (None: empty)
+DATE = "date"  # a date (or ISO text "2026-12-31")
+DATETIME = "datetime"  # an aware datetime, shown in local time
+LABEL = "label"  # a code shown through Column.labels (unknown codes as they are)
+YES_NO = "yes_no"  # truthy -> "Yes", falsy -> "No"
+
+YES, NO = gettext_lazy("Yes"), gettext_lazy("No")
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str | Promise
+    kind: str = TEXT
+    labels: Mapping[str, str | Promise] = field(default_factory=dict)
+    width: int = 18  # characters, for the workbook
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """The columns of one download; rows are sequences of values in this order."""
+
+    columns: tuple[Column, ...]
+
+    def header(self) -> list[str]:
+        """The column names in the active language."""
+        return [str(capfirst(column.label)) for column in self.columns]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a language's spreadsheets expect dates, numbers and separators."""
+
+    delimiter: str
+    date: str  # strftime
+    datetime: str
+    decimal: str
+    xlsx_date: str  # Excel number format
+    xlsx_datetime: str
+
+
+DIALECTS = {
+    "de": Dialect(";", "%d.%m.%Y", "%d.%m.%Y %H:%M", ",", "DD.MM.YYYY", "DD.MM.YYYY HH:MM"),
+    "en": Dialect(",", "%Y-%m-%d", "%Y-%m-%d %H:%M", ".", "YYYY-MM-DD", "YYYY-MM-DD HH:MM"),
+}
+
+
+def current_dialect() -> Dialect:
+    language = (translation.get_language() or "en").split("-")[0]
+    return DIALECTS.get(language, DIALECTS["en"])
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def _as_local(value: datetime.datetime | None, tz) -> datetime.datetime | None:
+    """Local wall-clock time without tzinfo (a workbook has no time zones)."""
+    if value is None or value == "":
+        return None
+    if timezone.is_aware(value):
+        value = value.astimezone(tz)
+    return value.replace(tzinfo=None)
+
+
+def _label_map(column: Column) -> dict[str, str]:
+    return {code: str(capfirst(label)) for code, label in column.labels.items()}
+
+
+def _csv_converters(spec: ExportSpec, dialect: Dialect) -> list[Callable[[Any], Any]]:
+    tz = timezone.get_current_timezone()
+    yes, no = str(YES), str(NO)
+
+    def number(value):
+        if value is None or value == "":
+            return ""
+        if isinstance(value, int):
+            return value
+        return str(value).replace(".", dialect.decimal)
+
+    def date(value):
+        day = _as_date(value)
+        return day.strftime(dialect.date) if day else ""
+
+    def moment(value):
+        local = _as_local(value, tz)
+        return local.strftime(dialect.datetime) if local else ""
+
+    def label(labels):
+        return lambda value: labels.get(value) or _safe_text(value)
+
+    converters = []
+    for column in spec.columns:
+        if column.kind == NUMBER:
+            converters.append(number)
+        elif column.kind == DATE:
+            converters.append(date)
+        elif column.kind == DATETIME:
+            converters.append(moment)
+        elif column.kind == LABEL:
+            converters.append(label(_label_map(column)))
+        elif column.kind == YES_NO:
+            converters.append(lambda value: yes if value else no)
+        else:
+            converters.append(_safe_text)
+    return converters
+
+
+def _chunks(
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    delimiter: str = ",",
+    convert: Callable[[Sequence], Sequence] | None = None,
+) -> Iterable[str]:
     buffer = io.StringIO()
     # Excel opens UTF-8 with umlauts correctly only with a byte order mark.
     buffer.write("\ufeff")
-    writer = SafeWriter(buffer)
-    writer.writerow(header)
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(safe_row(header))
     rows = iter(rows)
     while batch := list(islice(rows, ROWS_PER_CHUNK)):
-        writer.writerows(batch)
+        writer.writerows(map(convert or safe_row, batch))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -99,13 +256,115 @@ def _chunks(header: Sequence[str], rows: Iterable[Sequence]) -> Iterable[str]:
         yield buffer.getvalue()
 
 
+def _attachment(response: HttpResponse | StreamingHttpResponse, filename: str):
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Personal data: no browser or proxy keeps a copy (Cache-Control: no-store, private).
+    add_never_cache_headers(response)
+    return response
+
+
 def csv_response(
     *, filename: str, header: Sequence[str], rows: Iterable[Sequence]
 ) -> StreamingHttpResponse:
-    """A CSV attachment written while it is sent; `rows` is read lazily, chunk by chunk.
-
-    Personal data: no browser or proxy keeps a copy (Cache-Control: no-store, private)."""
+    """A CSV attachment of ready-made cells, written while it is sent; `rows` is read
+    lazily, chunk by chunk. Downloads for people use ``export_response`` instead."""
     response = StreamingHttpResponse(_chunks(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    add_never_cache_headers(response)
-    return response
+    return _attachment(response, filename)
+
+
+def _csv_export(spec: ExportSpec, rows: Iterable[Sequence], filename: str):
+    dialect = current_dialect()
+    converters = _csv_converters(spec, dialect)
+
+    def convert(row: Sequence) -> list:
+        return [to_cell(value) for to_cell, value in zip(converters, row, strict=True)]
+
+    chunks = _chunks(spec.header(), rows, delimiter=dialect.delimiter, convert=convert)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    return _attachment(response, filename)
+
+
+def _xlsx_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    # Control characters other than tab and line breaks are not allowed in a workbook.
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", _safe_text(value))
+
+
+def _xlsx_converters(spec: ExportSpec, dialect: Dialect, sheet) -> list[Callable[[Any], Any]]:
+    tz = timezone.get_current_timezone()
+    yes, no = str(YES), str(NO)
+
+    def styled(value, number_format):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = number_format
+        return cell
+
+    def number(value):
+        return None if value == "" else value
+
+    def date(value):
+        day = _as_date(value)
+        return styled(day, dialect.xlsx_date) if day else None
+
+    def moment(value):
+        local = _as_local(value, tz)
+        return styled(local, dialect.xlsx_datetime) if local else None
+
+    def label(labels):
+        return lambda value: labels.get(value) or _xlsx_text(value)
+
+    converters = []
+    for column in spec.columns:
+        if column.kind == NUMBER:
+            converters.append(number)
+        elif column.kind == DATE:
+            converters.append(date)
+        elif column.kind == DATETIME:
+            converters.append(moment)
+        elif column.kind == LABEL:
+            converters.append(label(_label_map(column)))
+        elif column.kind == YES_NO:
+            converters.append(lambda value: yes if value else no)
+        else:
+            converters.append(_xlsx_text)
+    return converters
+
+
+def _xlsx_export(spec: ExportSpec, rows: Iterable[Sequence], filename: str, sheet_title: str):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(sheet_title))
+    for index, column in enumerate(spec.columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    converters = _xlsx_converters(spec, current_dialect(), sheet)
+    sheet.append([_xlsx_text(name) for name in spec.header()])
+    for row in rows:
+        sheet.append([to_cell(value) for to_cell, value in zip(converters, row, strict=True)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE), filename)
+
+
+def _sheet_title(title: str) -> str:
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet's name."""
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in str(title)).strip("' ")
+    return cleaned[:31] or "Export"
+
+
+def export_response(
+    *,
+    spec: ExportSpec,
+    rows: Iterable[Sequence],
+    filename: str,
+    file_format: str = CSV,
+    sheet_title: str = "Export",
+) -> HttpResponse | StreamingHttpResponse:
+    """The rows as a CSV (streamed) or .xlsx attachment, in the active language.
+
+    ``filename`` is given without extension; ``file_format`` is CSV or XLSX."""
+    if file_format == XLSX:
+        return _xlsx_export(spec, rows, f"{filename}.xlsx", sheet_title)
+    if file_format != CSV:
+        raise ValueError(f"Unknown export format {file_format!r}")
+    return _csv_export(spec, rows, f"{filename}.csv")

@@ -1,26 +1,23 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lms.core.exports import csv_response
+from lms.core import exports
 from lms.guidelines import selectors, services
 from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterForm, SignForm
 from lms.guidelines.models import GuidelinePage
 from lms.people.models import User
 from lms.people.selectors import team_of
 
-STATE_LABELS = {
-    selectors.SIGNED_CURRENT: gettext_lazy("signed current version"),
-    selectors.SIGNED_OLDER: gettext_lazy("signed an older version"),
-    selectors.NEVER_SIGNED: gettext_lazy("never signed"),
-}
+STATE_LABELS = selectors.STATE_LABELS
+PEOPLE_PER_PAGE = 50
 
 
 @login_required
@@ -61,6 +58,7 @@ def _can_see_all(user) -> bool:
 
 @login_required
 def report(request):
+    """Counts per department; with ?department=<slug> also that department's people (paged)."""
     if not _can_see_all(request.user):
         raise PermissionDenied
     documents = selectors.reportable_documents()
@@ -70,6 +68,16 @@ def report(request):
         document = form.cleaned_data["document"]
     elif documents:
         document = documents[0]
+    department_form = ExportFilterForm(request.GET)
+    if not department_form.is_valid():
+        raise Http404(_("There is no such department."))
+    department = department_form.cleaned_data["department"]
+    people = None
+    if document is not None and department is not None:
+        people = Paginator(
+            selectors.department_people(document=document, department=department),
+            PEOPLE_PER_PAGE,
+        ).get_page(request.GET.get("page"))
     return render(
         request,
         "guidelines/report.html",
@@ -78,27 +86,33 @@ def report(request):
             "document": document,
             "rows": selectors.department_report(document=document) if document else [],
             "documents": documents,
+            "department": department,
+            "people": people,
+            "labels": STATE_LABELS,
         },
     )
 
 
 @login_required
-def export_csv(request, document_id: int):
-    """Every employee in the document's scope, or one department's (?department=<slug>)."""
+def export(request, document_id: int, file_format: str = exports.CSV):
+    """Every employee in the document's scope, or one department's (?department=<slug>),
+    as CSV or .xlsx."""
     if not _can_see_all(request.user):
         raise PermissionDenied
     document = get_object_or_404(GuidelinePage.objects.live(), pk=document_id)
-    filename = f"signoffs-{document.slug}.csv"
+    filename = f"signoffs-{document.slug}"
     form = ExportFilterForm(request.GET)
     if not form.is_valid():
         raise Http404(_("There is no such department."))
     department = form.cleaned_data["department"]
     if department is not None:
-        filename = f"signoffs-{document.slug}-{department.slug}.csv"
-    return csv_response(
-        filename=filename,
-        header=selectors.SIGNOFF_EXPORT_HEADER,
+        filename = f"signoffs-{document.slug}-{department.slug}"
+    return exports.export_response(
+        spec=selectors.SIGNOFF_EXPORT,
         rows=selectors.signoff_export_rows(document=document, department=department),
+        filename=filename,
+        file_format=file_format,
+        sheet_title=document.title,
     )
 
 
