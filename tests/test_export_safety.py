@@ -158,9 +158,7 @@ class TestTeamCsv:
         ]
         sheet = xlsx_rows(client.get(reverse("assignments:team_xlsx")))
         assert sheet[1:] and len(sheet) == len(rows)
-        assert_neutralised(
-            sheet, "-2+3", "@SUM(1+1)", "\t@Ops", "-2+3 Social Selling", "=1+1"
-        )
+        assert_neutralised(sheet, "-2+3", "@SUM(1+1)", "\t@Ops", "-2+3 Social Selling", "=1+1")
 
 
 class TestSignOffCsv:
