@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from courses.models import CoursePage, ModulePage, Track
 from courses.services import complete_module
+from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod
 from lms.demo import content
 from lms.guidelines.models import GuidelinePage
@@ -92,6 +93,7 @@ class RolloutDemo:
             return
         self._past_workshops()
         self._learning()
+        self._assignments()
         for slug, (stage, days) in STAGE_HISTORY.items():
             department = self.departments[slug]
             for number, days_ago in enumerate(days, start=1):
@@ -187,6 +189,46 @@ class RolloutDemo:
             )
             for module in modules[: progress[user.username]]:
                 complete_module(user=user, module=module)
+
+    def _assignments(self) -> None:
+        """What the Sales manager assigned weeks ago, so the team view shows every state and
+        the overdue filter has something to show. Written as history: the assign form only
+        takes due dates from today on."""
+        manager = User.objects.filter(username="manager").first()
+        course = CoursePage.objects.filter(track__slug="social-selling").first()
+        urgency = WorkshopPage.objects.filter(slug="urgency-workshop-social-selling").first()
+        if manager is None or course is None or urgency is None:
+            return
+        today = timezone.localdate()
+        # username → (item, days since assigned, days until due: negative is overdue)
+        plan = {
+            ("j.keller", course): (30, 14),
+            ("m.vogt", course): (30, -5),
+            ("b.wagner", course): (30, -2),
+            ("employee", course): (3, 11),
+            ("j.keller", urgency): (70, -55),
+            ("m.vogt", urgency): (70, -55),
+        }
+        people = User.objects.in_bulk({username for username, _item in plan}, field_name="username")
+        for (username, item), (assigned_days_ago, due_in) in plan.items():
+            person = people.get(username)
+            if person is None:
+                continue
+            field = "course" if isinstance(item, CoursePage) else "workshop"
+            assignment, created = Assignment.objects.get_or_create(
+                assignee=person,
+                **{field: item},
+                defaults={
+                    "due_date": today + timedelta(days=due_in),
+                    "assigned_by": manager,
+                    "note": "Bitte vor dem nächsten Vertriebsmeeting abschließen.",
+                },
+            )
+            if created:
+                Assignment.objects.filter(pk=assignment.pk).update(
+                    created_at=_at(assigned_days_ago, 8)
+                )
+            self.seeder._count("assignments", created)
 
 
 __all__ = ["RolloutDemo"]
