@@ -191,26 +191,29 @@ class RolloutDemo:
                 complete_module(user=user, module=module)
 
     def _assignments(self) -> None:
-        """What the Sales manager assigned weeks ago, so the team view shows every state and
-        the overdue filter has something to show. Written as history: the assign form only
-        takes due dates from today on."""
-        manager = User.objects.filter(username="manager").first()
-        course = CoursePage.objects.filter(track__slug="social-selling").first()
+        """What managers assigned weeks ago, so the team view's overdue filter shows something
+        on a fresh install. Written as history: the assign form takes due dates from today on.
+
+        Only overdue and completed items: the demo `manager` assigns Social Selling and the
+        LinkedIn workshop in the walkthrough, and the `employee` starts with a clean slate."""
+        storytelling = CoursePage.objects.filter(slug="storytelling-b2b").first()
         urgency = WorkshopPage.objects.filter(slug="urgency-workshop-social-selling").first()
-        if manager is None or course is None or urgency is None:
+        if storytelling is None or urgency is None:
             return
         today = timezone.localdate()
-        # username → (item, days since assigned, days until due: negative is overdue)
-        plan = {
-            ("j.keller", course): (30, 14),
-            ("m.vogt", course): (30, -5),
-            ("b.wagner", course): (30, -2),
-            ("employee", course): (3, 11),
-            ("j.keller", urgency): (70, -55),
-            ("m.vogt", urgency): (70, -55),
-        }
-        people = User.objects.in_bulk({username for username, _item in plan}, field_name="username")
-        for (username, item), (assigned_days_ago, due_in) in plan.items():
+        # (assignee, item, assigned by, days since assigned, days until due: < 0 is overdue)
+        plan = [
+            ("m.vogt", storytelling, "manager", 30, -5),
+            ("b.wagner", storytelling, "manager", 30, -2),
+            ("s.braun", storytelling, "n.krueger", 21, -1),
+            # Attended 62 days ago (_past_workshops): completed.
+            ("j.keller", urgency, "manager", 70, -55),
+            ("m.vogt", urgency, "manager", 70, -55),
+        ]
+        people = User.objects.in_bulk(
+            {name for row in plan for name in (row[0], row[2])}, field_name="username"
+        )
+        for username, item, by, assigned_days_ago, due_in in plan:
             person = people.get(username)
             if person is None:
                 continue
@@ -220,8 +223,8 @@ class RolloutDemo:
                 **{field: item},
                 defaults={
                     "due_date": today + timedelta(days=due_in),
-                    "assigned_by": manager,
-                    "note": "Bitte vor dem nächsten Vertriebsmeeting abschließen.",
+                    "assigned_by": people.get(by),
+                    "note": "Bitte bis zum nächsten Teammeeting abschließen.",
                 },
             )
             if created:
