@@ -214,7 +214,7 @@ class TestRemind:
         monkeypatch.undo()
         assert login(manager).post(REMIND, {"assignment": otto.pk}).status_code == 302
 
-    def test_completed_items_and_people_without_address_get_409(self, manager, team, open_course):
+    def test_completed_unpublished_or_unreachable_get_409(self, manager, team, open_course):
         dana = assignment_of(team["dana"], open_course)
         course_services.complete_module(
             user=team["dana"], module=factories.modules_of(open_course)[0]
@@ -228,6 +228,16 @@ class TestRemind:
         response = login(manager).post(REMIND, {"assignment": otto.pk})
         assert response.status_code == 409
         assert "no e-mail address" in response.content.decode()
+        nina = factories.workshop(title="Unpublished workshop")
+        services.assign(
+            assigned_by=manager, assignees=[team["nina"]], item=nina, due_date=in_days(2)
+        )
+        nina.unpublish()
+        response = login(manager).post(
+            REMIND, {"assignment": Assignment.objects.get(workshop=nina).pk}
+        )
+        assert response.status_code == 409
+        assert "is not published" in response.content.decode()
         assert not mail.outbox and not ReminderLog.objects.exists()
 
     def test_permissions_and_bad_input(self, manager, team, open_course, employee, sales):

@@ -334,13 +334,18 @@ def remind(*, sender: User, assignment: Assignment, today: date | None = None) -
     recipient = assignment.assignee
     if assignment.course_done or assignment.workshop_done:
         raise RemindRefused(_("This assignment is already completed."), status=409)
+    item = assignment.item
+    if not item.live:
+        raise RemindRefused(
+            _("“%(item)s” is not published, so no reminder can be sent.") % {"item": item.title},
+            status=409,
+        )
     if not recipient.email:
         raise RemindRefused(
             _("%(name)s has no e-mail address, so no reminder can be sent.") % {"name": recipient},
             status=409,
         )
     dashboard_url = absolute_url("/")
-    item = assignment.item
     context = {
         "recipient": recipient,
         "sender": sender,
