@@ -265,6 +265,16 @@ class TestRemind:
         assert response.status_code == 302 and response["Location"] == "/team/"
         assert ReminderLog.objects.get().sent_by == admin
 
+    def test_the_service_holds_the_permission_for_every_caller(self, manager, team, open_course):
+        from django.core.exceptions import PermissionDenied
+
+        from lms.reminders import services as reminder_services
+
+        otto = assignment_of(team["otto"], open_course)
+        with pytest.raises(PermissionDenied):
+            reminder_services.remind(sender=team["dana"], assignment=otto)
+        assert not mail.outbox and not ReminderLog.objects.exists()
+
     def test_csrf_is_required(self, manager, team, open_course):
         otto = assignment_of(team["otto"], open_course)
         client = Client(enforce_csrf_checks=True)

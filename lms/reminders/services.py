@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from lms.assignments.models import Assignment
 from lms.assignments.selectors import with_state
+from lms.assignments.services import assignable_people
 from lms.people.models import User
 from lms.reminders.models import ReminderLog
 
@@ -322,9 +324,11 @@ def remind(*, sender: User, assignment: Assignment, today: date | None = None) -
     The ReminderLog row (kind ``manager``, period = the day) is written first: its unique
     constraint lets only one of two simultaneous presses through, whoever presses. It says
     who reminded whom and when. If sending fails, the row is removed so it can be retried.
-    Permission (the assignee is in the sender's team, or the sender is an admin) is checked
-    by the caller, as it is for the team view itself.
+    Only for the people the sender's team view shows: their team at every depth, or
+    everyone for admins (PermissionDenied otherwise).
     """
+    if not assignable_people(manager=sender).filter(pk=assignment.assignee_id).exists():
+        raise PermissionDenied(_("You can only remind people in your team."))
     today = today or timezone.localdate()
     assignment = (
         with_state(Assignment.objects.filter(pk=assignment.pk))
