@@ -12,6 +12,7 @@ from lms.kpis.api import api as kpi_api
 from lms.people import urls as people_urls
 from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
+from lms.reminders import urls as reminder_urls
 from lms.rollout import urls as rollout_urls
 from lms.workshops import urls as workshop_urls
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("quizzes/", include(quiz_urls)),
     path("guidelines/", include(guideline_urls)),
     path("team/", include(assignment_urls)),
+    path("reminders/", include(reminder_urls)),
     path("rollout/award/", include(award_urls)),
     path("rollout/", include(rollout_urls)),
     # The KPI API (django-ninja): /api/kpis/, /api/openapi.json, /api/docs.

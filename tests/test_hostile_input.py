@@ -34,6 +34,7 @@ from wagtail.models import Page
 from courses.forms import CatalogFilterForm
 from courses.models import CourseIndexPage
 from lms.assignments.forms import AssignForm, TeamFilterForm
+from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod
 from lms.core.admin_views import TabularApplyForm, TabularUploadForm
 from lms.core.input_safety import MalformedInput, load_json, whole_number
@@ -219,6 +220,9 @@ def build_world(sales) -> World:
     booking = Booking.objects.create(
         session=session, workshop=workshop, user=employee, status=Booking.BOOKED
     )
+    reminded = Assignment.objects.create(
+        assignee=employee, course=course, due_date=timezone.localdate() + timedelta(days=7)
+    )
     guideline = factories.guideline()
     guideline_services.sign(user=leader, document=guideline, version_id=guideline.versions.get().pk)
     story_index = SuccessStoryIndexPage.objects.first()
@@ -352,6 +356,7 @@ def build_world(sales) -> World:
             names(AssignForm(people=User.objects.none(), allow_departments=True)),
             {"item": f"course:{course.pk}", "whole_team": "on"},
         ),
+        Target(reverse("reminders:remind"), ["assignment"], {"assignment": str(reminded.pk)}),
         Target(reverse("rollout:board")),
         Target(reverse("award:leaderboard"), ["winner"]),
         Target(reverse("award:period", args=[period.pk]), ["winner"]),

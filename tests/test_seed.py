@@ -7,6 +7,7 @@ from django.utils import timezone
 from wagtail.images import get_image_model
 
 from courses.models import CoursePage, ModulePage, Track
+from lms.assignments.models import Assignment
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.quizzes.models import Question
@@ -35,6 +36,7 @@ def snapshot():
         "images": get_image_model().objects.count(),
         "questions": Question.objects.count(),
         "sessions": list(WorkshopSession.objects.order_by("pk").values("pk", "starts_at")),
+        "assignments": list(Assignment.objects.order_by("pk").values("pk", "due_date")),
     }
 
 
@@ -208,3 +210,32 @@ def test_demo_board_shows_the_evidence_of_the_slug_era(seeded):
         values = {metric: value for metric, value in shown[slug].items() if metric in expected}
         assert values == expected, slug
     assert all(value is not None for values in shown.values() for value in values.values())
+
+
+def test_demo_team_view_has_overdue_assignments(seeded):
+    from django.test import Client
+
+    from lms.assignments import selectors
+    from lms.assignments.services import assignable_people
+
+    manager = User.objects.get(username="manager")
+    members = assignable_people(manager=manager)
+    overdue = selectors.team_view(members=members, overdue_only=True)
+    assert overdue.totals["overdue"] >= 2
+    assert {row.member.username for row in overdue.rows} >= {"m.vogt", "b.wagner"}
+    everything = selectors.team_view(members=members)
+    # Only overdue and completed: the walkthrough's own assignments start the other states.
+    assert {state for state, count in everything.totals.items() if count} == {
+        "overdue",
+        "completed",
+    }
+    # Written as history: assigned weeks ago, past the form's "due date in the future" rule.
+    assert all(
+        assigned.date() < timezone.localdate()
+        for assigned in Assignment.objects.values_list("created_at", flat=True)
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(manager)
+    page = client.get("/team/", {"overdue": "on"}).content.decode()
+    assert "Vogt" in page and "Wagner" in page
+    assert "Keller" not in page  # his assigned workshop is attended, not overdue

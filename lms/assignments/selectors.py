@@ -130,6 +130,7 @@ class TeamItem:
 
 @dataclass(frozen=True)
 class TeamCell:
+    assignment_id: int
     state: str
     due_date: date
 
@@ -157,6 +158,10 @@ def team_view(
 ) -> TeamView:
     """Members × assigned items with state and due date, in a fixed number of queries.
 
+    Only assigned learning counts: a cell, a column and a total come from an assignment
+    of a person the view shows, never from a course someone took or a workshop someone
+    attended on their own. Totals count the cells shown, so they agree with the filters.
+
     Teams run to hundreds of people and dozens of items, so assignments are read as
     plain rows rather than model instances with their pages.
     """
@@ -179,9 +184,8 @@ def team_view(
         assignments = assignments.filter(overdue_filter(today))
 
     by_member: dict[int, dict[str, TeamCell]] = {}
-    page_ids: dict[str, int] = {}
-    totals = {NOT_STARTED: 0, IN_PROGRESS: 0, COMPLETED: 0, OVERDUE: 0}
     rows = assignments.values_list(
+        "pk",
         "assignee_id",
         "course_id",
         "workshop_id",
@@ -191,29 +195,37 @@ def team_view(
         "workshop_done",
         "workshop_booked",
     )
-    for member_id, course_id, workshop_id, due_date, *flags in rows:
+    for pk, member_id, course_id, workshop_id, due_date, *flags in rows:
         course_done, course_started, workshop_done, workshop_booked = flags
         key = f"course:{course_id}" if course_id else f"workshop:{workshop_id}"
-        page_ids[key] = course_id or workshop_id
         state = _state(
             done=course_done or workshop_done,
             started=course_started or workshop_booked,
             due_date=due_date,
             today=today,
         )
-        totals[state] += 1
-        by_member.setdefault(member_id, {})[key] = TeamCell(state=state, due_date=due_date)
+        by_member.setdefault(member_id, {})[key] = TeamCell(
+            assignment_id=pk, state=state, due_date=due_date
+        )
 
-    titles = dict(Page.objects.filter(pk__in=page_ids.values()).values_list("pk", "title"))
-    items = sorted(
-        (TeamItem(key=key, title=titles.get(page_id, "")) for key, page_id in page_ids.items()),
-        key=lambda team_item: (team_item.title, team_item.key),
-    )
     outstanding = members_with_outstanding_guidelines(members=members)
     if overdue_only or item:
         people = [person for person in people if person.pk in by_member]
     if unsigned_only:
         people = [person for person in people if person.pk in outstanding]
+
+    # Columns and totals from the people shown only, so that each filter narrows both.
+    totals = {NOT_STARTED: 0, IN_PROGRESS: 0, COMPLETED: 0, OVERDUE: 0}
+    page_ids: dict[str, int] = {}
+    for person in people:
+        for key, cell in by_member.get(person.pk, {}).items():
+            totals[cell.state] += 1
+            page_ids[key] = int(key.split(":", 1)[1])
+    titles = dict(Page.objects.filter(pk__in=page_ids.values()).values_list("pk", "title"))
+    items = sorted(
+        (TeamItem(key=key, title=titles.get(page_id, "")) for key, page_id in page_ids.items()),
+        key=lambda team_item: (team_item.title, team_item.key),
+    )
     team_rows = []
     for person in people:
         cells = by_member.get(person.pk, {})

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from courses.models import CoursePage, ModulePage, Track
 from courses.services import complete_module
+from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod
 from lms.demo import content
 from lms.guidelines.models import GuidelinePage
@@ -92,6 +93,7 @@ class RolloutDemo:
             return
         self._past_workshops()
         self._learning()
+        self._assignments()
         for slug, (stage, days) in STAGE_HISTORY.items():
             department = self.departments[slug]
             for number, days_ago in enumerate(days, start=1):
@@ -187,6 +189,49 @@ class RolloutDemo:
             )
             for module in modules[: progress[user.username]]:
                 complete_module(user=user, module=module)
+
+    def _assignments(self) -> None:
+        """What managers assigned weeks ago, so the team view's overdue filter shows something
+        on a fresh install. Written as history: the assign form takes due dates from today on.
+
+        Only overdue and completed items: the demo `manager` assigns Social Selling and the
+        LinkedIn workshop in the walkthrough, and the `employee` starts with a clean slate."""
+        storytelling = CoursePage.objects.filter(slug="storytelling-b2b").first()
+        urgency = WorkshopPage.objects.filter(slug="urgency-workshop-social-selling").first()
+        if storytelling is None or urgency is None:
+            return
+        today = timezone.localdate()
+        # (assignee, item, assigned by, days since assigned, days until due: < 0 is overdue)
+        plan = [
+            ("m.vogt", storytelling, "manager", 30, -5),
+            ("b.wagner", storytelling, "manager", 30, -2),
+            ("s.braun", storytelling, "n.krueger", 21, -1),
+            # Attended 62 days ago (_past_workshops): completed.
+            ("j.keller", urgency, "manager", 70, -55),
+            ("m.vogt", urgency, "manager", 70, -55),
+        ]
+        people = User.objects.in_bulk(
+            {name for row in plan for name in (row[0], row[2])}, field_name="username"
+        )
+        for username, item, by, assigned_days_ago, due_in in plan:
+            person = people.get(username)
+            if person is None:
+                continue
+            field = "course" if isinstance(item, CoursePage) else "workshop"
+            assignment, created = Assignment.objects.get_or_create(
+                assignee=person,
+                **{field: item},
+                defaults={
+                    "due_date": today + timedelta(days=due_in),
+                    "assigned_by": people.get(by),
+                    "note": "Bitte bis zum nächsten Teammeeting abschließen.",
+                },
+            )
+            if created:
+                Assignment.objects.filter(pk=assignment.pk).update(
+                    created_at=_at(assigned_days_ago, 8)
+                )
+            self.seeder._count("assignments", created)
 
 
 __all__ = ["RolloutDemo"]

@@ -17,6 +17,7 @@ class ReminderLog(models.Model):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
         DIGEST = "digest", _("Weekly team digest")
+        MANAGER = "manager", _("Reminder from a manager")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
@@ -33,9 +34,19 @@ class ReminderLog(models.Model):
         on_delete=models.CASCADE,
         related_name="reminder_logs",
     )
-    # "" for reminders about one assignment, the ISO week ("2026-W48") for digests.
+    # "" for the automatic reminders about one assignment, the ISO week ("2026-W48") for
+    # digests, the day ("2026-12-02") for a manager's reminder: once a day per assignment.
     period = models.CharField(_("period"), max_length=10, blank=True, default="")
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    # Who pressed "remind" on the team view; empty for the automatic reminders.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reminders_sent",
+    )
 
     class Meta:
         ordering = ["-sent_at", "-pk"]

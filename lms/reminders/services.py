@@ -1,11 +1,14 @@
 """Reminder emails about assignments.
 
-Three kinds, each sent at most once:
+Three kinds sent by the scheduled run, each at most once:
 
 * ``due_soon``: to the assignee, from REMINDER_DAYS_BEFORE_DUE days before the due date;
 * ``overdue``: to the assignee, once the due date has passed;
 * ``digest``: to every manager whose team (direct and indirect reports) has overdue
   items, once per ISO week, listing them.
+
+A fourth, ``manager``, is sent when a manager presses "remind" on the team view, at most
+once a day per assignment (``remind``).
 
 Candidates are selected in SQL (a fixed number of queries per run). Each email is
 claimed first by writing its ReminderLog row: the unique constraints make a second
@@ -23,21 +26,25 @@ from typing import Any
 
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from lms.assignments.models import Assignment
 from lms.assignments.selectors import with_state
+from lms.assignments.services import assignable_people
 from lms.people.models import User
 from lms.reminders.models import ReminderLog
 
 logger = logging.getLogger(__name__)
 
 Kind = ReminderLog.Kind
-KINDS: tuple[str, ...] = tuple(Kind.values)
+# The kinds the scheduled run sends; a manager's reminder is sent from the team view.
+KINDS: tuple[str, ...] = (Kind.DUE_SOON, Kind.OVERDUE, Kind.DIGEST)
 
 # Every (member, manager above them) pair for the given members, however deep the
 # chain. UNION (not UNION ALL) drops rows already seen, so a reporting loop ends.
@@ -300,3 +307,92 @@ def _render(*, kind: str, recipient: User, context: dict[str, Any]) -> mail.Emai
 def _item_url(item: Any) -> str | None:
     url = item.url
     return absolute_url(url) if url else None
+
+
+class RemindRefused(Exception):
+    """A manager's reminder that is not sent; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def remind(*, sender: User, assignment: Assignment, today: date | None = None) -> ReminderLog:
+    """A manager's reminder about one open assignment, to the assignee, in their language.
+
+    The ReminderLog row (kind ``manager``, period = the day) is written first: its unique
+    constraint lets only one of two simultaneous presses through, whoever presses. It says
+    who reminded whom and when. If sending fails, the row is removed so it can be retried.
+    Only for the people the sender's team view shows: their team at every depth, or
+    everyone for admins (PermissionDenied otherwise).
+    """
+    if not assignable_people(manager=sender).filter(pk=assignment.assignee_id).exists():
+        raise PermissionDenied(_("You can only remind people in your team."))
+    today = today or timezone.localdate()
+    assignment = (
+        with_state(Assignment.objects.filter(pk=assignment.pk))
+        .select_related("assignee", "assigned_by", "course", "workshop")
+        .get()
+    )
+    recipient = assignment.assignee
+    if assignment.course_done or assignment.workshop_done:
+        raise RemindRefused(_("This assignment is already completed."), status=409)
+    item = assignment.item
+    if not item.live:
+        raise RemindRefused(
+            _("“%(item)s” is not published, so no reminder can be sent.") % {"item": item.title},
+            status=409,
+        )
+    if not recipient.email:
+        raise RemindRefused(
+            _("%(name)s has no e-mail address, so no reminder can be sent.") % {"name": recipient},
+            status=409,
+        )
+    dashboard_url = absolute_url("/")
+    context = {
+        "recipient": recipient,
+        "sender": sender,
+        "assignment": assignment,
+        "item": item,
+        "item_url": _item_url(item) or dashboard_url,
+        "days_left": (assignment.due_date - today).days,
+        "days_overdue": (today - assignment.due_date).days,
+        "dashboard_url": dashboard_url,
+    }
+    message = _render(kind=Kind.MANAGER, recipient=recipient, context=context)
+    try:
+        with transaction.atomic():
+            log = ReminderLog.objects.create(
+                kind=Kind.MANAGER,
+                recipient=recipient,
+                assignment=assignment,
+                period=today.isoformat(),
+                sent_by=sender,
+            )
+    except IntegrityError:
+        raise RemindRefused(
+            _("%(name)s was already reminded about “%(item)s” today. Try again tomorrow.")
+            % {"name": recipient, "item": item.title},
+            status=429,
+        ) from None
+    try:
+        deliver_reminder(recipient=recipient, message=message, log=log)
+    except Exception:
+        logger.exception("Could not send the manager reminder %s", log.pk)
+        ReminderLog.objects.filter(pk=log.pk).delete()
+        raise RemindRefused(
+            _("The reminder could not be sent. Please try again later."), status=503
+        ) from None
+    logger.info(
+        "User %s reminded user %s about assignment %s", sender.pk, recipient.pk, assignment.pk
+    )
+    return log
+
+
+def deliver_reminder(
+    *, recipient: User, message: mail.EmailMultiAlternatives, log: ReminderLog
+) -> None:
+    """Where a manager's reminder reaches the person: today the e-mail. The one place to
+    add another channel (an in-app notification) for the same log entry."""
+    message.send()
