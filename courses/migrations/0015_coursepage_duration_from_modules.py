@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0014_workshops_moved_to_their_app'),
+        ("courses", "0014_workshops_moved_to_their_app"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='coursepage',
-            name='estimated_minutes',
+            model_name="coursepage",
+            name="estimated_minutes",
         ),
     ]
