@@ -83,6 +83,6 @@ class TrueFalseSelect(forms.NullBooleanSelect):
         super().__init__(attrs)
         self.choices = [
             ("unknown", _("— not set —")),
-            ("true", _("true")),
-            ("false", _("false")),
+            ("true", _("True")),
+            ("false", _("False")),
         ]
