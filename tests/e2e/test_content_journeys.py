@@ -2,6 +2,7 @@
 booking asks first, the dashboard after a finished course, the LinkedIn course's cover."""
 
 from datetime import timedelta
+from urllib.parse import unquote, urlparse
 
 import pytest
 from django.utils import timezone
@@ -21,12 +22,20 @@ def submit(page, target) -> None:
 
 
 def test_cancelling_a_booking_asks_first(seeded, page_for, live_server):
+    from lms.assignments.services import assign
     from lms.people.models import User
     from lms.workshops import services
     from lms.workshops.models import Booking, WorkshopPage, WorkshopSession
 
+    # As in the main journey: the manager assigned Emma the LinkedIn workshop, so she may book.
     employee = User.objects.get(username="employee")
-    workshop = WorkshopPage.objects.get(slug="urgency-workshop-social-selling")
+    workshop = WorkshopPage.objects.get(slug="linkedin-workshop-fuehrungskraefte")
+    assign(
+        assigned_by=User.objects.get(username="manager"),
+        assignees=[employee],
+        item=workshop,
+        due_date=timezone.localdate() + timedelta(days=30),
+    )
     session = (
         WorkshopSession.objects.filter(workshop=workshop, starts_at__gt=timezone.now())
         .order_by("starts_at")
@@ -83,13 +92,31 @@ def test_dashboard_after_finishing_a_course(seeded, page_for, live_server):
     screenshot(page, "dashboard-finished")
 
 
+def serve_media(route) -> None:
+    """Images from the file storage (in memory under test): the live test server runs without
+    DEBUG, so it does not serve MEDIA_URL itself."""
+    from django.core.files.storage import default_storage
+
+    name = unquote(urlparse(route.request.url).path.removeprefix("/media/"))
+    if default_storage.exists(name):
+        with default_storage.open(name) as file:
+            route.fulfill(body=file.read(), content_type="image/png")
+    else:
+        route.continue_()
+
+
 def test_leaders_course_cover(seeded, page_for, live_server):
     page = page_for("manager")
+    page.route("**/media/images/**", serve_media)
     page.goto(f"{live_server.url}{LINKEDIN_COURSE}")
     expect(page.locator("h1")).to_have_text("LinkedIn für Führungskräfte: sichtbar führen")
     cover = page.locator("img.course__image")
     expect(cover).to_be_visible()
-    assert cover.evaluate("image => image.complete && image.naturalWidth > 0")
+    page.wait_for_function(
+        "() => { const image = document.querySelector('img.course__image');"
+        " return image.complete && image.naturalWidth > 0; }",
+        timeout=10_000,
+    )
     expect(page.locator(".course__header .meta")).to_contain_text("4 Module")
     assert_accessible(page, "the LinkedIn course page")
     screenshot(page, "leaders-cover")
