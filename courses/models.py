@@ -97,7 +97,8 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
         verbose_name=_("learning objectives"),
         blank=True,
     )
-    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=60)
+    # No stored duration: "n modules · about m minutes" is summed from the live modules
+    # (courses.selectors), so it cannot disagree with them.
     cover_image = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("cover image"),
@@ -119,7 +120,6 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
             [
                 FieldPanel("track"),
                 FieldPanel("target_departments", widget=forms.CheckboxSelectMultiple),
-                FieldPanel("estimated_minutes"),
             ],
             heading=_("Audience"),
         ),

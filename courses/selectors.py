@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Length, Substr
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Length, Substr
 from wagtail.images import get_image_model
 
 from courses.models import (
@@ -448,9 +448,34 @@ def recommended_courses(*, user: User, exclude_ids: list[int]) -> list[CoursePag
     )
 
 
+def with_durations(queryset: QuerySet[CoursePage]) -> QuerySet[CoursePage]:
+    """Courses with `module_count` and `total_minutes` summed from their live modules,
+    as the course page counts them (a draft module adds nothing); two subqueries."""
+    parent_path = Substr("path", 1, Length("path") - ModulePage.steplen)
+    modules = (
+        ModulePage.objects.live()
+        .annotate(parent_path=parent_path)
+        .filter(parent_path=OuterRef("path"))
+        .order_by()
+        .values("parent_path")
+    )
+    return queryset.annotate(
+        module_count=Coalesce(
+            Subquery(modules.annotate(n=Count("pk")).values("n")[:1]),
+            0,
+            output_field=IntegerField(),
+        ),
+        total_minutes=Coalesce(
+            Subquery(modules.annotate(m=Sum("estimated_minutes")).values("m")[:1]),
+            0,
+            output_field=IntegerField(),
+        ),
+    )
+
+
 def with_cover_images(queryset: QuerySet[CoursePage]) -> QuerySet[CoursePage]:
     images = get_image_model().objects.prefetch_renditions(COVER_RENDITION)
-    return queryset.prefetch_related(Prefetch("cover_image", queryset=images))
+    return with_durations(queryset).prefetch_related(Prefetch("cover_image", queryset=images))
 
 
 def catalog_courses(*, catalog: CourseIndexPage, filters: dict) -> QuerySet[CoursePage]:

@@ -68,7 +68,6 @@ def course(
         slug=f"course-{number}",
         track=track_ or track(),
         summary="A course used by the tests.",
-        estimated_minutes=30,
     )
     catalog().add_child(instance=page)
     page.target_departments.set(departments)

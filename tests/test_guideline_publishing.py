@@ -110,7 +110,7 @@ def test_the_editor_offers_no_publish_button_and_refuses_a_forged_one(request, w
     edit_url = reverse("wagtailadmin_pages:edit", args=[document.pk])
     page = client.get(edit_url).content.decode()
     assert 'name="action-publish"' not in page
-    assert "Submit to Guideline approval" in page
+    assert "Submit to Richtlinienfreigabe" in page
 
     data = nested_form_data(
         {

@@ -364,7 +364,7 @@ class TestApprovalWorkflow:
         page.change_summary = "Rule 7 on AI tools"
         page.save_revision(user=trainer)
         workflow = page.get_workflow()
-        assert workflow is not None and workflow.name == "Guideline approval"
+        assert workflow is not None and workflow.name == "Richtlinienfreigabe"
         workflow.start(page, trainer)
         assert current(document).number == 1, "nothing goes live before approval"
 

@@ -587,8 +587,8 @@ def test_reminder_emails_speak_the_recipients_language(world, language):
 # --- The Wagtail admin speaks the account language ----------------------------------------
 
 ADMIN_TITLES = {
-    "de": "<title>Übersicht - Wagtail</title>",
-    "en": "<title>Dashboard - Wagtail</title>",
+    "de": "<title>Übersicht - Bootcamp LMS</title>",
+    "en": "<title>Dashboard - Bootcamp LMS</title>",
 }
 
 

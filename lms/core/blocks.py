@@ -86,17 +86,16 @@ class ChecklistBlock(blocks.StructBlock):
         template = "blocks/checklist.html"
 
 
+NETWORKS = [
+    ("linkedin", "LinkedIn"),
+    ("xing", "XING"),
+    ("instagram", "Instagram"),
+    ("facebook", "Facebook"),
+]
+
+
 class ExamplePostBlock(blocks.StructBlock):
-    network = blocks.ChoiceBlock(
-        label=_("Network"),
-        choices=[
-            ("linkedin", "LinkedIn"),
-            ("xing", "XING"),
-            ("instagram", "Instagram"),
-            ("facebook", "Facebook"),
-        ],
-        default="linkedin",
-    )
+    network = blocks.ChoiceBlock(label=_("Network"), choices=NETWORKS, default="linkedin")
     author = blocks.CharBlock(label=_("Author"), max_length=120)
     text = blocks.TextBlock(label=_("Post text"))
 
@@ -104,6 +103,12 @@ class ExamplePostBlock(blocks.StructBlock):
         icon = "openquote"
         label = _("Example post")
         template = "blocks/example_post.html"
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        # The network's own spelling ("LinkedIn", "XING"), not the stored key capitalised.
+        context["network_label"] = dict(NETWORKS).get(value.get("network"), value.get("network"))
+        return context
 
 
 class DocumentBlock(blocks.StructBlock):

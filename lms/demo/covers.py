@@ -1,6 +1,13 @@
-"""Cover images for the demo courses, drawn locally so the demo needs no downloads."""
+"""Cover images for the demo courses, drawn locally so the demo needs no downloads.
 
+The text is set in DejaVu Sans, shipped in ``lms/demo/fonts/`` (from Debian's
+fonts-dejavu-core 2.37, Bitstream Vera licence in ``LICENSE.txt``): Pillow's built-in
+font has no umlauts, so "für Führungskräfte" came out as boxes.
+"""
+
+from functools import cache
 from io import BytesIO
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -12,6 +19,16 @@ TRACK_COLOURS = {
     "teal": ((15, 110, 110), (6, 36, 36)),
     "red": ((163, 38, 42), (44, 10, 12)),
 }
+
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+REGULAR_FONT = FONT_DIR / "DejaVuSans.ttf"
+BOLD_FONT = FONT_DIR / "DejaVuSans-Bold.ttf"
+
+
+@cache
+def cover_font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(BOLD_FONT if bold else REGULAR_FONT), size)
 
 
 def cover_png(*, title: str, subtitle: str, colour: str, size=(1280, 720)) -> bytes:
@@ -33,10 +50,10 @@ def cover_png(*, title: str, subtitle: str, colour: str, size=(1280, 720)) -> by
         )
         image.paste((255, 255, 255), mask=overlay)
     draw = ImageDraw.Draw(image)
-    draw.text((80, 120), subtitle.upper(), fill=(255, 255, 255), font=ImageFont.load_default(40))
+    draw.text((80, 120), subtitle.upper(), fill=(255, 255, 255), font=cover_font(40))
     y = 200
-    for line in _wrap(title, 26):
-        draw.text((80, y), line, fill=(255, 255, 255), font=ImageFont.load_default(76))
+    for line in _wrap(title, 24):
+        draw.text((80, y), line, fill=(255, 255, 255), font=cover_font(72, bold=True))
         y += 92
     buffer = BytesIO()
     image.save(buffer, format="PNG", optimize=True)

@@ -190,7 +190,6 @@ class DemoSeeder:
             slug=data["slug"],
             track=track,
             summary=data["summary"],
-            estimated_minutes=data["estimated_minutes"],
             learning_objectives=json.dumps(
                 [{"type": "objective", "value": text} for text in data["learning_objectives"]]
             ),

@@ -34,6 +34,12 @@ class SiteLoginForm(LockoutMessageMixin, AuthenticationForm):
 class AdminLoginForm(LockoutMessageMixin, WagtailLoginForm):
     """The Wagtail admin's login form (WAGTAILADMIN_USER_LOGIN_FORM)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Wagtail's field has no label, so Django shows the bare name "Password" in
+        # every language.
+        self.fields["password"].label = _("Password")
+
 
 class OrganisationFieldsMixin(forms.Form):
     department = forms.ModelChoiceField(

@@ -6,6 +6,7 @@ forms as their base_form_class.
 
 from __future__ import annotations
 
+from django import forms
 from django.apps import apps
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +73,16 @@ class QuestionAdminForm(WagtailAdminModelForm):
             item.data = item.data.copy()
             item.data[item.add_prefix("DELETE")] = ""
         return valid and not chosen
+
+
+class TrueFalseSelect(forms.NullBooleanSelect):
+    """The answer to a true/false statement: "true" or "false", with "not set" for
+    questions of other kinds (Django's own widget offers "Unknown"/"Yes"/"No")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", _("— not set —")),
+            ("true", _("True")),
+            ("false", _("False")),
+        ]

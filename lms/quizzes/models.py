@@ -23,7 +23,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable, PreviewableMixin
 from wagtail.search import index
 
-from lms.quizzes.admin_forms import QuestionAdminForm, QuizAdminForm
+from lms.quizzes.admin_forms import QuestionAdminForm, QuizAdminForm, TrueFalseSelect
 
 
 class QuestionKind(models.TextChoices):
@@ -63,7 +63,7 @@ class Category(index.Indexed, ClusterableModel):
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
-        InlinePanel("sub_categories", label=_("Sub-categories")),
+        InlinePanel("sub_categories", label=_("Sub-category"), heading=_("Sub-categories")),
     ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
@@ -177,10 +177,18 @@ class Question(index.Indexed, ClusterableModel):
         FieldPanel("content"),
         FieldPanel("figure"),
         MultiFieldPanel(
-            [FieldPanel("answer_order"), InlinePanel("answers", label=_("Answers"))],
+            [
+                FieldPanel("answer_order"),
+                InlinePanel("answers", label=_("Answer"), heading=_("Answers")),
+            ],
             heading=_("Multiple choice answers"),
         ),
-        FieldPanel("correct_statement"),
+        FieldPanel(
+            "correct_statement",
+            widget=TrueFalseSelect,
+            heading=_("Correct answer"),
+            help_text=_("True/false questions only: is the statement true or false?"),
+        ),
         FieldPanel("explanation"),
         FieldPanel("archived"),
     ]
@@ -344,7 +352,8 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
             ],
             heading=_("Rules"),
         ),
-        InlinePanel("quiz_questions", label=_("Questions"), heading=_("Questions")),
+        # Each entry is headed "<label> <n>": "Question 3", not "Questions 3".
+        InlinePanel("quiz_questions", label=_("Question"), heading=_("Questions")),
         FieldPanel("success_text"),
         FieldPanel("fail_text"),
     ]

@@ -172,6 +172,10 @@ class WorkshopSession(models.Model):
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
 
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
     def clean(self):
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:

@@ -59,6 +59,10 @@ class SessionView:
     def has_started(self) -> bool:
         return self.session.starts_at <= timezone.now()
 
+    @property
+    def has_ended(self) -> bool:
+        return self.session.ends_at <= timezone.now()
+
 
 @dataclass
 class WorkshopView:

@@ -47,11 +47,21 @@ def book_session(request, session_id: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel_booking(request, booking_id: int):
+    """GET asks "really cancel?" (a page of its own, so it works without JavaScript);
+    only the POST from that page cancels. Somebody else's booking is not found."""
     booking = get_object_or_404(
-        Booking.objects.select_related("workshop"), pk=booking_id, user=request.user
+        Booking.objects.select_related("workshop", "session"), pk=booking_id, user=request.user
     )
+    if request.method == "GET":
+        if booking.status == Booking.Status.CANCELLED:
+            messages.info(request, _("This booking is already cancelled."))
+            return redirect(booking.workshop.url)
+        if booking.session.has_started:
+            messages.error(request, _("The session has started; it can no longer be cancelled."))
+            return redirect(booking.workshop.url)
+        return render(request, "workshops/cancel_booking.html", {"booking": booking})
     try:
         services.cancel_booking(user=request.user, booking=booking)
     except services.BookingRefused as error:

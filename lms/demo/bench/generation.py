@@ -561,7 +561,6 @@ def _generate_courses(company: Company, *, rng: random.Random, report: Progress)
             slug=COURSE_SLUG.format(number + 1),
             track=track,
             summary=f"A course of {scale.modules_per_course} short modules on {track.name}.",
-            estimated_minutes=10 * scale.modules_per_course,
             learning_objectives=json.dumps(
                 [{"type": "objective", "value": f"Objective {k}"} for k in range(1, 4)]
             ),
