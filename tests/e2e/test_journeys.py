@@ -224,11 +224,13 @@ def test_manager_assigns_filters_and_exports(seeded, page_for, live_server):
         page.get_by_role("link", name="CSV exportieren").click()
     download = download_info.value
     assert download.suggested_filename == "team-assignments.csv"
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
-    assert [(row["username"], row["item"], row["kind"], row["state"]) for row in rows] == [
-        ("employee", LINKEDIN_WORKSHOP, "workshop", "not_started")
-    ]
-    assert rows[0]["due_date"] == due.isoformat()
+    # In the manager's language: German headers and labels, ";" and German dates for Excel.
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert [
+        (row["Benutzername"], row["Kurs oder Workshop"], row["Art"], row["Status"]) for row in rows
+    ] == [("employee", LINKEDIN_WORKSHOP, "Workshop", "Nicht begonnen")]
+    assert rows[0]["Fällig am"] == f"{due:%d.%m.%Y}"
 
 
 def _quiz_for_trainer():
