@@ -24,6 +24,7 @@ from wagtail.models import Orderable, PreviewableMixin
 from wagtail.search import index
 
 from lms.quizzes.admin_forms import QuestionAdminForm, QuizAdminForm
+from lms.quizzes.admin_panels import QuizQuestionsPanel
 
 
 class QuestionKind(models.TextChoices):
@@ -362,7 +363,26 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
             ],
             heading=_("Rules"),
         ),
-        InlinePanel("quiz_questions", label=_("Questions"), heading=_("Questions")),
+        QuizQuestionsPanel(
+            "quiz_questions",
+            chooser_field_name="question",
+            label=_("Questions"),
+            heading=_("Questions"),
+            panels=[
+                FieldPanel("question"),
+                MultiFieldPanel(
+                    [
+                        FieldRowPanel(
+                            [FieldPanel("new_kind"), FieldPanel("new_correct_statement")]
+                        ),
+                        FieldPanel("new_content"),
+                        FieldPanel("new_options"),
+                        FieldPanel("new_explanation"),
+                    ],
+                    heading=_("Or write a new question"),
+                ),
+            ],
+        ),
         FieldPanel("success_text"),
         FieldPanel("fail_text"),
     ]
