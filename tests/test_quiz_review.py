@@ -248,9 +248,11 @@ class TestEssayMarkedSignal:
         quiz = factories.quiz(questions=[{"kind": "essay"}])
         sitting = finish(employee, quiz, [True])
         essay = SittingAnswer.objects.get(sitting=sitting)
-        with django_capture_on_commit_callbacks(execute=True):
-            with pytest.raises(services.OwnAttempt):
-                services.mark_essay(marker=employee, answer_id=essay.pk, correct=True)
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(services.OwnAttempt),
+        ):
+            services.mark_essay(marker=employee, answer_id=essay.pk, correct=True)
         assert received == []
 
 
