@@ -336,10 +336,14 @@ class TestAuthoring:
         return data
 
     def test_the_editor_offers_both_ways_to_add_questions(self, trainer_client):
-        page = trainer_client.get(self.snippet_url(Quiz, "add")).content.decode()
-        assert "Choose questions from the bank" in page
-        assert "Write a new question" in page
-        assert "id_quiz_questions-OPEN_MODAL" in page and "id_quiz_questions-ADD" in page
+        quiz = factories.quiz(questions=[{"content": "Already in the quiz?"}])
+        for url in (self.snippet_url(Quiz, "add"), self.snippet_url(Quiz, "edit", quiz.pk)):
+            page = trainer_client.get(url).content.decode()
+            assert "Choose questions from the bank" in page
+            assert "Write a new question" in page
+            assert "id_quiz_questions-OPEN_MODAL" in page and "id_quiz_questions-ADD" in page
+            assert "Or write a new question" in page
+        assert "Already in the quiz?" in page
 
     def test_questions_written_inline_and_chosen_are_saved_in_order(self, trainer_client):
         category = factories.quiz_category(name="Basics")
