@@ -341,7 +341,7 @@ class TestAuthoring:
             page = trainer_client.get(url).content.decode()
             assert "Choose questions from the bank" in page
             assert "Write a new question" in page
-            assert "id_quiz_questions-OPEN_MODAL" in page and "id_quiz_questions-ADD" in page
+            assert "id_quiz_questions-OPEN_MODAL" in page and "id_quiz_questions-WRITE" in page
             assert "Or write a new question" in page
         assert "Already in the quiz?" in page
 

@@ -74,3 +74,44 @@ def test_learner_sees_the_trainers_comment_on_a_marked_essay(seeded, page_for, l
     expect(page.locator(".score")).to_contain_text("richtig")
     assert_accessible(page, "a marked essay on the result page")
     screenshot(page, "quiz-essay-comment")
+
+
+def test_trainer_writes_and_chooses_questions_in_the_quiz_editor(seeded, page_for, live_server):
+    from lms.quizzes.models import Question, Quiz
+
+    page = page_for("trainer")
+    page.goto(f"{live_server.url}/admin/snippets/quizzes/quiz/add/")
+    page.locator("#id_title").fill("Kurzcheck Hashtags")
+    page.locator("#id_slug").fill("kurzcheck-hashtags")
+    page.locator("#id_review").select_option("once_passed")
+
+    # Several questions from the bank at once.
+    page.get_by_role("button", name="Fragen aus dem Fragenpool wählen").click()
+    chooser = page.locator(".modal.fade.in")
+    boxes = chooser.locator("input[data-multiple-choice-select]")
+    chosen = []
+    for index in range(2):
+        chosen.append(int(boxes.nth(index).get_attribute("value")))
+        boxes.nth(index).check()
+    chooser.get_by_role("button", name=re.compile("Auswahl bestätigen|Confirm selection")).click()
+    expect(chooser).to_be_hidden()
+
+    # A new one written in place, first without a right answer: refused with a message.
+    page.get_by_role("button", name="Neue Frage schreiben").click()
+    expect(page.locator("#id_quiz_questions-TOTAL_FORMS")).to_have_value("3")
+    page.locator("#id_quiz_questions-2-new_content").fill("Wie viele Hashtags passen?")
+    page.locator("#id_quiz_questions-2-new_options").fill("Drei bis fünf\nSo viele wie möglich")
+    submit(page, page.get_by_role("button", name="Speichern"))
+    expect(page.locator("main")).to_contain_text(
+        "Markieren Sie mindestens eine Antwort als richtig."
+    )
+    assert not Quiz.objects.filter(slug="kurzcheck-hashtags").exists()
+    assert_accessible(page, "the quiz editor with an error")
+
+    page.locator("#id_quiz_questions-2-new_options").fill("* Drei bis fünf\nSo viele wie möglich")
+    submit(page, page.get_by_role("button", name="Speichern"))
+    quiz = Quiz.objects.get(slug="kurzcheck-hashtags")
+    contents = [row.question.content for row in quiz.quiz_questions.order_by("sort_order")]
+    bank = Question.objects.in_bulk(chosen)
+    assert contents == [bank[pk].content for pk in chosen] + ["Wie viele Hashtags passen?"]
+    assert quiz.review == "once_passed"
