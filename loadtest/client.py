@@ -190,7 +190,7 @@ def is_accepted(status: int, location: str | None, *, question_id: int, quiz_slu
     else is not an acceptance: a 200 re-renders the form with an error, a redirect to
     take/ without ?after carries an error message or marks a resent answer, and a
     redirect to the result page without ?after means the time was up. (This holds for
-    quizzes that show feedback after each question; the set-up refuses "answers at end".)
+    quizzes that show feedback after each question; the set-up refuses any other review mode.)
     """
     if status not in {301, 302, 303} or not location:
         return False

@@ -190,7 +190,7 @@ if not quiz_modules:
     problems.append(f"no live module of {course_slug} has the quiz {quiz_slug}")
 if course.required_guidelines.exists():
     problems.append("the course requires accepted guidelines first")
-if quiz.draft or quiz.answers_at_end or quiz.time_limit_minutes:
+if quiz.draft or not quiz.feedback_after_each or quiz.time_limit_minutes:
     problems.append("the quiz must be published, without time limit, with feedback per question")
 print("LOADTEST-PLAN " + json.dumps({
     "users": [user.username for user in users],

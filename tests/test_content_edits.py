@@ -276,6 +276,7 @@ class TestChoosingArchivedContent:
             "title": "New quiz",
             "slug": "new-quiz",
             "pass_mark": "50",
+            "review": "after_each",
             "quiz_questions-TOTAL_FORMS": "1",
             "quiz_questions-INITIAL_FORMS": "0",
             "quiz_questions-MIN_NUM_FORMS": "0",

@@ -414,7 +414,7 @@ def world(sales, employee, manager, trainer) -> World:
             {"kind": "mc", "content": "Alpha?"},
             {"kind": "tf", "content": "Beta?", "correct": True},
         ],
-        answers_at_end=True,
+        review="at_end",
         max_attempts=3,
     )
     quiz_module.quiz = graded

@@ -102,11 +102,11 @@ def test_command_imports_quizzes_questions_and_answers(anna):
     assert "“ben” as an inactive user" in output
 
     exam = Quiz.objects.get(slug="social-selling-exam")
-    assert (exam.title, exam.pass_mark, exam.exam_paper, exam.answers_at_end) == (
+    assert (exam.title, exam.pass_mark, exam.exam_paper, exam.review) == (
         "Social Selling Exam",
         60,
         True,
-        True,
+        "at_end",
     )
     assert exam.category.name == "Social Selling"
     assert (exam.success_text, exam.fail_text, exam.draft) == (

@@ -109,7 +109,7 @@ class TestTakingAQuiz:
         assert "Not quite." in page and "Because." in page
 
     def test_answers_at_end_hide_feedback_and_show_review(self, employee_client, employee):
-        quiz = factories.quiz(questions=[{"explanation": "Because."}, {}], answers_at_end=True)
+        quiz = factories.quiz(questions=[{"explanation": "Because."}, {}], review="at_end")
         start(employee_client, quiz)
         sitting = Sitting.objects.get(user=employee)
         response = answer(employee_client, quiz, sitting, good=False)
@@ -121,11 +121,13 @@ class TestTakingAQuiz:
         assert "Because." in result
         assert "your answer" in result
 
-    def test_without_answers_at_end_the_result_has_no_review(
+    def test_feedback_after_each_question_also_reviews_every_question_at_the_end(
         self, employee_client, employee, simple_quiz
     ):
         _, response = take_quiz(employee_client, simple_quiz, employee, good=True)
-        assert "Your answers" not in employee_client.get(response["Location"]).content.decode()
+        page = employee_client.get(response["Location"]).content.decode()
+        assert "Your answers" in page
+        assert page.count('class="review__item') == len(simple_quiz.quiz_questions.all())
 
     def test_several_correct_answers_need_exactly_all(self, employee):
         question = factories.question(answers=[("A", True), ("B", True), ("C", False)])

@@ -152,6 +152,16 @@ def outstanding_documents(*, user: User) -> list[DocumentState]:
     return [state for state in document_states(user=user) if state.is_outstanding]
 
 
+def outstanding_documents_with_quiz(*, user: User, quiz_id: int) -> list[DocumentState]:
+    """The documents in the user's scope that require `quiz_id` and that they have still to
+    accept in their current version (the same queries as document_states)."""
+    return [
+        state
+        for state in document_states(user=user)
+        if state.document.quiz_id == quiz_id and state.is_outstanding
+    ]
+
+
 def documents_for(*, user: User) -> list[DocumentState]:
     return document_states(user=user)
 

@@ -24,6 +24,7 @@ from wagtail.models import Orderable, PreviewableMixin
 from wagtail.search import index
 
 from lms.quizzes.admin_forms import QuestionAdminForm, QuizAdminForm, TrueFalseSelect
+from lms.quizzes.admin_panels import QuizQuestionsPanel
 
 
 class QuestionKind(models.TextChoices):
@@ -47,6 +48,19 @@ class SittingStatus(models.TextChoices):
     AWAITING_MARKING = "awaiting_marking", _("awaiting marking")
     PASSED = "passed", _("passed")
     FAILED = "failed", _("not passed")
+
+
+class ReviewMode(models.TextChoices):
+    """When a learner sees the right answers and explanations of a quiz (Quiz.review).
+
+    Replaces django-quiz-app's "answers at end" flag: unticked became AFTER_EACH, ticked
+    AT_END (migration 0007).
+    """
+
+    AFTER_EACH = "after_each", _("After each question and on the result page")
+    AT_END = "at_end", _("On the result page only")
+    ONCE_PASSED = "once_passed", _("On the result page, once the learner has passed")
+    NEVER = "never", _("Never (exam: the learner sees the score only)")
 
 
 class Mark(models.TextChoices):
@@ -286,10 +300,15 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
             "instead of the list below (limit them with “questions per attempt”)."
         ),
     )
-    answers_at_end = models.BooleanField(
-        _("answers at end"),
-        default=False,
-        help_text=_("Show the right answers only on the result page, not after each question."),
+    review = models.CharField(
+        _("show right answers"),
+        max_length=20,
+        choices=ReviewMode.choices,
+        default=ReviewMode.AFTER_EACH,
+        help_text=_(
+            "When learners see the right answers and explanations. They always see their own "
+            "answers and the trainers' comments on their written answers."
+        ),
     )
     exam_paper = models.BooleanField(
         _("exam paper"),
@@ -346,14 +365,33 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
                 FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("time_limit_minutes")]),
                 FieldRowPanel([FieldPanel("single_attempt"), FieldPanel("max_attempts")]),
                 FieldRowPanel([FieldPanel("random_order"), FieldPanel("max_questions")]),
-                FieldRowPanel([FieldPanel("answers_at_end"), FieldPanel("exam_paper")]),
+                FieldRowPanel([FieldPanel("review"), FieldPanel("exam_paper")]),
                 FieldPanel("question_pool"),
                 FieldRowPanel([FieldPanel("draft"), FieldPanel("archived")]),
             ],
             heading=_("Rules"),
         ),
         # Each entry is headed "<label> <n>": "Question 3", not "Questions 3".
-        InlinePanel("quiz_questions", label=_("Question"), heading=_("Questions")),
+        QuizQuestionsPanel(
+            "quiz_questions",
+            chooser_field_name="question",
+            label=_("Question"),
+            heading=_("Questions"),
+            panels=[
+                FieldPanel("question"),
+                MultiFieldPanel(
+                    [
+                        FieldRowPanel(
+                            [FieldPanel("new_kind"), FieldPanel("new_correct_statement")]
+                        ),
+                        FieldPanel("new_content"),
+                        FieldPanel("new_options"),
+                        FieldPanel("new_explanation"),
+                    ],
+                    heading=_("Or write a new question"),
+                ),
+            ],
+        ),
         FieldPanel("success_text"),
         FieldPanel("fail_text"),
     ]
@@ -375,6 +413,11 @@ class Quiz(PreviewableMixin, index.Indexed, ClusterableModel):
     def is_available(self) -> bool:
         """Learners can take it: neither a draft nor archived."""
         return not self.draft and not self.archived
+
+    @property
+    def feedback_after_each(self) -> bool:
+        """The right answer is shown right after each question is answered."""
+        return self.review == ReviewMode.AFTER_EACH
 
     @property
     def attempt_limit(self) -> int | None:

@@ -39,6 +39,7 @@ from lms.quizzes.models import (
     CategoryProgress,
     Question,
     Quiz,
+    ReviewMode,
     Sitting,
     SittingAnswer,
     SubCategory,
@@ -373,7 +374,10 @@ class _QuizAppDump:
                 random_order=self.flag(QUIZ, pk, fields, "random_order"),
                 # The old app treats 0 like "no limit"; ours wants empty for that.
                 max_questions=max_questions or None,
-                answers_at_end=self.flag(QUIZ, pk, fields, "answers_at_end"),
+                # The old "answers at end" flag: right answers on the result page only.
+                review=ReviewMode.AT_END
+                if self.flag(QUIZ, pk, fields, "answers_at_end")
+                else ReviewMode.AFTER_EACH,
                 exam_paper=self.flag(QUIZ, pk, fields, "exam_paper"),
                 single_attempt=self.flag(QUIZ, pk, fields, "single_attempt"),
                 pass_mark=pass_mark,

@@ -18,6 +18,7 @@ from lms.quizzes.models import (
     Question,
     QuestionKind,
     Quiz,
+    ReviewMode,
     Sitting,
     SittingAnswer,
 )
@@ -225,29 +226,84 @@ def paper_question(*, given: SittingAnswer, seed: str) -> PaperQuestion:
     return given.as_asked(live_options=ordered_answers(question=given.question, seed=seed))
 
 
-def sitting_review(*, sitting: Sitting) -> list[dict]:
-    """Each question of a finished sitting with the learner's answer and the right one.
+@dataclass(frozen=True)
+class ReviewItem:
+    """One question of a finished attempt on its result page."""
 
+    question: PaperQuestion
+    # The learner's answer; None if the question was not answered.
+    given: SittingAnswer | None
+    # Whether the right answer, the verdict and the explanation are shown.
+    solution: bool
+
+    @property
+    def chosen_ids(self) -> frozenset[int]:
+        return self.question.chosen_ids
+
+    @property
+    def chosen_options(self) -> list[PaperOption]:
+        return [option for option in self.question.options if option.pk in self.chosen_ids]
+
+    @property
+    def waiting_for_marking(self) -> bool:
+        return self.given is not None and self.given.is_correct is None
+
+    @property
+    def comment(self) -> str:
+        return self.given.marker_comment if self.given is not None else ""
+
+
+@dataclass(frozen=True)
+class ResultReview:
+    """What the result page shows of an attempt's questions, as the quiz's review mode allows."""
+
+    items: list[ReviewItem]
+    # Right answers and explanations are shown.
+    solutions: bool
+    # Why they are not: "once_passed" (shown after a pass) or "never" (an exam); "" if shown.
+    withheld: str
+
+
+def sitting_review(
+    *, sitting: Sitting, for_learner: bool = True, quiz_passed: bool = False
+) -> ResultReview:
+    """Each question of a finished sitting with the learner's answer and, as the quiz's
+    review mode allows, the right one and the explanation. Runs four queries, whatever
+    the number of questions.
+
+    `for_learner`: the learner looks at their own attempt (trainers always see everything);
+    `quiz_passed`: the learner has passed the quiz in some attempt (for "once passed").
+    An exam ("never") shows the learner only the written answers a trainer commented on.
     Answered questions show what the learner saw and chose when answering, whatever was
     edited since; questions not answered show the current question.
     """
+    mode = sitting.quiz.review
+    withheld = ""
+    if for_learner:
+        if mode == ReviewMode.NEVER:
+            withheld = ReviewMode.NEVER
+        elif mode == ReviewMode.ONCE_PASSED and not quiz_passed:
+            withheld = ReviewMode.ONCE_PASSED
+    solutions = not withheld
     answers = {
         answer.question_id: answer
-        for answer in SittingAnswer.objects.filter(sitting=sitting).prefetch_related(
-            "chosen_answers"
-        )
+        for answer in SittingAnswer.objects.filter(sitting=sitting)
+        .select_related("marked_by")
+        .prefetch_related("chosen_answers")
     }
     questions = {
         question.pk: question
         for question in questions_with_answers().filter(pk__in=sitting.question_order)
     }
     seed = str(sitting.pk)
-    review = []
+    items = []
     for question_id in sitting.question_order:
         question = questions.get(question_id)
         if question is None:
             continue
         given = answers.get(question_id)
+        if withheld == ReviewMode.NEVER and not (given is not None and given.marker_comment):
+            continue
         if given is not None:
             given.question = question
             paper = paper_question(given=given, seed=seed)
@@ -255,15 +311,8 @@ def sitting_review(*, sitting: Sitting) -> list[dict]:
             paper = PaperQuestion.of(
                 question, options=ordered_answers(question=question, seed=seed)
             )
-        review.append(
-            {
-                "question": paper,
-                "given": given,
-                "chosen_ids": paper.chosen_ids,
-                "answers": paper.options,
-            }
-        )
-    return review
+        items.append(ReviewItem(question=paper, given=given, solution=solutions))
+    return ResultReview(items=items, solutions=solutions, withheld=withheld)
 
 
 def category_progress(*, user: User) -> QuerySet[CategoryProgress]:

@@ -12,6 +12,12 @@ from django.dispatch import Signal
 # or the answer that passed would be lost with the transaction.
 quiz_passed = Signal()
 
+# Sent with sitting=<Sitting>, answer=<SittingAnswer>, marker=<User> once the transaction
+# that stored a trainer's mark on an essay answer has committed (transaction.on_commit):
+# exactly once per marking, never for a marking that was rolled back. Receivers tell the
+# learner (e-mail, in-app notice); the mark and its comment are on `answer`.
+essay_marked = Signal()
+
 # Sent by the result page with sitting=<Sitting>; each receiver returns a list of
 # ResultNote: what the learner still has to do before the pass counts somewhere.
 result_notes = Signal()

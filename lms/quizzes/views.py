@@ -100,7 +100,7 @@ def take(request, slug):
             return _submit(request, quiz, screen.sitting, screen.question.pk, form.answer_kwargs())
     else:
         form = AnswerForm(question=screen.question, answers=screen.answers)
-    after = None if quiz.answers_at_end else _after(request)
+    after = _after(request) if quiz.feedback_after_each else None
     return render(
         request,
         "quizzes/take.html",
@@ -170,7 +170,7 @@ def _submit(request, quiz, sitting, question_id, answer):
             _("This question was removed from the quiz, so your answer could not be counted."),
         )
         return redirect(url)
-    if not quiz.answers_at_end and not result.duplicate:
+    if quiz.feedback_after_each and not result.duplicate:
         url += f"?after={question_id}"
     return redirect(url)
 
@@ -188,27 +188,22 @@ def result(request, pk):
         raise Http404
     if not sitting.complete:
         return redirect("quizzes:take", slug=sitting.quiz.slug)
-    show_review = sitting.quiz.answers_at_end or sitting.user_id != request.user.pk
-    after = None if show_review else _after(request)
+    own = sitting.user_id == request.user.pk
+    state = selectors.quiz_states(user=sitting.user, quizzes=[sitting.quiz])[sitting.quiz_id]
     return render(
         request,
         "quizzes/result.html",
         {
             "sitting": sitting,
             "quiz": sitting.quiz,
-            "review": selectors.sitting_review(sitting=sitting) if show_review else None,
-            "feedback": selectors.answer_feedback(sitting=sitting, question_id=after)
-            if after
-            else None,
+            "review": selectors.sitting_review(
+                sitting=sitting, for_learner=own, quiz_passed=state.passed
+            ),
             # The module the attempt was started from, while it is live ("back to the module").
             "module": module_for(module_id=sitting.module_id, quiz=sitting.quiz, sitting=sitting),
-            "state": selectors.quiz_states(user=sitting.user, quizzes=[sitting.quiz])[
-                sitting.quiz_id
-            ],
+            "state": state,
             # What the learner still has to do before the pass counts (the layers above answer).
-            "notes": notes_for(sitting=sitting)
-            if sitting.passed and sitting.user_id == request.user.pk
-            else [],
+            "notes": notes_for(sitting=sitting) if sitting.passed and own else [],
         },
     )
 
