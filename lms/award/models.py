@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from datetime import date
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
-from django.core.exceptions import ValidationError
 from django.forms import CheckboxSelectMultiple
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 

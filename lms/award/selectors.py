@@ -12,9 +12,8 @@ from django.utils import timezone
 from courses.models import ModuleCompletion
 from lms.award import cache
 from lms.award.models import AwardPeriod, AwardSettings, calendar_period
-from lms.people.models import Department
 from lms.kpis.models import KpiRecord, Metric
-from lms.people.models import User
+from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
 from lms.workshops.models import Booking
 

@@ -4,45 +4,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('award', '0001_initial'),
-        ('people', '0004_admin_language_follows_account'),
+        ("award", "0001_initial"),
+        ("people", "0004_admin_language_follows_account"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='awardsettings',
-            options={'verbose_name': 'Social Selling Award rules'},
+            name="awardsettings",
+            options={"verbose_name": "Social Selling Award rules"},
         ),
         migrations.AddField(
-            model_name='awardsettings',
-            name='eligible_departments',
-            field=models.ManyToManyField(blank=True, help_text='Only people in these departments are ranked. None chosen: everyone.', related_name='+', to='people.department', verbose_name='eligible departments'),
+            model_name="awardsettings",
+            name="eligible_departments",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Only people in these departments are ranked. None chosen: everyone.",
+                related_name="+",
+                to="people.department",
+                verbose_name="eligible departments",
+            ),
         ),
         migrations.AddField(
-            model_name='awardsettings',
-            name='period_length',
-            field=models.CharField(choices=[('yearly', 'Once a year (calendar year)'), ('quarterly', 'Every quarter (calendar quarter)'), ('explicit', 'Periods as entered under “Award periods”')], default='explicit', max_length=20, verbose_name='period length'),
+            model_name="awardsettings",
+            name="period_length",
+            field=models.CharField(
+                choices=[
+                    ("yearly", "Once a year (calendar year)"),
+                    ("quarterly", "Every quarter (calendar quarter)"),
+                    ("explicit", "Periods as entered under “Award periods”"),
+                ],
+                default="explicit",
+                max_length=20,
+                verbose_name="period length",
+            ),
         ),
         migrations.AlterField(
-            model_name='awardsettings',
-            name='points_per_lead',
-            field=models.PositiveIntegerField(default=10, help_text="Leads from the CRM's KPI records attributed to a person. 0: leads do not count.", verbose_name='points per attributed lead'),
+            model_name="awardsettings",
+            name="points_per_lead",
+            field=models.PositiveIntegerField(
+                default=10,
+                help_text="Leads from the CRM's KPI records attributed to a person. 0: leads do not count.",
+                verbose_name="points per attributed lead",
+            ),
         ),
         migrations.AlterField(
-            model_name='awardsettings',
-            name='points_per_module',
-            field=models.PositiveIntegerField(default=1, help_text='0: modules do not count.', verbose_name='points per completed module'),
+            model_name="awardsettings",
+            name="points_per_module",
+            field=models.PositiveIntegerField(
+                default=1,
+                help_text="0: modules do not count.",
+                verbose_name="points per completed module",
+            ),
         ),
         migrations.AlterField(
-            model_name='awardsettings',
-            name='points_per_quiz',
-            field=models.PositiveIntegerField(default=3, help_text='0: quizzes do not count.', verbose_name='points per passed quiz'),
+            model_name="awardsettings",
+            name="points_per_quiz",
+            field=models.PositiveIntegerField(
+                default=3,
+                help_text="0: quizzes do not count.",
+                verbose_name="points per passed quiz",
+            ),
         ),
         migrations.AlterField(
-            model_name='awardsettings',
-            name='points_per_workshop',
-            field=models.PositiveIntegerField(default=5, help_text='0: workshops do not count.', verbose_name='points per attended workshop'),
+            model_name="awardsettings",
+            name="points_per_workshop",
+            field=models.PositiveIntegerField(
+                default=5,
+                help_text="0: workshops do not count.",
+                verbose_name="points per attended workshop",
+            ),
         ),
     ]
