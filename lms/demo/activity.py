@@ -142,43 +142,30 @@ class RolloutDemo:
         settings.eligible_departments.set([self.departments["sales"]])
 
     def _kpis(self) -> None:
-        """Six months of KPIs: reach for Marketing, applications for HR, and the leads
-        each seller logged in the CRM with the source "Social Selling"."""
-        this_month = timezone.localdate().replace(day=1)
+        """Six months of KPIs for Marketing (reach) and HR (applications). Sales' leads come
+        from the CRM import, which the demo leaves to the admin: the board then shows what
+        an import adds, and the award ranks the leads imported for sellers."""
+        month = timezone.localdate().replace(day=1)
         months = []
         for _step in range(6):
-            months.insert(0, this_month)
-            this_month = (this_month - timedelta(days=1)).replace(day=1)
-        sellers = {
-            "m.vogt": [1, 2, 2, 3, 4, 3],
-            "j.keller": [0, 1, 1, 2, 2, 3],
-            "b.wagner": [0, 0, 1, 1, 1, 2],
-            "employee": [0, 0, 0, 1, 1, 1],
-        }
-        people = User.objects.in_bulk(list(sellers), field_name="username")
-        records = []
-        for index, month in enumerate(months):
-            records.append(("marketing", KpiRecord.AWARENESS, 1800 + 450 * index, None))
-            records.append(("hr", KpiRecord.APPLICATIONS, 9 + 3 * index, None))
-            for username, counts in sellers.items():
-                if username in people and counts[index]:
-                    records.append(("sales", KpiRecord.LEADS, counts[index], people[username]))
-            for slug, metric, value, person in records:
-                external_id = f"demo-{slug}-{metric}-{month:%Y-%m}" + (
-                    f"-{person.username}" if person else ""
-                )
+            months.insert(0, month)
+            month = (month - timedelta(days=1)).replace(day=1)
+        series = (
+            ("marketing", KpiRecord.AWARENESS, [1800, 2100, 2050, 2600, 3100, 3400]),
+            ("hr", KpiRecord.APPLICATIONS, [9, 11, 10, 14, 17, 21]),
+        )
+        for slug, metric, values in series:
+            for month, value in zip(months, values, strict=True):
                 KpiRecord.objects.get_or_create(
-                    external_id=external_id,
+                    external_id=f"demo-{slug}-{metric}-{month:%Y-%m}",
                     defaults={
                         "department": self.departments[slug],
                         "month": month,
                         "metric": metric,
                         "value": value,
-                        "employee": person,
-                        "source": "Social Selling" if person else "",
+                        "source": "Demo",
                     },
                 )
-            records.clear()
 
     def _owner(self, slug: str) -> User | None:
         owners = {

@@ -37,6 +37,25 @@ def _chart(rows, history) -> str:
     )  # built from escaped values only
 
 
+def _kpi_charts(trends) -> list[tuple[selectors.KpiTrend, str | None]]:
+    return [
+        (
+            trend,
+            mark_safe(  # built from escaped values only
+                charts.kpi_svg(
+                    title=_("%(kpi)s per department and month") % {"kpi": trend.label},
+                    months=trend.months,
+                    series=trend.departments,
+                    chart_id=f"kpi-{trend.metric}",
+                )
+            )
+            if trend.departments
+            else None,
+        )
+        for trend in trends
+    ]
+
+
 @login_required
 def board(request):
     if not _can_see_board(request.user):
@@ -49,6 +68,7 @@ def board(request):
             "rows": rows,
             "stages": [cell.stage for cell in rows[0].cells] if rows else [],
             "chart": _chart(rows, selectors.stage_history()),
+            "kpi_charts": _kpi_charts(selectors.kpi_trends()),
         },
     )
 
