@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 
 PALETTE = ["#1f4e8c", "#a4470d", "#1c7c3f", "#6a3d9a", "#0f6e6e", "#a3262a", "#8a5a00", "#3b3b3b"]
 WIDTH, HEIGHT = 760, 320
@@ -106,7 +106,7 @@ def kpi_svg(
     ]
     for fraction in (0, 0.25, 0.5, 0.75, 1):
         level = top * fraction
-        label = f"{level:,.0f}" if level == int(level) else f"{level:,.1f}"
+        label = number_format(level if level != int(level) else int(level), force_grouping=True)
         parts.append(
             f'<line x1="{LEFT}" y1="{y(level):.1f}" x2="{LEFT + plot_w}" y2="{y(level):.1f}" '
             f'stroke="#d8dee6" stroke-width="1"/>'
