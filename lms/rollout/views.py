@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.people.models import Department
 from lms.people.selectors import is_admin
-from lms.rollout import charts, selectors, services
+from lms.rollout import cells, charts, selectors, services
 from lms.rollout.forms import AdvanceForm, TickForm
 from lms.rollout.models import Criterion
 
@@ -61,6 +61,7 @@ def board(request):
     if not _can_see_board(request.user):
         raise PermissionDenied
     rows = selectors.board()
+    cells.add_cell_html(rows)
     return render(
         request,
         "rollout/board.html",
