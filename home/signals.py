@@ -1,6 +1,7 @@
 """The home page's highlights trail the award points by up to a minute, but a published,
 withdrawn or moved story, an announced winner or new point values show at once."""
 
+from django.db.models.signals import m2m_changed
 from wagtail.signals import page_unpublished, post_page_move
 
 from home.highlights import home_page
@@ -21,4 +22,16 @@ on_writes(
     SuccessStoryPage,
     uid="home-highlights-story",
     signals=(page_unpublished, post_page_move),
+)
+
+
+def award_departments_changed(sender=None, **kwargs):
+    home_page.forget()
+
+
+# The award's eligible departments are saved after its settings row.
+m2m_changed.connect(
+    award_departments_changed,
+    sender=AwardSettings.eligible_departments.through,
+    dispatch_uid="home-highlights-award-departments",
 )

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from courses.models import ModuleCompletion
 from lms.award import cache
-from lms.award.models import AwardPeriod, AwardSettings
+from lms.award.models import AwardPeriod, AwardSettings, calendar_period
 from lms.kpis.models import KpiRecord, Metric
-from lms.people.models import User
+from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
 from lms.workshops.models import Booking
 
@@ -33,9 +33,45 @@ def periods() -> QuerySet[AwardPeriod]:
     return AwardPeriod.objects.select_related("winner").order_by("-starts_on")
 
 
-def current_period(*, today: date | None = None) -> AwardPeriod | None:
+@dataclass
+class AwardRules:
+    """What the award page shows and the leaderboard applies."""
+
+    settings: AwardSettings
+    period_length: str
+    period_length_label: str
+    eligible_departments: list[Department]
+    sources: list[tuple[str, str, int]]  # (key, label, points) of the sources that count
+
+    @property
+    def points(self) -> dict[str, int]:
+        return {key: points for key, _label, points in self.settings.sources()}
+
+
+def rules() -> AwardRules:
+    """The award's rules: two queries (the setting, its departments)."""
+    settings = AwardSettings.load()
+    return AwardRules(
+        settings=settings,
+        period_length=settings.period_length,
+        period_length_label=str(settings.get_period_length_display()),
+        eligible_departments=list(settings.eligible_departments.order_by("name")),
+        sources=[source for source in settings.sources() if source[2] > 0],
+    )
+
+
+def current_period(*, today: date | None = None, length: str | None = None) -> AwardPeriod | None:
+    """The period holding today. With yearly or quarterly rules and no period entered for
+    today, the calendar year or quarter (not saved until a winner is announced)."""
     today = today or timezone.localdate()
-    return AwardPeriod.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+    period = AwardPeriod.objects.filter(starts_on__lte=today, ends_on__gte=today).first()
+    if period is not None:
+        return period
+    calendar = calendar_period(length or AwardSettings.load().period_length, today)
+    if calendar is None:
+        return None
+    name, starts_on, ends_on = calendar
+    return AwardPeriod(name=name, starts_on=starts_on, ends_on=ends_on)
 
 
 def leaderboard(*, period: AwardPeriod, limit: int = 20) -> list[LeaderboardEntry]:
@@ -51,7 +87,7 @@ def leaders(*, period: AwardPeriod) -> list[LeaderboardEntry]:
     return [entry for entry in leaderboard(period=period) if entry.rank == 1]
 
 
-def _points_by_person(period: AwardPeriod) -> QuerySet:
+def _points_by_person(period: AwardPeriod, points: dict[str, int]) -> QuerySet | None:
     """(person, modules, quizzes, workshops, leads) rows, one per source and person with
     activity in the period: each source grouped once, whatever the headcount."""
     start, end = period.starts_on, period.ends_on
@@ -97,7 +133,19 @@ def _points_by_person(period: AwardPeriod) -> QuerySet:
         .annotate(modules=zero, quizzes=zero, workshops=zero, leads=Sum("value"))
         .values_list(*columns)
     )
-    return modules.union(quizzes, workshops, leads, all=True)
+    counted = [
+        source
+        for key, source in (
+            ("modules", modules),
+            ("quizzes", quizzes),
+            ("workshops", workshops),
+            ("leads", leads),
+        )
+        if points[key] > 0
+    ]
+    if not counted:
+        return None
+    return counted[0].union(*counted[1:], all=True) if len(counted) > 1 else counted[0]
 
 
 LEADERBOARD_SQL = """
@@ -115,7 +163,7 @@ LEADERBOARD_SQL = """
         GROUP BY scored.person
     ) AS totals
     JOIN {users} AS people ON people.id = totals.person
-    WHERE people.is_active AND totals.points > 0
+    WHERE people.is_active AND totals.points > 0{eligible}
     ORDER BY points DESC, people.last_name, people.first_name, people.username
     LIMIT %s
 """
@@ -125,16 +173,28 @@ def _compute_leaderboard(*, period: AwardPeriod, limit: int) -> list[Leaderboard
     """One query that groups each source of points once. A subquery per employee and
     source cost 200 ms on SQLite and 430 on PostgreSQL at 10,000 employees."""
     settings = AwardSettings.load()
-    points_sql, points_params = _points_by_person(period).query.sql_with_params()
+    points = {key: value for key, _label, value in settings.sources()}
+    scored = _points_by_person(period, points)
+    if scored is None:
+        return []
+    eligible = list(settings.eligible_departments.values_list("pk", flat=True))
+    points_sql, points_params = scored.query.sql_with_params()
     sql = LEADERBOARD_SQL.format(
-        points=points_sql, users=connection.ops.quote_name(User._meta.db_table)
+        points=points_sql,
+        users=connection.ops.quote_name(User._meta.db_table),
+        eligible=(
+            " AND people.department_id IN ({})".format(", ".join(["%s"] * len(eligible)))
+            if eligible
+            else ""
+        ),
     )
     params = [
-        settings.points_per_module,
-        settings.points_per_quiz,
-        settings.points_per_workshop,
-        settings.points_per_lead,
+        points["modules"],
+        points["quizzes"],
+        points["workshops"],
+        points["leads"],
         *points_params,
+        *eligible,
         limit,
     ]
     with connection.cursor() as cursor:

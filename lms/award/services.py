@@ -31,6 +31,10 @@ def announce_winner(*, period: AwardPeriod, winner: User, by: User) -> AwardPeri
     if winner.pk not in {entry.user.pk for entry in leaders}:
         raise AwardError(_("The winner must be one of the people leading the period."))
     with transaction.atomic():
+        if period.pk is None:  # the calendar year or quarter of the rules, saved now
+            period, _created = AwardPeriod.objects.get_or_create(
+                starts_on=period.starts_on, ends_on=period.ends_on, defaults={"name": period.name}
+            )
         locked = AwardPeriod.objects.select_for_update().get(pk=period.pk)
         if locked.winner_id is not None:
             raise AwardError(_("The winner of this period has already been announced."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models.signals import m2m_changed
+
 from courses.models import ModuleCompletion
 from lms.award import cache
 from lms.award.models import AwardPeriod, AwardSettings
@@ -33,3 +35,7 @@ on_writes(
 )
 # Writes without a model signal (bulk updates), announced by the services below.
 data_changed.connect(_bump, dispatch_uid="award-bump-data-changed")
+# The eligible departments are saved after the setting itself (no post_save for them).
+m2m_changed.connect(
+    _bump, sender=AwardSettings.eligible_departments.through, dispatch_uid="award-bump-eligible"
+)

@@ -21,10 +21,13 @@ def leaderboard(request, period_id: int | None = None):
     if not request.user.has_perm(SEE_AWARD_PERMISSION):
         raise PermissionDenied
     periods = list(selectors.periods())
+    rules = selectors.rules()
     if period_id is not None:
         period = get_object_or_404(AwardPeriod, pk=period_id)
     else:
-        period = selectors.current_period() or (periods[0] if periods else None)
+        period = selectors.current_period(length=rules.period_length) or (
+            periods[0] if periods else None
+        )
     entries = selectors.leaderboard(period=period) if period else []
     leaders = [entry.user for entry in entries if entry.rank == 1]
     form = AnnounceForm(request.POST or None, leaders=leaders)
@@ -33,7 +36,7 @@ def leaderboard(request, period_id: int | None = None):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.announce_winner(
+                period = services.announce_winner(
                     period=period, winner=form.cleaned_data["winner"], by=request.user
                 )
             except services.AwardError as error:
@@ -47,6 +50,7 @@ def leaderboard(request, period_id: int | None = None):
         {
             "period": period,
             "periods": periods,
+            "rules": rules,
             "entries": entries,
             "form": form,
             "can_announce": is_admin(request.user),

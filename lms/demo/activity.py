@@ -12,11 +12,12 @@ from django.utils import timezone
 from courses.models import CoursePage, ModulePage, Track
 from courses.services import complete_module
 from lms.assignments.models import Assignment
-from lms.award.models import AwardPeriod
+from lms.award.models import AwardPeriod, AwardSettings, calendar_period
 from lms.demo import content
 from lms.guidelines.models import GuidelinePage
 from lms.guidelines.selectors import current_version
 from lms.guidelines.services import sign
+from lms.kpis.models import KpiRecord
 from lms.people.models import Department, User
 from lms.rollout.models import (
     ChecklistTick,
@@ -118,12 +119,55 @@ class RolloutDemo:
                 defaults={"stage": stage, "owner": self._owner(slug)},
             )
             self.seeder._count("stage histories", True)
-        today = timezone.localdate()
-        quarter_start = today.replace(month=((today.month - 1) // 3) * 3 + 1, day=1)
-        AwardPeriod.objects.get_or_create(
-            name=f"Q{(today.month - 1) // 3 + 1} {today.year}",
-            defaults={"starts_on": quarter_start, "ends_on": quarter_start + timedelta(days=91)},
+        name, starts_on, ends_on = calendar_period(
+            AwardSettings.PeriodLength.YEARLY, timezone.localdate()
         )
+        if not AwardPeriod.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
+            AwardPeriod.objects.create(name=name, starts_on=starts_on, ends_on=ends_on)
+        self._kpis()
+
+    def seed_award_rules(self) -> None:
+        """The award as the urgency workshop explains it: once a year, from the CRM's
+        social selling leads alone, for Sales. Rules an admin has changed stay."""
+        settings = AwardSettings.load()
+        untouched = (
+            settings.period_length == AwardSettings.PeriodLength.EXPLICIT
+            and not settings.eligible_departments.exists()
+        )
+        self.seeder._count("award rules", untouched)
+        if not untouched:
+            return
+        settings.period_length = AwardSettings.PeriodLength.YEARLY
+        settings.points_per_lead = 10
+        settings.points_per_module = settings.points_per_quiz = settings.points_per_workshop = 0
+        settings.save()
+        settings.eligible_departments.set([self.departments["sales"]])
+
+    def _kpis(self) -> None:
+        """Six months of KPIs for Marketing (reach) and HR (applications). Sales' leads come
+        from the CRM import, which the demo leaves to the admin: the board then shows what
+        an import adds, and the award ranks the leads imported for sellers."""
+        month = timezone.localdate().replace(day=1)
+        months = []
+        for _step in range(6):
+            months.insert(0, month)
+            month = (month - timedelta(days=1)).replace(day=1)
+        series = (
+            ("marketing", KpiRecord.AWARENESS, [1800, 2100, 2050, 2600, 3100, 3400]),
+            ("hr", KpiRecord.APPLICATIONS, [9, 11, 10, 14, 17, 21]),
+        )
+        for slug, metric, values in series:
+            for month, value in zip(months, values, strict=True):
+                KpiRecord.objects.get_or_create(
+                    external_id=f"demo-{slug}-{metric}-{month:%Y-%m}",
+                    defaults={
+                        "department": self.departments[slug],
+                        "month": month,
+                        "metric": metric,
+                        "value": value,
+                        "source": "Demo",
+                    },
+                )
 
     def _owner(self, slug: str) -> User | None:
         owners = {

@@ -93,6 +93,7 @@ class DemoSeeder:
         self.report("Success stories …")
         RolloutDemo(seeder=self, departments=departments).seed_evidence_tracks()
         RolloutDemo(seeder=self, departments=departments).seed_stories()
+        RolloutDemo(seeder=self, departments=departments).seed_award_rules()
         if self.create_users:
             self.report("Rollout history and learning activity …")
             RolloutDemo(seeder=self, departments=departments).seed_activity()

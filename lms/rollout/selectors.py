@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
+from django.db.models import Sum
+from django.utils import timezone
+
+from lms.kpis.models import KpiRecord, Metric
 from lms.people.models import Department
 from lms.rollout import cache, metrics, registry
 from lms.rollout.models import (
@@ -144,3 +149,59 @@ def history_by_department(changes) -> dict[int, list[StageChange]]:
     for change in changes:
         grouped[change.department_id].append(change)
     return grouped
+
+
+@dataclass
+class KpiTrend:
+    """One KPI over the months, one line of figures per department that has any."""
+
+    metric: str
+    label: str
+    months: list[date]
+    departments: list[tuple[str, list[int | None]]]  # (name, value per month; None = no data)
+
+    @property
+    def rows(self) -> list[tuple[date, list[int | None]]]:
+        """Month by month, the departments' values (the table beside the chart)."""
+        return [
+            (month, [values[index] for _name, values in self.departments])
+            for index, month in enumerate(self.months)
+        ]
+
+
+def kpi_trends(*, months: int = 12, today: date | None = None) -> list[KpiTrend]:
+    """Awareness, leads and applications per department and month, oldest month first:
+    one grouped query, cached with the board's evidence (labels in the reader's language)."""
+    last = (today or timezone.localdate()).replace(day=1)
+    month_list = [last]
+    while len(month_list) < months:
+        month_list.insert(0, (month_list[0] - timedelta(days=1)).replace(day=1))
+    values = cache.cached(
+        f"kpi-trends:{last:%Y-%m}:{months}", lambda: _kpi_values(month_list[0], last)
+    )
+    return [
+        KpiTrend(
+            metric=metric.value,
+            label=str(metric.label),
+            months=month_list,
+            departments=[
+                (name, [by_month.get(month) for month in month_list])
+                for name, by_month in sorted(values.get(metric.value, {}).items())
+            ],
+        )
+        for metric in Metric
+    ]
+
+
+def _kpi_values(first: date, last: date) -> dict[str, dict[str, dict[date, int]]]:
+    """metric → department name → month → total."""
+    totals = (
+        KpiRecord.objects.filter(month__gte=first, month__lte=last)
+        .values_list("metric", "department__name", "month")
+        .annotate(total=Sum("value"))
+        .order_by("metric", "department__name", "month")
+    )
+    values: dict[str, dict[str, dict[date, int]]] = {}
+    for metric, department, month, total in totals:
+        values.setdefault(metric, {}).setdefault(department, {})[month] = total
+    return values

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.people.models import Department
 from lms.people.selectors import is_admin
-from lms.rollout import charts, selectors, services
+from lms.rollout import cells, charts, selectors, services
 from lms.rollout.forms import AdvanceForm, TickForm
 from lms.rollout.models import Criterion
 
@@ -37,11 +37,31 @@ def _chart(rows, history) -> str:
     )  # built from escaped values only
 
 
+def _kpi_charts(trends) -> list[tuple[selectors.KpiTrend, str | None]]:
+    return [
+        (
+            trend,
+            mark_safe(  # built from escaped values only
+                charts.kpi_svg(
+                    title=_("%(kpi)s per department and month") % {"kpi": trend.label},
+                    months=trend.months,
+                    series=trend.departments,
+                    chart_id=f"kpi-{trend.metric}",
+                )
+            )
+            if trend.departments
+            else None,
+        )
+        for trend in trends
+    ]
+
+
 @login_required
 def board(request):
     if not _can_see_board(request.user):
         raise PermissionDenied
     rows = selectors.board()
+    cells.add_cell_html(rows)
     return render(
         request,
         "rollout/board.html",
@@ -49,6 +69,7 @@ def board(request):
             "rows": rows,
             "stages": [cell.stage for cell in rows[0].cells] if rows else [],
             "chart": _chart(rows, selectors.stage_history()),
+            "kpi_charts": _kpi_charts(selectors.kpi_trends()),
         },
     )
 
