@@ -594,8 +594,7 @@ def is_refused_input(response) -> bool:
     """The 400 of MalformedInputMiddleware (English UI): a NUL or a lone surrogate in the
     text, or bytes that are no UTF-8 (a surrogate sent percent-encoded)."""
     return response.status_code == 400 and (
-        b"remove it and try again" in response.content
-        or b"is not valid UTF-8" in response.content
+        b"remove it and try again" in response.content or b"is not valid UTF-8" in response.content
     )
 
 

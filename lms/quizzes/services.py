@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -41,7 +42,7 @@ from lms.quizzes.selectors import (
     ordered_answers,
     question_screen,
 )
-from lms.quizzes.signals import quiz_passed
+from lms.quizzes.signals import essay_marked, quiz_passed
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -463,6 +464,11 @@ def mark_essay(*, marker: User, answer_id: int, correct: bool, comment: str = ""
         sitting.save(update_fields=["score", "possible", "needs_marking", "passed"])
         if sitting.passed and not was_passed:
             quiz_passed.send(sender=Sitting, sitting=sitting)
+        transaction.on_commit(
+            partial(
+                essay_marked.send, sender=Sitting, sitting=sitting, answer=answer, marker=marker
+            )
+        )
     return sitting
 
 
