@@ -127,7 +127,7 @@ class TestAssignmentReceived:
             assign(assigned_by=manager, assignees=[member], item=course, due_date=due_date)
         [message] = mail.outbox
         assert message.subject == "Bootcamp: Neue Zuweisung"
-        assert "Hallo Member," in message.body
+        assert "Guten Tag Member," in message.body
         assert f"Ihnen wurde „{course.title}“ zugewiesen" in message.body
         assert 'lang="de"' in message.alternatives[0][0]
 
