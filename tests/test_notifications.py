@@ -328,7 +328,9 @@ class TestBellAndList:
         assert "bell__count" not in page
 
     @pytest.mark.parametrize("count", [0, 5])
-    def test_the_bell_costs_one_query(self, employee, employee_client, count, django_assert_num_queries):
+    def test_the_bell_costs_one_query(
+        self, employee, employee_client, count, django_assert_num_queries
+    ):
         make_notifications(employee, count)
         employee_client.get("/")  # warm the caches the dashboard keeps
         with django_assert_num_queries(1):
@@ -423,7 +425,9 @@ class TestPermissionsAndBadInput:
         assert strict.post(reverse("notifications:mark_all_read")).status_code == 403
         assert selectors.unread_count(user=employee) == 1
 
-    @pytest.mark.parametrize(("page", "status"), [("abc", 400), ("-1", 400), ("0", 404), ("9", 404)])
+    @pytest.mark.parametrize(
+        ("page", "status"), [("abc", 400), ("-1", 400), ("0", 404), ("9", 404)]
+    )
     def test_bad_page_numbers(self, employee, employee_client, page, status):
         make_notifications(employee, 1)
         response = employee_client.get(reverse("notifications:list"), {"page": page})
