@@ -6,6 +6,9 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import IntegrityError, connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -162,8 +165,6 @@ class TestTheEmailIsSentOnce:
         assert Notification.objects.count() == 1
 
     def test_the_database_refuses_a_second_row_for_the_same_event(self, employee):
-        from django.db import IntegrityError, transaction
-
         services.notify(kind="essay_marked", recipient=employee, key="7")
         with pytest.raises(IntegrityError), transaction.atomic():
             Notification.objects.create(
@@ -324,8 +325,10 @@ class TestBellAndList:
 
     def test_no_count_and_no_query_for_anonymous_visitors(self, client, employee):
         make_notifications(employee, 1)
-        page = client.get("/").content.decode()
-        assert "bell__count" not in page
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/").content.decode()
+        assert "bell__count" not in page and 'class="bell"' not in page
+        assert not [q for q in queries.captured_queries if "notifications_" in q["sql"]]
 
     @pytest.mark.parametrize("count", [0, 5])
     def test_the_bell_costs_one_query(
@@ -417,8 +420,6 @@ class TestPermissionsAndBadInput:
         assert selectors.unread_count(user=employee) == 1
 
     def test_marking_needs_the_csrf_token(self, employee):
-        from django.test import Client
-
         make_notifications(employee, 1)
         strict = Client(enforce_csrf_checks=True)
         strict.force_login(employee)
