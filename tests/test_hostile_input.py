@@ -42,6 +42,8 @@ from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterFor
 from lms.guidelines.models import GuidelineIndexPage
 from lms.kpis.admin_views import KpiApplyForm, KpiUploadForm, TokenForm
 from lms.kpis.models import IntegrationToken, KpiRecord
+from lms.notifications import services as notification_services
+from lms.notifications.forms import EmailChoicesForm
 from lms.people import roles
 from lms.people.admin_views import UnlockForm
 from lms.people.models import User
@@ -242,6 +244,9 @@ def build_world(sales) -> World:
     essay = SittingAnswer.objects.get(sitting=marked)
     current = Question.objects.get(pk=sitting.question_order[0])
 
+    notification = notification_services.notify(
+        kind="essay_marked", recipient=employee, key="walk", params={"title": quiz.title}
+    )
     criterion = Criterion.objects.filter(kind=Criterion.CHECKLIST).first()
     today = timezone.localdate()
     period = AwardPeriod.objects.create(
@@ -345,6 +350,14 @@ def build_world(sales) -> World:
             reverse("assignments:assign"),
             names(AssignForm(people=User.objects.none(), allow_departments=True)),
             {"item": f"course:{course.pk}", "whole_team": "on"},
+        ),
+        Target(reverse("notifications:list"), ["page"]),
+        Target(reverse("notifications:mark_read", args=[notification.pk]), ["next"]),
+        Target(reverse("notifications:mark_all_read"), ["next"]),
+        Target(
+            reverse("notifications:profile"),
+            names(EmailChoicesForm(initial_choices={})),
+            {"essay_marked": "on"},
         ),
         Target(reverse("rollout:board")),
         Target(reverse("award:leaderboard"), ["winner"]),

@@ -391,6 +391,12 @@ class TestBellAndList:
         response = employee_client.post(url, {"next": "https://evil.example/"})
         assert response.url == reverse("notifications:list")
 
+    @pytest.mark.parametrize("target", ["logout", "-1", "//evil.example/", "²"])
+    def test_a_next_that_is_no_path_goes_to_the_list(self, employee, employee_client, target):
+        response = employee_client.post(reverse("notifications:mark_all_read"), {"next": target})
+        assert response.status_code == 302
+        assert response.url == reverse("notifications:list")
+
 
 class TestPermissionsAndBadInput:
     def test_nobody_marks_another_persons_notification(self, employee, client):
@@ -427,7 +433,8 @@ class TestPermissionsAndBadInput:
         assert selectors.unread_count(user=employee) == 1
 
     @pytest.mark.parametrize(
-        ("page", "status"), [("abc", 400), ("-1", 400), ("0", 404), ("9", 404)]
+        ("page", "status"),
+        [("abc", 400), ("-1", 400), ("²", 400), ("١", 400), ("0", 404), ("9", 404)],
     )
     def test_bad_page_numbers(self, employee, employee_client, page, status):
         make_notifications(employee, 1)

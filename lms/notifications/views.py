@@ -1,33 +1,36 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import InvalidPage
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lms.core.input_safety import whole_number
 from lms.notifications import selectors, services
 from lms.notifications.forms import EmailChoicesForm
 
 
 def _back(request, default: str = "notifications:list"):
+    """Back to `next` if it is a path on this site, else to the list."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        # A path, never a view name: redirect() would try to reverse anything else.
+        return HttpResponseRedirect(target)
     return redirect(default)
 
 
 @login_required
 @require_GET
 def notification_list(request):
-    raw = request.GET.get("page", "1")
-    if not raw.isdigit():
+    number = whole_number(request.GET.get("page", "1"))
+    if number is None:
         return HttpResponseBadRequest(_("The page number must be a whole number."))
     try:
-        page = selectors.notifications_page(user=request.user, number=int(raw))
+        page = selectors.notifications_page(user=request.user, number=number)
     except InvalidPage as error:
         raise Http404(_("This page of notifications does not exist.")) from error
     return render(
