@@ -9,6 +9,7 @@ from lms.assignments import urls as assignment_urls
 from lms.award import urls as award_urls
 from lms.guidelines import urls as guideline_urls
 from lms.kpis.api import api as kpi_api
+from lms.notifications import urls as notification_urls
 from lms.people import urls as people_urls
 from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
@@ -23,6 +24,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(people_urls)),
+    path("", include(notification_urls)),
     path("i18n/setlang/", people_views.set_language, name="set_language"),
     path("learn/", include(course_urls)),
     path("learn/", include(workshop_urls)),

@@ -43,6 +43,8 @@ from lms.guidelines.forms import ExportFilterForm, OnBehalfForm, ReportFilterFor
 from lms.guidelines.models import GuidelineIndexPage
 from lms.kpis.admin_views import KpiApplyForm, KpiUploadForm, TokenForm
 from lms.kpis.models import IntegrationToken, KpiRecord
+from lms.notifications import services as notification_services
+from lms.notifications.forms import EmailChoicesForm
 from lms.people import roles
 from lms.people.admin_views import UnlockForm
 from lms.people.models import User
@@ -246,6 +248,9 @@ def build_world(sales) -> World:
     essay = SittingAnswer.objects.get(sitting=marked)
     current = Question.objects.get(pk=sitting.question_order[0])
 
+    notification = notification_services.notify(
+        kind="essay_marked", recipient=employee, key="walk", params={"title": quiz.title}
+    )
     criterion = Criterion.objects.filter(kind=Criterion.CHECKLIST).first()
     today = timezone.localdate()
     period = AwardPeriod.objects.create(
@@ -357,6 +362,14 @@ def build_world(sales) -> World:
             {"item": f"course:{course.pk}", "whole_team": "on"},
         ),
         Target(reverse("reminders:remind"), ["assignment"], {"assignment": str(reminded.pk)}),
+        Target(reverse("notifications:list"), ["page"]),
+        Target(reverse("notifications:mark_read", args=[notification.pk]), ["next"]),
+        Target(reverse("notifications:mark_all_read"), ["next"]),
+        Target(
+            reverse("notifications:profile"),
+            names(EmailChoicesForm(initial_choices={})),
+            {"essay_marked": "on"},
+        ),
         Target(reverse("rollout:board")),
         Target(reverse("award:leaderboard"), ["winner"]),
         Target(reverse("award:period", args=[period.pk]), ["winner"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import CoursePage
+from lms.assignments.events import assignments_created
 from lms.assignments.models import Assignment
 from lms.core import changes, learner_cache
 from lms.people.models import User
@@ -87,6 +89,18 @@ def assign(
                 updated += 1
         Assignment.objects.bulk_create(new, ignore_conflicts=True)
         created = len(new)
+        if new:
+            # ignore_conflicts leaves the new rows without ids; the receivers look them
+            # up by item and assignee once the rows are committed.
+            transaction.on_commit(
+                partial(
+                    assignments_created.send,
+                    sender=Assignment,
+                    field=field,
+                    item_id=item.pk,
+                    assignee_ids=[assignment.assignee_id for assignment in new],
+                )
+            )
         # bulk_create sends no post_save, so the caches are told here.
         changes.rows_changed(Assignment)
         for assignment in new:

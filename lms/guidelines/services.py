@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from lms.core.permanence import erasure_permit
+from lms.guidelines.events import version_published
 from lms.guidelines.models import (
     GuidelineApproval,
     GuidelinePage,
@@ -79,6 +81,9 @@ def record_published_version(
                 snapshot={"title": document.title, "body": document.body.get_prep_value()},
                 change_summary=document.change_summary.strip() if latest else "",
                 published_by=getattr(revision, "user", None),
+            )
+            transaction.on_commit(
+                partial(version_published.send, sender=GuidelineVersion, version=created)
             )
         if document.material_change or document.change_summary:
             # The flag belongs to this publication only; the next edit starts unticked.

@@ -22,6 +22,10 @@ essay_marked = Signal()
 # ResultNote: what the learner still has to do before the pass counts somewhere.
 result_notes = Signal()
 
+# Sent after the commit of a hand marking (lms.quizzes.services.mark_essay) with
+# sitting=<Sitting>, answer=<SittingAnswer>, marker=<User>.
+essay_marked = Signal()
+
 
 @dataclass(frozen=True)
 class ResultNote:

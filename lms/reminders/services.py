@@ -37,6 +37,8 @@ from django.utils.translation import gettext as _
 from lms.assignments.models import Assignment
 from lms.assignments.selectors import with_state
 from lms.assignments.services import assignable_people
+from lms.notifications.selectors import wants_email
+from lms.notifications.services import notify
 from lms.people.models import User
 from lms.reminders.models import ReminderLog
 
@@ -253,7 +255,15 @@ class _Sender:
         period: str = "",
     ) -> None:
         counts = self.summary.counts[kind]
-        if not recipient.email:
+        # Reminders about an assignment also appear in the person's notification list;
+        # their e-mail follows the person's choice for the kind (lms.notifications).
+        emailed = bool(recipient.email) and (
+            assignment is None or wants_email(user=recipient, kind=kind)
+        )
+        if not emailed:
+            # No claim: an address added (or the e-mail turned on) later still gets it.
+            if assignment is not None:
+                _notify(kind=kind, assignment=assignment, context=context)
             counts.skipped += 1
             return
         try:
@@ -266,6 +276,8 @@ class _Sender:
         if log is None:
             counts.skipped += 1
             return
+        if assignment is not None:
+            _notify(kind=kind, assignment=assignment, context=context)
         try:
             message.connection = self.connection
             message.send()
@@ -276,6 +288,19 @@ class _Sender:
             counts.errors += 1
         else:
             counts.sent += 1
+
+
+def _notify(*, kind: str, assignment: Assignment, context: dict[str, Any]) -> None:
+    """The in-app notification; the reminder e-mail is this module's own (not sent twice)."""
+    item = context["item"]
+    notify(
+        kind=kind,
+        recipient=assignment.assignee,
+        key=str(assignment.pk),
+        params={"title": item.title, "due": assignment.due_date.isoformat()},
+        url=item.url or "",
+        email=False,
+    )
 
 
 def _claim(

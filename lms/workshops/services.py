@@ -4,6 +4,7 @@ changing or cancelling sessions, all under one lock order."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -18,6 +19,7 @@ from lms.workshops.selectors import (
     may_book,
     too_few_seats_message,
 )
+from lms.workshops.signals import booking_promoted
 
 if TYPE_CHECKING:
     from lms.people.models import User
@@ -195,6 +197,7 @@ def _promote_from_waiting_list(session: WorkshopSession, *, now) -> list[Booking
         booking.status = Booking.Status.BOOKED
         booking.promoted_at = now
         booking.save(update_fields=["status", "promoted_at"])
+        transaction.on_commit(partial(booking_promoted.send, sender=Booking, booking=booking))
     return waiting
 
 

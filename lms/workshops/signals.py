@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from django.dispatch import Signal
+
 from lms.core.learner_cache import invalidate_content_on, invalidate_learner_on
 from lms.workshops.models import Booking, WorkshopSession
+
+# Sent after the commit that moves a booking up from the waiting list, with
+# booking=<Booking> (now booked, promoted_at set).
+booking_promoted = Signal()
 
 
 def connect() -> None:

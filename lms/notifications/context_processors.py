@@ -1,0 +1,15 @@
+from django.utils.functional import SimpleLazyObject
+
+from lms.notifications.selectors import unread_count
+
+
+def unread_notifications(request):
+    """The bell's count: one query, only for signed-in people and only if shown."""
+
+    def load():
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return 0
+        return unread_count(user=user)
+
+    return {"unread_notifications": SimpleLazyObject(load)}

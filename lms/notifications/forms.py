@@ -1,0 +1,20 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from lms.notifications.models import Kind
+
+
+class EmailChoicesForm(forms.Form):
+    """One checkbox per kind: send me an e-mail about it."""
+
+    def __init__(self, *args, initial_choices: dict[str, bool], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in Kind.choices:
+            self.fields[kind] = forms.BooleanField(
+                label=label, required=False, initial=initial_choices.get(kind, True)
+            )
+
+    def choices(self) -> dict[str, bool]:
+        return {kind: bool(self.cleaned_data.get(kind)) for kind in Kind.values}
+
+    title = _("E-mail notifications")
