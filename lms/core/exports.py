@@ -195,6 +195,22 @@ def _label_map(column: Column) -> dict[str, str]:
     return {code: str(capfirst(label)) for code, label in column.labels.items()}
 
 
+def _per_column(spec: ExportSpec, *, number, date, moment, text, yes, no) -> list[Callable]:
+    """One converter per column of ``spec``, from the format's converter for each kind."""
+
+    def label(labels):
+        return lambda value: labels.get(value) or text(value)
+
+    def yes_no(value):
+        return yes if value else no
+
+    by_kind = {NUMBER: number, DATE: date, DATETIME: moment, YES_NO: yes_no}
+    return [
+        label(_label_map(column)) if column.kind == LABEL else by_kind.get(column.kind, text)
+        for column in spec.columns
+    ]
+
+
 def _csv_converters(spec: ExportSpec, dialect: Dialect) -> list[Callable[[Any], Any]]:
     tz = timezone.get_current_timezone()
     yes, no = str(YES), str(NO)
@@ -214,24 +230,9 @@ def _csv_converters(spec: ExportSpec, dialect: Dialect) -> list[Callable[[Any], 
         local = _as_local(value, tz)
         return local.strftime(dialect.datetime) if local else ""
 
-    def label(labels):
-        return lambda value: labels.get(value) or _safe_text(value)
-
-    converters = []
-    for column in spec.columns:
-        if column.kind == NUMBER:
-            converters.append(number)
-        elif column.kind == DATE:
-            converters.append(date)
-        elif column.kind == DATETIME:
-            converters.append(moment)
-        elif column.kind == LABEL:
-            converters.append(label(_label_map(column)))
-        elif column.kind == YES_NO:
-            converters.append(lambda value: yes if value else no)
-        else:
-            converters.append(_safe_text)
-    return converters
+    return _per_column(
+        spec, number=number, date=date, moment=moment, text=_safe_text, yes=yes, no=no
+    )
 
 
 def _chunks(
@@ -311,24 +312,9 @@ def _xlsx_converters(spec: ExportSpec, dialect: Dialect, sheet) -> list[Callable
         local = _as_local(value, tz)
         return styled(local, dialect.xlsx_datetime) if local else None
 
-    def label(labels):
-        return lambda value: labels.get(value) or _xlsx_text(value)
-
-    converters = []
-    for column in spec.columns:
-        if column.kind == NUMBER:
-            converters.append(number)
-        elif column.kind == DATE:
-            converters.append(date)
-        elif column.kind == DATETIME:
-            converters.append(moment)
-        elif column.kind == LABEL:
-            converters.append(label(_label_map(column)))
-        elif column.kind == YES_NO:
-            converters.append(lambda value: yes if value else no)
-        else:
-            converters.append(_xlsx_text)
-    return converters
+    return _per_column(
+        spec, number=number, date=date, moment=moment, text=_xlsx_text, yes=yes, no=no
+    )
 
 
 def _xlsx_export(spec: ExportSpec, rows: Iterable[Sequence], filename: str, sheet_title: str):
