@@ -120,6 +120,11 @@ def assert_accessible(page, what: str) -> None:
     page.evaluate(AXE.read_text(encoding="utf-8"))
     violations = page.evaluate(
         """async (impacts) => {
+            // Colours are checked as they end up: a banner that fades in (the admin's error
+            // message) has a paler background for the first half second.
+            await Promise.all(document.getAnimations()
+                .filter((animation) => animation.effect?.getTiming().iterations !== Infinity)
+                .map((animation) => animation.finished.catch(() => null)));
             const results = await axe.run(document, {resultTypes: ["violations"]});
             return results.violations
                 .filter((violation) => impacts.includes(violation.impact))
