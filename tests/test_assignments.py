@@ -199,9 +199,16 @@ class TestTeamView:
 
         view = selectors.team_view(members=services.assignable_people(manager=manager))
 
-        states = {row.member.pk: [cell.state for cell in row.cells if cell] for row in view.rows}
-        assert states[direct.pk] == [selectors.COMPLETED]
-        assert states[indirect.pk] == [selectors.NOT_STARTED]
+        keys = [item.key for item in view.items]
+        states = {
+            row.member.pk: dict(zip(keys, [cell and cell.state for cell in row.cells], strict=True))
+            for row in view.rows
+        }
+        assert states[direct.pk][f"course:{course.pk}"] == selectors.COMPLETED
+        assert states[indirect.pk][f"course:{course.pk}"] == selectors.NOT_STARTED
+        # The other course nobody assigned: completed on their own, in its own column.
+        assert states[indirect.pk][f"course:{other.pk}"] == selectors.COMPLETED
+        assert states[direct.pk][f"course:{other.pk}"] is None
 
     def test_filters(self, manager, team, assigned):
         client = login(manager)
@@ -248,12 +255,13 @@ class TestTeamView:
         services.assign(
             assigned_by=manager, assignees=people[: size // 2], item=workshop, due_date=in_days(3)
         )
-        # Someone completed a course nobody assigned: it adds no cell, column or query.
+        # Someone completed a course nobody assigned: a cell of its own column, read with the
+        # team's other self-directed learning in two queries (enrolments, bookings).
         unassigned = factories.course(modules=1)
         course_services.complete_module(user=people[0], module=factories.modules_of(unassigned)[0])
         client = login(manager)
-        # 16, and one for the notification bell in the header.
-        with django_assert_num_queries(17):
+        # 16, one for the notification bell in the header, two for unassigned learning.
+        with django_assert_num_queries(19):
             response = client.get(reverse("assignments:team"))
         assert response.status_code == 200
         # Every open cell has its remind button, and the buttons cost no query.

@@ -69,18 +69,25 @@ def shown_states(view):
     return Counter(cell.state for row in view.rows for cell in row.cells if cell)
 
 
-class TestOnlyAssignedLearningCounts:
-    def test_learning_nobody_assigned_gives_no_cell_column_or_total(self, manager, team):
+class TestLearningNobodyAssignedCounts:
+    def test_it_shows_as_in_progress_or_completed_without_due_date_or_reminder(self, manager, team):
         assigned = factories.course(title="Assigned", modules=1)
-        self_study = factories.course(title="Self study", modules=1)
+        self_study = factories.course(title="Self study", modules=2)
         workshop = factories.workshop(title="Walk-in workshop")
         services.assign(
             assigned_by=manager, assignees=[team["dana"]], item=assigned, due_date=in_days(5)
         )
-        # Nina completes a course and attends a workshop that nobody assigned to anyone;
-        # Dana completes the self-study course too, next to her assigned one.
-        for person in (team["nina"], team["dana"]):
-            course_services.complete_module(user=person, module=factories.modules_of(self_study)[0])
+        # Nina completes a course and attends a workshop that nobody assigned to anyone,
+        # and completes the course assigned to Dana; Dana starts the self-study course.
+        course_services.complete_module(
+            user=team["nina"], module=factories.modules_of(self_study)[0]
+        )
+        course_services.complete_module(
+            user=team["nina"], module=factories.modules_of(self_study)[1]
+        )
+        course_services.complete_module(
+            user=team["dana"], module=factories.modules_of(self_study)[0]
+        )
         session = factories.session(workshop=workshop, starts_in_days=-3)
         Booking.objects.create(
             user=team["nina"], session=session, workshop=workshop, status="booked", attended=True
@@ -89,13 +96,30 @@ class TestOnlyAssignedLearningCounts:
 
         view = selectors.team_view(members=services.assignable_people(manager=manager))
 
-        assert [item.title for item in view.items] == ["Assigned"]
-        cells = {
-            row.member.username: [cell and cell.state for cell in row.cells] for row in view.rows
-        }
-        assert cells["nina"] == [None]
-        assert cells["dana"] == [selectors.NOT_STARTED]
-        assert view.totals == {"not_started": 1, "in_progress": 0, "completed": 0, "overdue": 0}
+        assert [item.title for item in view.items] == ["Assigned", "Self study", "Walk-in workshop"]
+        cells = {row.member.username: row.cells for row in view.rows}
+        states = {name: [cell and cell.state for cell in row] for name, row in cells.items()}
+        assert states["nina"] == [selectors.COMPLETED, selectors.COMPLETED, selectors.COMPLETED]
+        assert states["dana"] == [selectors.NOT_STARTED, selectors.IN_PROGRESS, None]
+        assert all(cell.due_date is None and cell.assignment_id is None for cell in cells["nina"])
+        assert cells["dana"][0].assignment_id is not None
+        assert view.totals == {"not_started": 1, "in_progress": 1, "completed": 3, "overdue": 0}
+        # It cannot be overdue, and the item filter finds it.
+        assert (
+            selectors.team_view(
+                members=services.assignable_people(manager=manager), overdue_only=True
+            ).items
+            == []
+        )
+        by_workshop = selectors.team_view(
+            members=services.assignable_people(manager=manager), item=f"workshop:{workshop.pk}"
+        )
+        assert [row.member.username for row in by_workshop.rows] == ["nina"]
+
+        # On the page: "not assigned" instead of a due date, and no remind button for it.
+        page = login(manager).get(reverse("assignments:team")).content.decode()
+        assert page.count("not assigned") == 4
+        assert page.count('form="remind-form"') == 1  # Dana's assigned course
 
     def test_totals_agree_with_every_filter(self, manager, team, open_course):
         workshop = factories.workshop(title="LinkedIn for Leaders")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
-from courses.models import CoursePage
+from courses.models import CoursePage, Enrollment
 from courses.selectors import PAGE_LINK_FIELDS
 from lms.assignments.models import Assignment, AssignmentState
 from lms.core import exports
@@ -130,9 +130,9 @@ class TeamItem:
 
 @dataclass(frozen=True)
 class TeamCell:
-    assignment_id: int
+    assignment_id: int | None  # None: learning nobody assigned (no due date, no reminder)
     state: str
-    due_date: date
+    due_date: date | None
 
 
 @dataclass
@@ -156,11 +156,13 @@ def team_view(
     overdue_only: bool = False,
     unsigned_only: bool = False,
 ) -> TeamView:
-    """Members × assigned items with state and due date, in a fixed number of queries.
+    """Members × their learning with state and due date, in a fixed number of queries.
 
-    Only assigned learning counts: a cell, a column and a total come from an assignment
-    of a person the view shows, never from a course someone took or a workshop someone
-    attended on their own. Totals count the cells shown, so they agree with the filters.
+    Assigned items come with their due date. Learning nobody assigned counts too: a
+    course someone started or completed on their own, a workshop they booked or attended,
+    is a cell (in progress or completed, without due date) of the same column. It cannot be
+    overdue, so "overdue only" leaves it out. Totals count the cells shown, so they agree
+    with the filters.
 
     Teams run to hundreds of people and dozens of items, so assignments are read as
     plain rows rather than model instances with their pages.
@@ -208,6 +210,9 @@ def team_view(
             assignment_id=pk, state=state, due_date=due_date
         )
 
+    if not overdue_only:
+        _add_unassigned_learning(by_member, member_ids=member_ids, item=item)
+
     outstanding = members_with_outstanding_guidelines(members=members)
     if overdue_only or item:
         people = [person for person in people if person.pk in by_member]
@@ -239,6 +244,40 @@ def team_view(
     return TeamView(rows=team_rows, items=items, totals=totals)
 
 
+def _add_unassigned_learning(
+    by_member: dict[int, dict[str, TeamCell]], *, member_ids: list[int], item: str
+) -> None:
+    """Cells for the live courses and workshops people took up without an assignment
+    (two queries; none when the item filter names the other kind)."""
+    enrolments = Enrollment.objects.filter(user_id__in=member_ids, course__live=True)
+    bookings = Booking.objects.filter(user_id__in=member_ids, workshop__live=True).filter(
+        Q(attended=True) | Q(status__in=Booking.ACTIVE)
+    )
+    if item.startswith("course:") and item[7:].isdigit():
+        enrolments, bookings = enrolments.filter(course_id=int(item[7:])), None
+    elif item.startswith("workshop:") and item[9:].isdigit():
+        enrolments, bookings = None, bookings.filter(workshop_id=int(item[9:]))
+    found: list[tuple[int, str, bool]] = []
+    if enrolments is not None:
+        for user_id, course_id, completed_at in enrolments.values_list(
+            "user_id", "course_id", "completed_at"
+        ):
+            found.append((user_id, f"course:{course_id}", completed_at is not None))
+    if bookings is not None:
+        for user_id, workshop_id, attended in bookings.values_list(
+            "user_id", "workshop_id", "attended"
+        ):
+            found.append((user_id, f"workshop:{workshop_id}", bool(attended)))
+    for user_id, key, done in found:
+        cells = by_member.setdefault(user_id, {})
+        current = cells.get(key)
+        if current is not None and (current.assignment_id is not None or not done):
+            continue  # an assignment's own cell, or already completed
+        cells[key] = TeamCell(
+            assignment_id=None, state=COMPLETED if done else IN_PROGRESS, due_date=None
+        )
+
+
 TEAM_EXPORT = exports.ExportSpec(
     columns=(
         exports.Column(gettext_lazy("Username")),
@@ -261,8 +300,8 @@ TEAM_EXPORT = exports.ExportSpec(
 
 
 def team_export_rows(*, view: TeamView):
-    """The rows of TEAM_EXPORT: one per person and assigned item (a person with none: one
-    row without item)."""
+    """The rows of TEAM_EXPORT: one per person and item of the view, assigned or taken up
+    on their own (no due date); a person with none: one row without item."""
     for row in view.rows:
         member = row.member
         base = [

@@ -49,12 +49,14 @@ def team_cells(context, row, items, remind_form=""):
             html.append(EMPTY_CELL)
             continue
         due = dates.get(cell.due_date)
-        if due is None:
+        if due is None and cell.due_date is None:
+            due = dates[None] = gettext("not assigned")
+        elif due is None:
             due = dates[cell.due_date] = memo["due"] % {
                 "date": formats.date_format(cell.due_date, "SHORT_DATE_FORMAT")
             }
         remind = ""
-        if remind_form and cell.state != AssignmentState.COMPLETED:
+        if remind_form and cell.assignment_id and cell.state != AssignmentState.COMPLETED:
             remind = format_html(
                 REMIND_BUTTON,
                 remind_form,
