@@ -175,7 +175,9 @@ def test_manager_assigns_filters_and_exports(seeded, page_for, live_server):
     submit(page, page.locator(".site-nav").get_by_role("link", name="Mein Team"))
     expect(page.locator("h1")).to_have_text("Mein Team")
     expect(page.locator(".team-table tbody")).to_contain_text("Emma Beispiel")
-    expect(page.locator(".team-table thead")).not_to_contain_text(SOCIAL_SELLING)
+    # Jonas started Social Selling on his own: it shows, without a due date.
+    own = page.locator(".team-table tbody tr", has_text="Jonas Keller")
+    expect(own).to_contain_text("nicht zugewiesen")
 
     due = timezone.localdate() + timedelta(days=14)
     for item, people in (
@@ -202,7 +204,8 @@ def test_manager_assigns_filters_and_exports(seeded, page_for, live_server):
     # Jonas had already worked through three modules: his course is in progress.
     expect(jonas).to_contain_text("in Bearbeitung")
     expect(page.locator(".totals li").nth(0)).to_have_text("2 nicht begonnen")
-    expect(page.locator(".totals li").nth(1)).to_have_text("1 in Bearbeitung")
+    # Jonas's assigned course, and two colleagues' courses started on their own.
+    expect(page.locator(".totals li").nth(1)).to_have_text("3 in Bearbeitung")
     assert_accessible(page, "the team view")
     screenshot(page, "team-view")
 
