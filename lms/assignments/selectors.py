@@ -178,10 +178,11 @@ def team_view(
     # recursive query's size, planned for half the company and hashed every enrolment
     # (90 ms at 10,000 employees instead of 5).
     assignments = with_state(Assignment.objects.filter(assignee_id__in=member_ids))
-    if item.startswith("course:") and item[7:].isdigit():
-        assignments = assignments.filter(course_id=int(item[7:]))
-    elif item.startswith("workshop:") and item[9:].isdigit():
-        assignments = assignments.filter(workshop_id=int(item[9:]))
+    kind, item_id = _parse_item(item)
+    if kind == "course":
+        assignments = assignments.filter(course_id=item_id)
+    elif kind == "workshop":
+        assignments = assignments.filter(workshop_id=item_id)
     if overdue_only:
         assignments = assignments.filter(overdue_filter(today))
 
@@ -244,6 +245,15 @@ def team_view(
     return TeamView(rows=team_rows, items=items, totals=totals)
 
 
+def _parse_item(item: str) -> tuple[str, int | None]:
+    """("course" or "workshop", id) of a filter value such as "course:12"; ("", None)
+    for anything else, which filters nothing."""
+    kind, _colon, number = item.partition(":")
+    if kind in ("course", "workshop") and number.isdigit():
+        return kind, int(number)
+    return "", None
+
+
 def _add_unassigned_learning(
     by_member: dict[int, dict[str, TeamCell]], *, member_ids: list[int], item: str
 ) -> None:
@@ -253,10 +263,11 @@ def _add_unassigned_learning(
     bookings = Booking.objects.filter(user_id__in=member_ids, workshop__live=True).filter(
         Q(attended=True) | Q(status__in=Booking.ACTIVE)
     )
-    if item.startswith("course:") and item[7:].isdigit():
-        enrolments, bookings = enrolments.filter(course_id=int(item[7:])), None
-    elif item.startswith("workshop:") and item[9:].isdigit():
-        enrolments, bookings = None, bookings.filter(workshop_id=int(item[9:]))
+    kind, item_id = _parse_item(item)
+    if kind == "course":
+        enrolments, bookings = enrolments.filter(course_id=item_id), None
+    elif kind == "workshop":
+        enrolments, bookings = None, bookings.filter(workshop_id=item_id)
     found: list[tuple[int, str, bool]] = []
     if enrolments is not None:
         for user_id, course_id, completed_at in enrolments.values_list(
