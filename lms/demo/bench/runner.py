@@ -142,6 +142,9 @@ def run(
         # one process, so its memory cache is shared by every request it makes.
         "LMS_LEARNER_CACHE": True,
         "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+        # Publishing the bench's guideline notifies every employee in scope: 50,000 e-mails
+        # to the console would be most of the generation's time and all of its output.
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
     if target is not None:
         # A cache of its own: a shared one (Redis with REDIS_URL) would serve values
