@@ -49,6 +49,24 @@ def send_notification_email(*, notification_id: int) -> bool:
     return True
 
 
+def send_notification_emails(*, notification_ids: list[int]) -> int:
+    """Each notification's e-mail, as `send_notification_email` sends one; how many went out.
+
+    One failure does not stop the others: its claim is given back, the rest are sent, and
+    the first error is raised at the end, so the task's retry sends only what is left.
+    """
+    sent = 0
+    failure: Exception | None = None
+    for notification_id in notification_ids:
+        try:
+            sent += send_notification_email(notification_id=notification_id)
+        except Exception as error:  # logged and given back by send_notification_email
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return sent
+
+
 def _render(notification: Notification) -> mail.EmailMultiAlternatives:
     recipient = notification.recipient
     with translation.override(recipient.language):

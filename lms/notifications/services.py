@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from lms.notifications import selectors
 from lms.notifications.models import EmailPreference, Kind, Notification
-from lms.notifications.tasks import send_notification_email_task
+from lms.notifications.tasks import EMAILS_PER_TASK, send_notification_emails_task
 from lms.people.models import User
 
 
@@ -37,7 +37,8 @@ def notify_many(*, kind: str, events: Iterable[Event], email: bool = True) -> li
     Three queries for any number of events (existing keys, insert, read back) plus one
     for the e-mail choices. The unique constraint decides races: a row another run
     inserted first is skipped here. E-mails are enqueued after the commit, one task
-    per notification, for people who have an address and have not turned the kind off.
+    per EMAILS_PER_TASK notifications, for people who have an address and have not
+    turned the kind off.
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}")
@@ -80,11 +81,17 @@ def notify_many(*, kind: str, events: Iterable[Event], email: bool = True) -> li
     ]
     if email:
         off = selectors.opted_out(user_ids={n.recipient_id for n in created}, kind=kind)
-        for notification in created:
-            if notification.recipient.email and notification.recipient_id not in off:
-                transaction.on_commit(
-                    partial(send_notification_email_task.enqueue, notification.pk)
+        wanted = [
+            notification.pk
+            for notification in created
+            if notification.recipient.email and notification.recipient_id not in off
+        ]
+        for start in range(0, len(wanted), EMAILS_PER_TASK):
+            transaction.on_commit(
+                partial(
+                    send_notification_emails_task.enqueue, wanted[start : start + EMAILS_PER_TASK]
                 )
+            )
     return created
 
 

@@ -18,6 +18,8 @@ from lms.demo.activity import link_evidence_tracks
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
 from lms.guidelines.services import publish_initial_text
 from lms.kpis.models import KpiRecord
+from lms.notifications.kinds import Kind as NotificationKind
+from lms.notifications.models import Notification
 from lms.people import roles
 from lms.people.models import Department, User
 from lms.people.selectors import team_of
@@ -62,6 +64,8 @@ __all__ = [
     "KpiRecord",
     "ModuleCompletion",
     "ModulePage",
+    "Notification",
+    "NotificationKind",
     "Question",
     "Quiz",
     "QuizQuestion",

@@ -57,6 +57,8 @@ from lms.demo.bench.domain import (
     KpiRecord,
     ModuleCompletion,
     ModulePage,
+    Notification,
+    NotificationKind,
     Question,
     Quiz,
     QuizQuestion,
@@ -280,10 +282,15 @@ def generate(*, scale: Scale, report: Progress = no_progress, seed: int = 202405
     with _bulk_load():
         with _step("departments", durations, report):
             _generate_departments(company, report=report)
-        with _step("users", durations, report):
-            _generate_users(company, rng=rng, report=report)
+        # The guideline is published before the people join: publishing notifies everyone
+        # in scope, one e-mail each, which is the worker's job in production and would be
+        # most of the generation's time here. Their notifications come in bulk below.
         with _step("guidelines", durations, report):
             _generate_guideline(company, report=report)
+        with _step("users", durations, report):
+            _generate_users(company, rng=rng, report=report)
+        with _step("notifications", durations, report):
+            _generate_notifications(company, rng=rng, report=report)
         with _step("courses", durations, report):
             _generate_courses(company, rng=rng, report=report)
         with _step("workshops", durations, report):
@@ -486,6 +493,32 @@ def _generate_guideline(company: Company, *, report: Progress) -> None:
     version = GuidelineVersion.objects.get(document=page, number=1)
     company.document_id, company.version_id = page.pk, version.pk
     report("  guideline “Benchmark guidelines” published (version 1)")
+
+
+def _generate_notifications(company: Company, *, rng: random.Random, report: Progress) -> None:
+    """What publishing the guideline tells each employee: one notification, most read."""
+    version = GuidelineVersion.objects.select_related("document").get(pk=company.version_id)
+    document = version.document
+    sent = timezone.now() - timedelta(days=30)
+    people = User.objects.filter(department__isnull=False).values_list("pk", flat=True)
+    rows = (
+        Notification(
+            recipient_id=user_id,
+            kind=NotificationKind.GUIDELINE_VERSION,
+            dedupe_key=f"{NotificationKind.GUIDELINE_VERSION}:{version.pk}",
+            params={"title": document.title, "number": version.number},
+            url=document.url or "",
+            created_at=sent,
+            emailed_at=sent,
+            read_at=sent + timedelta(days=1) if rng.random() < 0.7 else None,
+        )
+        for user_id in people.iterator(chunk_size=BATCH_SIZE)
+    )
+    created = 0
+    for batch in _chunks(rows, BATCH_SIZE):
+        Notification.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        created += len(batch)
+    report(f"  notifications {created:,} (the guideline's version 1, 70 % read)")
 
 
 def _generate_courses(company: Company, *, rng: random.Random, report: Progress) -> None:
@@ -962,6 +995,7 @@ def row_counts() -> dict[str, int]:
         "signoffs": SignOff,
         "assignments": Assignment,
         "bookings": Booking,
+        "notifications": Notification,
         "kpi_records": KpiRecord,
     }
     return {name: model.objects.count() for name, model in counted.items()}
