@@ -5,3 +5,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.production")
 
 application = get_wsgi_application()
+
+# Before the first request, not in it (lms/core/startup.py); LMS_WARM_UP=0 skips it.
+if os.environ.get("LMS_WARM_UP", "1") != "0":
+    from lms.core.startup import warm_up
+
+    warm_up()

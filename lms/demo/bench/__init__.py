@@ -10,6 +10,7 @@ functions. The package has one module per step:
 - `generation`: the company, written in bulk;
 - `measurement`: the key requests through Django's test client, their timings,
   queries and targets;
+- `cold`: the first request of each page in a fresh process;
 - `runner`: one run, scale by scale;
 - `report`: the printed tables and the JSON file;
 - `domain`: the one module that imports the LMS apps' models and services.
@@ -20,13 +21,15 @@ from lms.demo.bench.database import BenchDatabase, bench_database, use_database
 from lms.demo.bench.generation import generate
 from lms.demo.bench.measurement import check_targets, measure
 from lms.demo.bench.report import format_comparison, format_summary, format_table, write_json
-from lms.demo.bench.runner import BenchOutcome, run
+from lms.demo.bench.runner import CACHE_MODES, BenchOutcome, cache_layout, run
 
 __all__ = [
+    "CACHE_MODES",
     "BenchDatabase",
     "BenchOutcome",
     "Scale",
     "bench_database",
+    "cache_layout",
     "check_targets",
     "format_comparison",
     "format_summary",

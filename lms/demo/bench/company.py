@@ -34,6 +34,9 @@ class Scale:
     modules_per_course: int
     focus_reports: int
     sittings: int
+    # How many departments are a head and `focus_reports` people: the team view is timed
+    # for their heads, drawn at random.
+    focus_teams: int = 1
     signoff_share: float = 0.8
     assignments_per_employee: int = 2
 
@@ -49,6 +52,7 @@ class Scale:
             modules_per_course=10,
             # The manager whose team view is measured: 200 reports from 1,000 employees up.
             focus_reports=min(200, (employees - 1) // 3),
+            focus_teams=5 if employees >= 5_000 else 1,
             sittings=employees * 20,
         )
 

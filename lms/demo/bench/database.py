@@ -8,16 +8,24 @@ given with --database-url (see `bench_database` and `use_database`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import load_backend
+
+from lms.demo.bench_switch import clear_process_caches, prepare_search_backend, use_database
+
+__all__ = [
+    "BenchDatabase",
+    "bench_database",
+    "clear_process_caches",
+    "prepare_search_backend",
+    "use_database",
+]
 
 BASE_DIR = Path(settings.BASE_DIR)
 SQLITE_FILE = BASE_DIR / "bench" / "bench.sqlite3"
@@ -109,29 +117,3 @@ def bench_database(*, database_url: str | None = None) -> BenchDatabase:
         config["NAME"] = f"{name}_bench"
     host = config.get("HOST") or "localhost"
     return BenchDatabase(config=config, label=f"postgresql://{host}/{config['NAME']}")
-
-
-def use_database(config: dict[str, Any]) -> dict[str, Any]:
-    """Point the default connection at another database; returns the previous settings.
-
-    Django reads DATABASES once and keeps a connection per alias, so both caches are
-    dropped here. Call this before the first query (the bench command does it in
-    `execute`) and again to switch back.
-    """
-    previous = settings.DATABASES[DEFAULT_DB_ALIAS]
-    connections.close_all()
-    settings.DATABASES[DEFAULT_DB_ALIAS] = dict(config)
-    connections.__dict__.pop("settings", None)  # a cached_property
-    connections._settings = None
-    with suppress(AttributeError):
-        del connections[DEFAULT_DB_ALIAS]
-    clear_process_caches()
-    return previous
-
-
-def clear_process_caches() -> None:
-    """Forget ids cached from another database (content types, Wagtail site roots)."""
-    ContentType.objects.clear_cache()
-    for cache in caches.all(initialized_only=True):
-        if type(cache).__name__ in {"LocMemCache", "DummyCache"}:
-            cache.clear()

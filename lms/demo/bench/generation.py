@@ -65,6 +65,8 @@ from lms.demo.bench.domain import (
     SignOff,
     Sitting,
     StageChange,
+    SuccessStoryIndexPage,
+    SuccessStoryPage,
     Track,
     User,
     WorkshopIndexPage,
@@ -293,6 +295,8 @@ def generate(*, scale: Scale, report: Progress = no_progress, seed: int = 202405
             _generate_notifications(company, rng=rng, report=report)
         with _step("courses", durations, report):
             _generate_courses(company, rng=rng, report=report)
+        with _step("stories", durations, report):
+            _generate_stories(company, report=report)
         with _step("workshops", durations, report):
             _generate_workshops(company, rng=rng, clock=clock, report=report)
         with _step("learning", durations, report):
@@ -312,10 +316,11 @@ def generate(*, scale: Scale, report: Progress = no_progress, seed: int = 202405
 
 def _generate_departments(company: Company, *, report: Progress) -> None:
     scale = company.scale
-    # The CEO has no department; the focus department is one head and their reports.
-    rest = scale.employees - 1 - (1 + scale.focus_reports)
-    others = scale.departments - 1
-    sizes = [1 + scale.focus_reports] + [
+    # The CEO has no department; each focus department is one head and their reports.
+    focus = [1 + scale.focus_reports] * scale.focus_teams
+    rest = scale.employees - 1 - sum(focus)
+    others = scale.departments - len(focus)
+    sizes = focus + [
         rest // others + (1 if index < rest % others else 0) for index in range(others)
     ]
     names = DEPARTMENT_NAMES[: scale.departments]
@@ -519,6 +524,32 @@ def _generate_notifications(company: Company, *, rng: random.Random, report: Pro
         Notification.objects.bulk_create(batch, batch_size=BATCH_SIZE)
         created += len(batch)
     report(f"  notifications {created:,} (the guideline's version 1, 70 % read)")
+
+
+STORIES = 6
+
+
+def _generate_stories(company: Company, *, report: Progress) -> None:
+    """Plain content pages of the site's layout: the floor the learner pages are held to."""
+    index = SuccessStoryIndexPage.objects.get()
+    for number in range(1, STORIES + 1):
+        department = company.departments[number % len(company.departments)]
+        story = SuccessStoryPage(
+            title=f"Success story {number}",
+            slug=f"bench-story-{number}",
+            department_id=department.pk,
+            teaser="How one team turned its posts into conversations with customers.",
+            body=json.dumps(
+                [
+                    {"type": "paragraph", "value": f"<p>Part {part}: what we tried and learnt.</p>"}
+                    for part in range(6)
+                ]
+            ),
+            live=False,
+        )
+        index.add_child(instance=story)
+        story.save_revision().publish()
+    report(f"  success stories {STORIES}")
 
 
 def _generate_courses(company: Company, *, rng: random.Random, report: Progress) -> None:

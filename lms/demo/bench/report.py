@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from lms.demo.bench.measurement import GROWTH_LIMIT
 from lms.demo.bench.runner import BenchOutcome, ScaleRun
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -29,8 +30,9 @@ def format_table(run_result: ScaleRun) -> str:
         if not target.passed:
             failed[target.request].append(target.description)
     lines = [
-        f"{'request':<17} {'method':<6} {'p50 ms':>8} {'p95 ms':>8} {'queries':>7} "
-        f"{'× floor':>7} {'cold ms':>8}  targets",
+        f"Cache: {run_result.cache_label}",
+        f"{'request':<17} {'method':<6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'queries':>7} {'× floor':>7} {'cold ×':>7}  targets",
     ]
     target_names = {target.request for target in run_result.targets}
     for result in run_result.requests:
@@ -44,13 +46,33 @@ def format_table(run_result: ScaleRun) -> str:
             mark = "PASS"
         lines.append(
             f"{result.name:<17} {result.method:<6} {_number(result.p50_ms):>8} "
-            f"{_number(result.p95_ms):>8} {result.queries if result.queries is not None else '–':>7} "
-            f"{_number(result.ratio_to_floor, 2):>7} {_number(result.first_ms):>8}  {mark}"
+            f"{_number(result.p95_ms):>8} {_number(result.p99_ms):>8} "
+            f"{result.queries if result.queries is not None else '–':>7} "
+            f"{_number(result.ratio_to_floor, 2):>7} {_number(result.cold_ratio, 2):>7}  {mark}"
         )
     lines.append("")
     for result in run_result.requests:
         lines.append(f"  {result.name:<17} {result.method} {result.path} — {result.label}")
-    lines.append("  (cold ms: the first request, before any warm-up: empty caches)")
+    lines.append(
+        "  (× floor: p50 against the learner floor's p50 in the same rounds; cold ×: the first "
+        "request of a fresh process against the same request warm there)"
+    )
+    by_name = {result.name: result for result in run_result.requests}
+    floor, anonymous = by_name.get("floor"), by_name.get("floor_anonymous")
+    if floor and anonymous and floor.p50_ms and anonymous.p50_ms:
+        lines.append(
+            f"  Learner floor p50 {floor.p50_ms:.1f} ms, {floor.queries} queries; anonymous floor "
+            f"p50 {anonymous.p50_ms:.1f} ms, {anonymous.queries} queries."
+        )
+    for result in run_result.requests:
+        if result.kind == "export" and result.ok:
+            lines.append(
+                f"  {result.name}: {result.rows or 0:,} rows, "
+                f"{'streamed' if result.streaming else 'NOT streamed'}, first byte p50 "
+                f"{_number(result.first_byte_p50_ms)} / p95 {_number(result.first_byte_p95_ms)} ms, "
+                f"{_number(result.rows_per_s, 0)} rows/s, peak memory "
+                f"{_number(result.peak_memory_kb, 0)} KB"
+            )
     lines.append("")
     lines.append("Targets:")
     for target in run_result.targets:
@@ -65,12 +87,23 @@ def format_table(run_result: ScaleRun) -> str:
 def format_comparison(outcome: BenchOutcome) -> str:
     sizes = [str(run.scale.employees) for run in outcome.runs]
     lines = [
-        "Queries per request by scale (they must not depend on the amount of data):",
-        f"{'request':<17} " + " ".join(f"{size + ' emp.':>11}" for size in sizes),
+        "By scale: queries per request (must not depend on the amount of data) and p50 ms, "
+        f"growth ≤ {GROWTH_LIMIT}× from the smallest to the largest (exports excepted):",
+        f"{'request':<17} "
+        + " ".join(f"{size + ' q':>9}" for size in sizes)
+        + " "
+        + " ".join(f"{size + ' ms':>10}" for size in sizes)
+        + f" {'growth':>7}",
     ]
     for row in outcome.comparison or []:
-        counts = " ".join(f"{_number(row['queries'][size], 0):>11}" for size in sizes)
-        lines.append(f"{row['request']:<15} {counts}  {'same' if row['same'] else 'DIFFERS'}")
+        counts = " ".join(f"{_number(row['queries'][size], 0):>9}" for size in sizes)
+        times = " ".join(f"{_number(row['p50_ms'][size]):>10}" for size in sizes)
+        verdict = "same" if row["same"] else "DIFFERS"
+        if row["growth_judged"]:
+            verdict += ", growth ok" if row["growth_ok"] else ", GROWS"
+        lines.append(
+            f"{row['request']:<17} {counts} {times} {_number(row['growth'], 2):>7}  {verdict}"
+        )
     return "\n".join(lines)
 
 
@@ -79,7 +112,7 @@ def format_summary(run_result: ScaleRun) -> str:
     counts = run_result.counts
     parts = [
         f"{run_result.scale.employees:,} employees on {run_result.database['vendor']} "
-        f"({run_result.database['name']})",
+        f"({run_result.database['name']}), cache {run_result.cache}",
         ", ".join(f"{name} {count:,}" for name, count in counts.items()),
     ]
     timing = []
@@ -89,6 +122,7 @@ def format_summary(run_result: ScaleRun) -> str:
         ("migrate_s", "migrate"),
         ("generate_s", "generation"),
         ("measure_s", "measurement"),
+        ("cold_s", "fresh processes"),
     ):
         if key in durations:
             timing.append(f"{label} {durations[key]:.1f} s")
@@ -141,6 +175,8 @@ def to_json(outcome: BenchOutcome, *, quick: bool) -> dict[str, Any]:
         return {
             "scale": asdict(run_result.scale),
             "database": run_result.database,
+            "cache": run_result.cache,
+            "cache_label": run_result.cache_label,
             "reused_database": run_result.reused_database,
             "durations": run_result.durations,
             "counts": run_result.counts,
@@ -158,11 +194,21 @@ def to_json(outcome: BenchOutcome, *, quick: bool) -> dict[str, Any]:
         "django": django.get_version(),
         "wagtail": wagtail.__version__,
         "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "load_average": _load_averages(),
+        "cache": outcome.runs[0].cache if outcome.runs else None,
         "quick": quick,
         "runs": [run_json(run_result) for run_result in outcome.runs],
         "query_comparison": outcome.comparison,
         "passed": outcome.passed,
     }
+
+
+def _load_averages() -> list[float] | None:
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def write_json(outcome: BenchOutcome, *, output: str | Path | None, quick: bool) -> Path:

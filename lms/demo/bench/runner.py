@@ -17,13 +17,21 @@ from lms.demo.bench.company import Progress, Scale, no_progress
 from lms.demo.bench.database import BenchDatabase, clear_process_caches
 from lms.demo.bench.domain import User
 from lms.demo.bench.generation import generate, has_generated, row_counts
-from lms.demo.bench.measurement import RequestResult, TargetResult, check_targets, measure
+from lms.demo.bench.measurement import (
+    GROWTH_LIMIT,
+    RequestResult,
+    TargetResult,
+    check_targets,
+    measure,
+)
 
 
 @dataclass
 class ScaleRun:
     scale: Scale
     database: dict[str, str]
+    cache: str
+    cache_label: str
     reused_database: bool
     durations: dict[str, Any]
     counts: dict[str, int]
@@ -44,8 +52,106 @@ class BenchOutcome:
 
     @property
     def passed(self) -> bool:
-        same = all(row["same"] for row in self.comparison or [])
+        same = all(row["same"] and row["growth_ok"] for row in self.comparison or [])
         return same and all(run.passed for run in self.runs)
+
+
+CACHE_MODES = ("none", "local", "redis")
+CACHE_LABELS = {
+    "none": "none — the default install: no per-learner cache, sessions in the database, "
+    "a memory cache per process",
+    "local": "local — the per-learner cache and cached sessions in this process's memory "
+    "(one process only: not a layout for several workers)",
+    "redis": "redis — the shared-cache layout: per-learner cache and cached sessions in Redis",
+}
+
+
+def default_cache_mode() -> str:
+    """What the settings give: Redis with the per-learner cache when REDIS_URL is set."""
+    if getattr(settings, "LMS_LEARNER_CACHE", False):
+        return "redis" if os.environ.get("REDIS_URL") else "local"
+    return "none"
+
+
+@dataclass
+class CacheLayout:
+    mode: str
+    overrides: dict[str, Any]
+    redis_url: str | None = None
+    key_prefix: str | None = None
+
+    @property
+    def learner_cache(self) -> bool:
+        return self.mode != "none"
+
+    @property
+    def label(self) -> str:
+        where = f" at {self.redis_url}" if self.redis_url else ""
+        return CACHE_LABELS[self.mode] + where
+
+    def forget(self) -> None:
+        """Remove the bench's keys from Redis (only its own prefix)."""
+        if not self.redis_url or not self.key_prefix:
+            return
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            for key in client.scan_iter(match=f"{self.key_prefix}:*", count=1000):
+                client.delete(key)
+        finally:
+            client.close()
+
+
+def cache_layout(*, mode: str, redis_url: str | None = None) -> CacheLayout:
+    if mode not in CACHE_MODES:
+        raise ValueError(f"--cache takes one of {', '.join(CACHE_MODES)}, not {mode!r}.")
+    if mode == "redis":
+        url = redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+        # A prefix of its own: the bench never reads or overwrites anyone else's keys.
+        prefix = f"bench-{os.getpid()}-{int(time.time())}"
+        caches = {
+            alias: {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": prefix,
+            }
+            for alias in settings.CACHES
+        }
+        return CacheLayout(
+            mode=mode,
+            overrides={
+                "CACHES": caches,
+                "LMS_LEARNER_CACHE": True,
+                "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+            },
+            redis_url=url,
+            key_prefix=prefix,
+        )
+    caches = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"bench-{alias}",
+        }
+        for alias in settings.CACHES
+    }
+    if mode == "local":
+        return CacheLayout(
+            mode=mode,
+            overrides={
+                "CACHES": caches,
+                "LMS_LEARNER_CACHE": True,
+                "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+            },
+        )
+    return CacheLayout(
+        mode=mode,
+        overrides={
+            "CACHES": caches,
+            "LMS_LEARNER_CACHE": False,
+            "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+        },
+    )
 
 
 def run_scale(
@@ -54,6 +160,10 @@ def run_scale(
     target: BenchDatabase | None,
     keep_db: bool,
     quick: bool,
+    layout: CacheLayout,
+    overrides: dict[str, Any],
+    cold: bool = True,
+    runs: int | None = None,
     report: Progress = no_progress,
 ) -> ScaleRun:
     """Prepare the database, generate the company (unless reused) and measure."""
@@ -93,24 +203,62 @@ def run_scale(
     counts = row_counts()
     # Start cold: bulk inserts send no signals, so nothing cached may survive them.
     clear_process_caches()
-    warmup, runs = (1, 5) if quick else (3, 30)
-    report(f"Measuring ({warmup} warm-up runs, {runs} timed runs per request) …")
+    layout.forget()
+    warmup, timed = (2, 20) if quick else (3, 200)
+    timed = runs or timed
+    report(f"Measuring ({warmup} warm-up runs, {timed} timed rounds per request) …")
     load_before = _load_average()
     started = time.perf_counter()
-    cast, results = measure(warmup=warmup, runs=runs, report=report)
+    cast, specs, results = measure(warmup=warmup, runs=timed, report=report)
     durations["measure_s"] = round(time.perf_counter() - started, 2)
+    load_after = _load_average()
+    if cold and target is not None:
+        started = time.perf_counter()
+        _measure_cold(specs, results, database=target.config, overrides=overrides, report=report)
+        durations["cold_s"] = round(time.perf_counter() - started, 2)
     # Timings are wall-clock: other work on the machine shows up in them.
-    durations["load_average"] = {"before": load_before, "after": _load_average()}
+    durations["load_average"] = {"before": load_before, "after": load_after}
     return ScaleRun(
         scale=scale,
         database={"vendor": connection.vendor, "name": target.label if target else "in place"},
+        cache=layout.mode,
+        cache_label=layout.label,
         reused_database=reused,
         durations=durations,
         counts=counts,
         cast=asdict(cast),
         requests=results,
-        targets=check_targets(results),
+        targets=check_targets(results, learner_cache=layout.learner_cache),
     )
+
+
+def _measure_cold(specs, results, *, database, overrides, report) -> None:
+    """Every GET's first request in a process of its own, with a session made here."""
+    from django.conf import settings as live
+
+    from lms.demo.bench.cold import ColdRequest, ColdTiming, cold_requests
+    from lms.demo.bench.measurement import Clients
+
+    users = User.objects.in_bulk({v.user_id for s in specs for v in s.samples[:1] if v.user_id})
+    clients = Clients(users)
+    requests = []
+    for spec in specs:
+        if spec.method != "GET":
+            continue
+        variant = spec.samples[0]
+        session = None
+        if variant.user_id is not None:
+            cookie = clients.of(variant.user_id).cookies.get(live.SESSION_COOKIE_NAME)
+            session = cookie.value if cookie else None
+        requests.append(ColdRequest(spec.name, spec.method, variant.path, session))
+    timings = cold_requests(requests, database=database, overrides=overrides, report=report)
+    for result in results:
+        timing = timings.get(result.name)
+        if isinstance(timing, ColdTiming):
+            result.cold_ms, result.cold_warm_ms = timing.first_ms, timing.warm_ms
+            result.cold_ratio = timing.ratio
+        elif isinstance(timing, str) and not result.error:
+            result.error = timing
 
 
 def _load_average() -> float | None:
@@ -126,61 +274,82 @@ def run(
     target: BenchDatabase | None,
     keep_db: bool = False,
     quick: bool = False,
+    cache: str | None = None,
+    redis_url: str | None = None,
+    cold: bool = True,
+    runs: int | None = None,
     report: Progress = no_progress,
 ) -> BenchOutcome:
     """Every scale in turn, each in a fresh database (or the current one: target None)."""
     if target is None and len(scales) > 1:
         raise ValueError("Comparing scales needs a separate database: drop --in-place.")
-    runs = []
+    layout = cache_layout(mode=cache or default_cache_mode(), redis_url=redis_url)
+    report(f"Cache: {layout.label}")
+    runs_done = []
     # Production settings for the measurement: no debug cursor, no debug templates.
     # The test client's host is allowed here instead of with setup_test_environment(),
     # which would also instrument template rendering.
     overrides: dict[str, Any] = {
         "DEBUG": False,
         "ALLOWED_HOSTS": [*settings.ALLOWED_HOSTS, "testserver"],
-        # As in production, where the cache is shared (Redis, see settings): the bench is
-        # one process, so its memory cache is shared by every request it makes.
-        "LMS_LEARNER_CACHE": True,
-        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
         # Publishing the bench's guideline notifies every employee in scope: 50,000 e-mails
         # to the console would be most of the generation's time and all of its output.
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
     if target is not None:
-        # A cache of its own: a shared one (Redis with REDIS_URL) would serve values
-        # computed from the developer's database and keep values from the bench's.
-        overrides["CACHES"] = {
-            alias: {
-                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                "LOCATION": f"bench-{alias}",
-            }
-            for alias in settings.CACHES
-        }
+        # The cache layout asked for, with a cache of the bench's own: a shared one as the
+        # settings give it would serve values computed from the developer's database.
+        overrides.update(layout.overrides)
+    else:
+        # --in-place (the tests): the settings' own caches, the learner cache as asked.
+        overrides.update(
+            {k: v for k, v in layout.overrides.items() if k != "CACHES"},
+        )
     with override_settings(**overrides):
         try:
             for scale in scales:
                 report(f"== {scale.employees:,} employees ==")
-                runs.append(
+                runs_done.append(
                     run_scale(
-                        scale=scale, target=target, keep_db=keep_db, quick=quick, report=report
+                        scale=scale,
+                        target=target,
+                        keep_db=keep_db,
+                        quick=quick,
+                        layout=layout,
+                        overrides=overrides,
+                        cold=cold,
+                        runs=runs,
+                        report=report,
                     )
                 )
         finally:
+            layout.forget()
             if target is not None and not keep_db:
                 target.drop()
-    comparison = compare_queries(runs) if len(runs) > 1 else None
-    return BenchOutcome(runs=runs, comparison=comparison)
+    comparison = compare_queries(runs_done) if len(runs_done) > 1 else None
+    return BenchOutcome(runs=runs_done, comparison=comparison)
 
 
 def compare_queries(runs: list[ScaleRun]) -> list[dict[str, Any]]:
+    """Per request: queries at each scale (must be equal) and p50 growth, smallest to largest
+    (≤ GROWTH_LIMIT for everything but the exports, whose rows grow with the company)."""
     rows = []
-    for index, result in enumerate(runs[0].requests):
+    first, last = runs[0], runs[-1]
+    for index, result in enumerate(first.requests):
         counts = {run.scale.employees: run.requests[index].queries for run in runs}
+        p50s = {run.scale.employees: run.requests[index].p50_ms for run in runs}
+        low, high = p50s[first.scale.employees], p50s[last.scale.employees]
+        growth = round(high / low, 2) if low and high else None
+        judged = result.kind != "export"
         rows.append(
             {
                 "request": result.name,
                 "queries": {str(size): count for size, count in counts.items()},
                 "same": len(set(counts.values())) == 1 and None not in counts.values(),
+                "p50_ms": {str(size): p50 for size, p50 in p50s.items()},
+                "growth": growth,
+                "growth_judged": judged,
+                "growth_ok": (not judged) or (growth is not None and growth <= GROWTH_LIMIT),
             }
         )
     return rows
