@@ -87,6 +87,7 @@ def warm_up() -> dict[str, float]:
     step("templates", started)
 
     started = time.perf_counter()
+    opened_here = [alias for alias in connections if connections[alias].connection is None]
     try:
         from django.contrib.contenttypes.models import ContentType
 
@@ -96,6 +97,7 @@ def warm_up() -> dict[str, float]:
     finally:
         # A connection opened here must not be shared with the requests of another
         # thread or a forked worker.
-        connections.close_all()
+        for alias in opened_here:
+            connections[alias].close()
     step("content_types", started)
     return steps
