@@ -12,6 +12,7 @@ from courses.models import (
     ModulePage,
     Track,
 )
+from courses.services import complete_module
 from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod, AwardSettings
 from lms.demo.activity import link_evidence_tracks
@@ -81,6 +82,7 @@ __all__ = [
     "WorkshopPage",
     "WorkshopSession",
     "bump_rollout_cache",
+    "complete_module",
     "link_evidence_tracks",
     "publish_initial_text",
     "roles",

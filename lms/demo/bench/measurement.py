@@ -16,6 +16,7 @@ a machine that gets slower during the run slows every request alike.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import statistics
@@ -42,13 +43,14 @@ from lms.demo.bench.domain import (
     CoursePage,
     Enrollment,
     GuidelinePage,
+    ModuleCompletion,
     ModulePage,
     Quiz,
     Sitting,
     SittingAnswer,
     SuccessStoryPage,
     User,
-    bump_rollout_cache,
+    complete_module,
     team_of,
 )
 from lms.demo.bench.generation import BATCH_SIZE
@@ -298,13 +300,84 @@ def prepare_quiz_sittings(*, count: int) -> list[tuple[int, str, dict[str, Any]]
     ]
 
 
+class BusyWeek:
+    """Someone else's module completion before each request, as in a bootcamp week.
+
+    A real write through the service (untimed): it changes the rollout data, the award
+    and whatever is kept up to date on write, so the request after it meets the state a
+    busy week leaves, not a warm cache.
+    """
+
+    def __init__(self, *, count: int, avoid: set[int], rng: random.Random):
+        users = list(
+            User.objects.filter(username__startswith="emp-", is_active=True)
+            .exclude(pk__in=avoid)
+            .values_list("pk", flat=True)[:20_000]
+        )
+        chosen = rng.sample(users, k=min(len(users), count))
+        without_quiz = {course_id: ids for course_id, ids in _modules_without_quiz().items()}
+        enrolled: dict[int, list[int]] = {}
+        for user_id, course_id in Enrollment.objects.filter(user_id__in=chosen).values_list(
+            "user_id", "course_id"
+        ):
+            enrolled.setdefault(user_id, []).append(course_id)
+        done = set(
+            ModuleCompletion.objects.filter(user_id__in=chosen).values_list("user_id", "module_id")
+        )
+        # Round-robin over the people, so that consecutive completions are different people's.
+        open_modules = [
+            [
+                (user_id, module_id)
+                for course_id in enrolled.get(user_id, [])
+                for module_id in without_quiz.get(course_id, [])
+                if (user_id, module_id) not in done
+            ]
+            for user_id in chosen
+        ]
+        self.pairs: list[tuple[int, int]] = [
+            pair
+            for turn in itertools.zip_longest(*open_modules)
+            for pair in turn
+            if pair is not None
+        ][:count]
+        if len(self.pairs) < count:
+            raise RuntimeError(
+                f"Only {len(self.pairs)} open modules for {count} busy-week completions: "
+                "raise the scale."
+            )
+        self.users = User.objects.in_bulk({user_id for user_id, _m in self.pairs})
+        self.modules = ModulePage.objects.in_bulk({module_id for _u, module_id in self.pairs})
+        self.done = 0
+
+    def __call__(self) -> None:
+        user_id, module_id = self.pairs[self.done]
+        self.done += 1
+        complete_module(user=self.users[user_id], module=self.modules[module_id])
+
+
+def _modules_without_quiz() -> dict[int, list[int]]:
+    by_course: dict[int, list[int]] = {}
+    for course in CoursePage.objects.live():
+        by_course[course.pk] = list(
+            ModulePage.objects.live()
+            .child_of(course)
+            .filter(quiz__isnull=True)
+            .order_by("path")
+            .values_list("pk", flat=True)
+        )
+    return by_course
+
+
 def _range(values: list[int]) -> str:
     low, high = min(values), max(values)
     return f"{low}" if low == high else f"{low}–{high}"
 
 
 def key_requests(
-    *, cast: Cast, quiz_answers: list[tuple[int, str, dict[str, Any]]]
+    *,
+    cast: Cast,
+    quiz_answers: list[tuple[int, str, dict[str, Any]]],
+    busy_week: Callable[[], None],
 ) -> list[RequestSpec]:
     document = cast.document_id
     stories = cast.story_paths
@@ -379,12 +452,12 @@ def key_requests(
         ),
         RequestSpec(
             "dashboard_busy",
-            "learner dashboard in a busy week: before each request, someone else's "
-            "completion has changed the rollout data (untimed)",
+            "learner dashboard in a busy week: before each request, someone else "
+            "completes a module (untimed)",
             "GET",
             dashboard,
             [Variant(u, "/") for u in learner_samples],
-            before=bump_rollout_cache,
+            before=busy_week,
         ),
         RequestSpec(
             "course",
@@ -424,11 +497,11 @@ def key_requests(
         ),
         RequestSpec(
             "rollout",
-            "rollout board, admin, right after a change (as in a busy week)",
+            "rollout board, admin, right after someone's module completion (untimed)",
             "GET",
             fixed(Variant(admin, "/rollout/")),
             [Variant(admin, "/rollout/")],
-            before=bump_rollout_cache,
+            before=busy_week,
         ),
         RequestSpec(
             "signoff_report",
@@ -687,7 +760,13 @@ def measure(
     # Answers: the warm-ups, the counted queries and the timed runs each take a fresh one.
     answers_needed = warmup + 1 + runs
     quiz_answers = prepare_quiz_sittings(count=answers_needed)
-    specs = key_requests(cast=cast, quiz_answers=quiz_answers)
+    # Two requests follow a completion each time: warm-ups, counted samples, timed rounds.
+    busy_week = BusyWeek(
+        count=2 * (warmup + QUERY_SAMPLES + runs),
+        avoid=set(cast.learner_ids) | {u for u, _s, _d in quiz_answers},
+        rng=rng,
+    )
+    specs = key_requests(cast=cast, quiz_answers=quiz_answers, busy_week=busy_week)
     wanted = (
         set(cast.learner_ids)
         | set(cast.manager_ids)
