@@ -163,5 +163,9 @@ def test_default_bench_database_is_a_separate_sqlite_file(settings):
     target = bench.bench_database()
     assert target.config["NAME"].endswith("bench/bench.sqlite3")
     assert target.config["NAME"] != settings.DATABASES["default"]["NAME"]
+    assert target.for_scale(50_000).config["NAME"].endswith("bench/bench-50000.sqlite3")
+    assert target.for_scale(50_000).label == "bench/bench-50000.sqlite3"
     server = bench.bench_database(database_url="postgres://u:p@db.example.com:5432/lms")
     assert server.config["NAME"] == "lms_bench"
+    assert server.for_scale(10_000).config["NAME"] == "lms_bench_10000"
+    assert server.for_scale(10_000).label == "postgresql://db.example.com/lms_bench_10000"

@@ -42,6 +42,18 @@ class BenchDatabase:
     def is_sqlite(self) -> bool:
         return self.config["ENGINE"].endswith("sqlite3")
 
+    def for_scale(self, employees: int) -> BenchDatabase:
+        """A database of its own for one size: bench/bench-50000.sqlite3, <name>_50000."""
+        config = dict(self.config)
+        if self.is_sqlite:
+            path = Path(config["NAME"])
+            config["NAME"] = str(path.with_name(f"{path.stem}-{employees}{path.suffix}"))
+            label = self.label.replace(path.name, Path(config["NAME"]).name)
+        else:
+            config["NAME"] = f"{config['NAME']}_{employees}"
+            label = self.label.rsplit("/", 1)[0] + "/" + config["NAME"]
+        return BenchDatabase(config=config, label=label)
+
     def exists(self) -> bool:
         if self.is_sqlite:
             return Path(self.config["NAME"]).exists()

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from lms.demo.bench.company import Progress, Scale, no_progress
-from lms.demo.bench.database import BenchDatabase, clear_process_caches
+from lms.demo.bench.database import BenchDatabase, clear_process_caches, use_database
 from lms.demo.bench.domain import User
 from lms.demo.bench.generation import generate, has_generated, row_counts
 from lms.demo.bench.measurement import (
@@ -306,13 +306,20 @@ def run(
             {k: v for k, v in layout.overrides.items() if k != "CACHES"},
         )
     with override_settings(**overrides):
-        try:
-            for scale in scales:
-                report(f"== {scale.employees:,} employees ==")
+        for scale in scales:
+            report(f"== {scale.employees:,} employees ==")
+            # Several scales: a database each, so --keep-db keeps (and reuses) every one.
+            scale_target = (
+                target.for_scale(scale.employees)
+                if target is not None and len(scales) > 1
+                else target
+            )
+            previous = use_database(scale_target.config) if scale_target is not target else None
+            try:
                 runs_done.append(
                     run_scale(
                         scale=scale,
-                        target=target,
+                        target=scale_target,
                         keep_db=keep_db,
                         quick=quick,
                         layout=layout,
@@ -322,10 +329,12 @@ def run(
                         report=report,
                     )
                 )
-        finally:
-            layout.forget()
-            if target is not None and not keep_db:
-                target.drop()
+            finally:
+                layout.forget()
+                if scale_target is not None and not keep_db:
+                    scale_target.drop()
+                if previous is not None:
+                    use_database(previous)
     comparison = compare_queries(runs_done) if len(runs_done) > 1 else None
     return BenchOutcome(runs=runs_done, comparison=comparison)
 

@@ -79,7 +79,8 @@ class Command(BaseCommand):
             "--keep-db",
             action="store_true",
             help="Keep the bench database afterwards, and reuse it when it already holds a "
-            "company of the same size (generation is skipped).",
+            "company of the same size (generation is skipped). With --compare-scales each size "
+            "has a database of its own (bench/bench-10000.sqlite3, <name>_bench_10000).",
         )
         parser.add_argument(
             "--output",
