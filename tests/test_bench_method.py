@@ -182,3 +182,14 @@ def test_a_worker_warms_up_before_its_first_request():
     # The cached loader now holds the compiled base template.
     loader = engines["django"].engine.template_loaders[0]
     assert any(key.startswith("base.html") for key in loader.get_template_cache)
+
+
+def test_generation_at_50000_must_take_at_most_three_minutes():
+    from lms.demo.bench.runner import _generation_target
+
+    assert _generation_target(scale=Scale.for_employees(10_000), seconds=400.0) == []
+    [target] = _generation_target(scale=Scale.for_employees(50_000), seconds=181.0)
+    assert (target.limit, target.passed) == (180, False)
+    [target] = _generation_target(scale=Scale.for_employees(100_000), seconds=300.0)
+    assert (target.limit, target.passed) == (360, True)
+    assert _generation_target(scale=Scale.for_employees(50_000), seconds=None) == []  # reused

@@ -56,6 +56,9 @@ class BenchOutcome:
         return same and all(run.passed for run in self.runs)
 
 
+GENERATION_SCALE = 50_000
+GENERATION_LIMIT_S = 180.0
+
 CACHE_MODES = ("none", "local", "redis")
 CACHE_LABELS = {
     "none": "none — the default install: no per-learner cache, sessions in the database, "
@@ -228,8 +231,25 @@ def run_scale(
         counts=counts,
         cast=asdict(cast),
         requests=results,
-        targets=check_targets(results, learner_cache=layout.learner_cache),
+        targets=check_targets(results, learner_cache=layout.learner_cache)
+        + _generation_target(scale=scale, seconds=durations.get("generate_s")),
     )
+
+
+def _generation_target(*, scale: Scale, seconds: float | None) -> list[TargetResult]:
+    """From 50,000 employees up: generation within 3 minutes per 50,000 (when it ran)."""
+    if seconds is None or scale.employees < GENERATION_SCALE:
+        return []
+    limit = round(GENERATION_LIMIT_S * scale.employees / GENERATION_SCALE)
+    return [
+        TargetResult(
+            "generation",
+            f"{scale.employees:,} employees generated within {limit} s",
+            seconds,
+            limit,
+            seconds <= limit,
+        )
+    ]
 
 
 def _measure_cold(specs, results, *, database, overrides, report) -> None:
