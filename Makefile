@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e install migrate seed lint format check messages clean bench serve worker loadtest
+.PHONY: run test e2e install migrate seed lint format check messages clean bench bench-all serve worker loadtest
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found as '$(PYTHON)'; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -58,6 +58,18 @@ e2e: install $(AXE)
 # timings of the key pages. E.g. make bench BENCH_ARGS="--employees 1000 --quick"
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+# The whole matrix of issue #16: 10,000 and 50,000 employees, the default install (no cache)
+# and the Redis layout, on SQLite and on PostgreSQL (127.0.0.1). Each company is generated
+# once and kept (bench/bench-<size>.sqlite3, <name>_bench_<size>) for the other cache mode.
+BENCH_SCALES ?= 10000,50000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bootcamp
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/0
+bench-all: install
+	$(PY) manage.py bench --compare-scales $(BENCH_SCALES) --keep-db --cache none $(BENCH_ARGS)
+	$(PY) manage.py bench --compare-scales $(BENCH_SCALES) --keep-db --cache redis --redis-url $(BENCH_REDIS_URL) $(BENCH_ARGS)
+	$(PY) manage.py bench --compare-scales $(BENCH_SCALES) --keep-db --cache none --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+	$(PY) manage.py bench --compare-scales $(BENCH_SCALES) --keep-db --cache redis --redis-url $(BENCH_REDIS_URL) --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 # Production-style serving: gunicorn + WhiteNoise with production settings. Needs
 # SECRET_KEY and WAGTAILADMIN_BASE_URL (and DATABASE_URL, REDIS_URL, ALLOWED_HOSTS as in
