@@ -33,11 +33,14 @@ from pathlib import Path
 from loadtest import orchestration
 from loadtest.options import (
     DEFAULT_DATABASE_URL,
+    DEFAULT_RAMP_UP,
     DEFAULT_REDIS_URL,
     LIBPQ_REDIRECTS,
     RESULTS_DIR,
     LoadTestError,
+    ThinkTimes,
     make_config,
+    pause,
 )
 
 
@@ -52,9 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m loadtest.run", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--users", type=positive_int, default=100, help="concurrent learners")
+    parser.add_argument("--users", type=positive_int, default=300, help="learners (default 300)")
     parser.add_argument(
-        "--duration", type=float, default=60.0, help="seconds of load at most (default 60)"
+        "--duration", type=float, default=90.0, help="seconds of load at most (default 90)"
     )
     parser.add_argument("--host", default="127.0.0.1", help="127.0.0.1 or localhost only")
     parser.add_argument("--port", type=positive_int, default=8765)
@@ -88,14 +91,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--ramp-up",
         type=float,
-        default=0.0,
-        help="spread the learners' starts over this many seconds (default 0: all at once)",
+        default=DEFAULT_RAMP_UP,
+        help="spread the learners' starts, and so their logins, over this many seconds "
+        f"(default {DEFAULT_RAMP_UP:g})",
     )
-    parser.add_argument("--seed", type=int, default=1, help="seed for the answers picked")
     parser.add_argument(
-        "--login",
+        "--seed", type=int, default=1, help="seed for the answers and think times picked"
+    )
+    parser.add_argument(
+        "--logged-in",
         action="store_true",
-        help="log every learner in during the load (by default they start logged in)",
+        help="learners start with pre-made sessions instead of signing in by the login form",
+    )
+    think = ThinkTimes()
+    parser.add_argument(
+        "--glance",
+        type=pause,
+        default=think.glance,
+        help=f"seconds typing the password, glancing at the dashboard or the result "
+        f"(default {think.glance.low:g}-{think.glance.high:g})",
+    )
+    parser.add_argument(
+        "--read",
+        type=pause,
+        default=think.read,
+        help=f"seconds reading each module page (default {think.read.low:g}-{think.read.high:g})",
+    )
+    parser.add_argument(
+        "--answer",
+        type=pause,
+        default=think.answer,
+        help=f"seconds before answering each question "
+        f"(default {think.answer.low:g}-{think.answer.high:g})",
+    )
+    parser.add_argument(
+        "--no-think", action="store_true", help="no think times: every learner clicks on at once"
+    )
+    parser.add_argument(
+        "--reuse-database",
+        action="store_true",
+        help="keep the seeded database of an earlier run (only the learners are made anew) "
+        "instead of recreating and seeding it",
     )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     return parser.parse_args(argv)
