@@ -176,7 +176,7 @@ def summarize(
                 "database": config.database_name,
                 "gunicorn_workers": config.workers,
                 "gunicorn_threads": config.threads,
-                "cache": "redis" if config.redis_url else "memory per process",
+                "cache": f"redis {config.redis_url}" if config.redis_url else "memory per process",
                 "ramp_up_s": config.ramp_up,
                 "login": "login form" if config.login else "pre-made sessions",
                 "think_s": {
@@ -242,7 +242,7 @@ def print_summary(summary: dict[str, object]) -> None:
             f"before and {machine['load_after'][0]:.2f} after; during the load the CPUs were "
             f"{machine['cpu_busy_percent'] or 0:.0f} % busy (gunicorn "
             f"{machine['server_cpu_s']:.1f} CPU s, this client {machine['client_cpu_s']:.1f} "
-            f"CPU s); one PBKDF2 hash of the password costs {machine['password_hash_ms']:.0f} ms"
+            f"CPU s); one PBKDF2 hash of the password costs {machine['password_hash_ms']:.0f} ms of CPU"
         )
     print(
         f"Learners: {learners['peak_concurrent']} at once at the peak, "

@@ -202,7 +202,7 @@ class TestSummary:
         out = capsys.readouterr().out
         assert "3 at once at the peak" in out
         assert "load average 1.50 before and 3.25 after" in out
-        assert "PBKDF2 hash of the password costs 251 ms" in out
+        assert "PBKDF2 hash of the password costs 251 ms of CPU" in out
         assert re.search(r"login\s+20\s+500\.0\s+500\.0\s+500\.0\s+500\.0\s+NO", out)
         assert re.search(r"module\s+20\s+50\.0\s+50\.0\s+50\.0\s+50\.0\s+yes", out)
         assert "NOT MET, missed by login p95 500 ms" in out
@@ -221,3 +221,12 @@ class TestMeasurements:
 
     def test_git_commit(self):
         assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?|unknown", orchestration.git_commit())
+
+
+def test_gunicorn_defaults(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    chosen = config()
+    assert (chosen.workers, chosen.threads) == (2, 16)
+    command = orchestration.gunicorn_command(chosen)
+    assert command[command.index("--threads") + 1] == "16"
