@@ -33,7 +33,13 @@ from loadtest.options import (
     Config,
     LoadTestError,
 )
-from loadtest.report import compare_answers, print_summary, stored_answers, summarize
+from loadtest.report import (
+    compare_answers,
+    machine_was_busy,
+    print_summary,
+    stored_answers,
+    summarize,
+)
 
 SERVER_START_TIMEOUT = 30.0
 SERVER_STOP_TIMEOUT = 10.0
@@ -522,6 +528,7 @@ def run(config: Config) -> int:
             "client_cpu_s": round(client_cpu, 1),
             "password_hash_ms": setup["password_hash_ms"],
         }
+        summary["machine"]["busy_before_load"] = machine_was_busy(summary["machine"])
         summary["logs"] = {
             "setup": str(setup_log.relative_to(BASE_DIR)),
             "gunicorn": str(server_log.relative_to(BASE_DIR)),

@@ -192,7 +192,7 @@ def summarize(
                 "session_s_p50": round(
                     percentile([end - start for start, end in intervals], 50) or 0.0, 1
                 ),
-                "last_finished_after_s": round(max(ends) - recorder.load_started, 1)
+                "last_stopped_after_s": round(max(ends) - recorder.load_started, 1)
                 if ends
                 else None,
                 "finished": len(recorder.finished),
@@ -216,6 +216,12 @@ def summarize(
     return summary
 
 
+def machine_was_busy(machine: dict[str, object]) -> bool:
+    """Whether other processes already kept more than every CPU busy when the load began
+    (the 1-minute load average above the number of CPUs)."""
+    return machine["load_before"][0] > (machine["cpus"] or 1)
+
+
 def print_summary(summary: dict[str, object]) -> None:
     learners = summary["learners"]
     answers = summary["answers"]
@@ -230,7 +236,7 @@ def print_summary(summary: dict[str, object]) -> None:
         f"at most {config['duration_s']:g} s"
     )
     print(
-        f"Learners sign in by the {config['login']}; think times: glance "
+        f"Learners sign in by: {config['login']}; think times: glance "
         f"{think['glance'][0]:g}-{think['glance'][1]:g} s, read a module "
         f"{think['read'][0]:g}-{think['read'][1]:g} s, before each answer "
         f"{think['answer'][0]:g}-{think['answer'][1]:g} s"
@@ -244,6 +250,14 @@ def print_summary(summary: dict[str, object]) -> None:
             f"{machine['server_cpu_s']:.1f} CPU s, this client {machine['client_cpu_s']:.1f} "
             f"CPU s); one PBKDF2 hash of the password costs {machine['password_hash_ms']:.0f} ms of CPU"
         )
+        if machine_was_busy(machine):
+            print(
+                f"WARNING: the machine was busy before the load (load average "
+                f"{machine['load_before'][0]:.2f} on {machine['cpus']} CPUs): the latencies "
+                "below measure the other processes too; gunicorn got "
+                f"{machine['server_cpu_s']:.1f} CPU s of the "
+                f"{machine['cpus'] * summary['load_seconds']:.0f} there were"
+            )
     print(
         f"Learners: {learners['peak_concurrent']} at once at the peak, "
         f"{learners['finished']}/{learners['total']} finished (quiz and dashboard), "

@@ -169,7 +169,7 @@ class TestSummary:
     def test_summary(self):
         summary = self.summary()
         assert summary["learners"]["peak_concurrent"] == 3
-        assert summary["learners"]["last_finished_after_s"] == 80.0
+        assert summary["learners"]["last_stopped_after_s"] == 80.0
         assert summary["learners"]["session_s_p50"] == 60.0
         assert summary["learners"]["stopped_by_error"] == 0
         assert summary["throughput_rps"] == 0.5
@@ -207,6 +207,24 @@ class TestSummary:
         assert re.search(r"module\s+20\s+50\.0\s+50\.0\s+50\.0\s+50\.0\s+yes", out)
         assert "NOT MET, missed by login p95 500 ms" in out
         assert out.rstrip().endswith("PASSED: no errors, no lost answers")
+        assert "WARNING" not in out
+
+    def test_warns_when_the_machine_was_busy_before(self, capsys):
+        summary = self.summary()
+        summary["machine"] = {
+            "cpus": 2,
+            "load_before": [8.56, 9.0, 8.0],
+            "load_after": [24.75, 12.0, 9.0],
+            "cpu_busy_percent": 100.0,
+            "server_cpu_s": 29.9,
+            "client_cpu_s": 1.0,
+            "password_hash_ms": 240.0,
+        }
+        assert report.machine_was_busy(summary["machine"])
+        report.print_summary(summary)
+        out = capsys.readouterr().out
+        assert "WARNING: the machine was busy before the load (load average 8.56 on 2 CPUs)" in out
+        assert "gunicorn got 29.9 CPU s of the 160 there were" in out
 
 
 class TestMeasurements:
