@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import shutil
@@ -262,6 +263,12 @@ def create_learners(
     return plan
 
 
+def keep_alive(config: Config) -> int:
+    """Seconds gunicorn keeps an idle connection: 10 s more than the longest pause."""
+    think = config.think
+    return math.ceil(max(think.glance.high, think.read.high, think.answer.high)) + 10
+
+
 def gunicorn_command(config: Config) -> list[str]:
     script = Path(sys.executable).with_name("gunicorn")
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
@@ -276,6 +283,12 @@ def gunicorn_command(config: Config) -> list[str]:
         str(config.threads),
         "--graceful-timeout",
         "5",
+        # Idle connections stay open longer than a learner pauses, as a browser's and a
+        # proxy's do: with gunicorn's default of 2 s, a POST sent after a 2 s pause raced
+        # the server closing the idle connection and was reset (seen on login and
+        # quiz_answer).
+        "--keep-alive",
+        str(keep_alive(config)),
         # Gunicorn 27 would otherwise create ~/.gunicorn/gunicorn.ctl.
         "--no-control-socket",
         "--access-logfile",

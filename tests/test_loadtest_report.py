@@ -248,3 +248,11 @@ def test_gunicorn_defaults(monkeypatch):
     assert (chosen.workers, chosen.threads) == (2, 16)
     command = orchestration.gunicorn_command(chosen)
     assert command[command.index("--threads") + 1] == "16"
+
+
+@pytest.mark.parametrize(
+    ("argv", "seconds"), [((), 18), (("--no-think",), 10), (("--read", "20-30.5"), 41)]
+)
+def test_idle_connections_outlast_the_longest_pause(argv, seconds):
+    command = orchestration.gunicorn_command(config(argv))
+    assert command[command.index("--keep-alive") + 1] == str(seconds)
