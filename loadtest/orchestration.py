@@ -522,6 +522,7 @@ def run(config: Config) -> int:
         summary["git_commit"] = git_commit()
         summary["services"] = service_versions(config)
         summary["config"]["gunicorn_worker_class"] = "gthread" if config.threads > 1 else "sync"
+        summary["config"]["gunicorn_keep_alive_s"] = keep_alive(config)
         summary["password"] = {
             "hasher": setup["password_hasher"],
             "iterations": setup["password_iterations"],
