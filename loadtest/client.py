@@ -1,6 +1,12 @@
-"""The learners: each one, in its own thread, logs in, opens the dashboard, the
-LinkedIn course's first module and its quiz module, starts the quiz and answers every
-question, judging from the pages alone what the server accepted."""
+"""The learners: each one, in its own thread, logs in through the login form, opens the
+dashboard, reads the LinkedIn course's first module and its quiz module for a few
+seconds, starts the quiz and answers the questions one by one with a pause before each,
+looks at the result and opens the dashboard again, judging from the pages alone what
+the server accepted.
+
+Why threads and not Locust: a learner spends nearly all its time in think-time sleeps,
+which cost an OS thread nothing; the run measures the client's own CPU time (it is in
+the summary) so that a client that starves the server on these 2 cores would show."""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
-from loadtest.options import Config
+from loadtest.options import Config, Pause, ThinkTimes
 
 REQUEST_TIMEOUT = 15.0
 # In-flight requests may finish after the duration; nothing new starts after it.
@@ -216,6 +222,8 @@ class Recorder:
         self.out_of_time: set[str] = set()
         self.requests = 0
         self.first_start: float | None = None
+        # When each learner started (its first request) and stopped, on the monotonic clock.
+        self.sessions: dict[str, list[float]] = {}
         self.last_end: float | None = None
         self.load_started = 0.0
         self.load_ended = 0.0
@@ -230,6 +238,19 @@ class Recorder:
             if status is not None:
                 self.latencies[kind].append(ended - started)
                 self.statuses[f"{kind} {status}"] += 1
+
+    def begin(self, user: str) -> None:
+        with self.lock:
+            self.sessions[user] = [time.monotonic(), math.inf]
+
+    def end(self, user: str) -> None:
+        with self.lock:
+            if user in self.sessions:
+                self.sessions[user][1] = time.monotonic()
+
+    def active(self) -> int:
+        with self.lock:
+            return sum(1 for _start, end in self.sessions.values() if end == math.inf)
 
     def error(self, *, user: str, kind: str, url: str, reason: str, **extra) -> None:
         with self.lock:
@@ -289,6 +310,7 @@ class Learner:
         deadline: float,
         rng: random.Random,
         session_key: str | None = None,
+        think: ThinkTimes | None = None,
     ) -> None:
         import requests
 
@@ -299,6 +321,7 @@ class Learner:
         self.recorder = recorder
         self.deadline = deadline
         self.rng = rng
+        self.think = think or ThinkTimes.none()
         self.session = requests.Session()
         # Never through a proxy from the environment: the target is this machine.
         self.session.trust_env = False
@@ -342,6 +365,14 @@ class Learner:
             )
         return response
 
+    def pause(self, think: Pause) -> None:
+        """A person reading or typing; a pause that would end past the deadline ends the run."""
+        seconds = self.rng.uniform(think.low, think.high)
+        if time.monotonic() + seconds >= self.deadline:
+            raise _OutOfTime
+        if seconds > 0:
+            time.sleep(seconds)
+
     def fail(self, kind: str, url: str, reason: str, **extra):
         if "started" in extra:
             extra["elapsed_s"] = round(time.monotonic() - extra.pop("started"), 3)
@@ -349,6 +380,7 @@ class Learner:
         raise _Stop
 
     def run(self) -> None:
+        self.recorder.begin(self.username)
         try:
             self._flow()
         except _OutOfTime:
@@ -363,6 +395,7 @@ class Learner:
                 reason=f"client error: {type(error).__name__}: {error}",
             )
         finally:
+            self.recorder.end(self.username)
             self.session.close()
 
     def _flow(self) -> None:
@@ -379,6 +412,7 @@ class Learner:
         form = parse_login_form(page.text)
         if form is None:
             self.fail("login_page", page.url, "no login form on the page")
+        self.pause(self.think.glance)  # typing the name and the password
         data = [*form.hidden_data(), ("username", self.username), ("password", self.password)]
         response = self.call("login", "POST", form.action or "/accounts/login/", data, (302,))
         if "sessionid" not in self.session.cookies:
@@ -386,12 +420,16 @@ class Learner:
 
     def _learn(self) -> None:
         plan = self.plan
+        think = self.think
         self.call("dashboard", "GET", "/")
+        self.pause(think.glance)
         self.call("module", "GET", plan.first_module_url)
+        self.pause(think.read)
         page = self.call("module", "GET", plan.quiz_module_url)
         form = parse_start_form(page.text, plan.quiz_slug)
         if form is None:
             self.fail("module", page.url, "no form to start the quiz on the quiz module")
+        self.pause(think.read)
         response = self.call("quiz_start", "POST", form.action, form.hidden_data(), (302,))
         location = response.headers.get("Location", "")
         if urlsplit(location).path != take_path(plan.quiz_slug):
@@ -400,6 +438,8 @@ class Learner:
         for _ in range(MAX_QUESTIONS):
             if is_result_location(location):
                 self.call("result", "GET", location)
+                self.pause(think.glance)
+                self.call("dashboard", "GET", "/")
                 self.recorder.finish(self.username)
                 return
             page = self.call("quiz_page", "GET", location)
@@ -415,6 +455,7 @@ class Learner:
                     page.url,
                     f"question {question.question_id} asked again after it was accepted",
                 )
+            self.pause(think.answer)
             response = self.call(
                 "quiz_answer",
                 "POST",
@@ -461,6 +502,7 @@ def run_load(
             deadline=math.inf,  # set when all threads are ready to go
             rng=random.Random(f"{config.seed}-{username}"),
             session_key=None if config.login else (sessions or {}).get(username),
+            think=config.think,
         )
         for username in usernames
     ]
@@ -498,7 +540,8 @@ def run_load(
             requests_done, errors, finished = recorder.progress()
             print(
                 f"  {time.monotonic() - recorder.load_started:4.0f} s: {requests_done} requests, "
-                f"{errors} errors, {finished}/{len(learners)} learners finished",
+                f"{errors} errors, {recorder.active()} learners active, "
+                f"{finished}/{len(learners)} finished",
                 flush=True,
             )
             next_report += 10

@@ -30,6 +30,54 @@ LEARNER_DEPARTMENT = "sales"
 
 DATABASE_NAME = re.compile(r"[A-Za-z0-9_]+")
 
+# 300 logins at about 0.25 s of CPU each (PBKDF2, Django's default iterations) are spread
+# over this many seconds: about 1.25 of the 2 cores during the ramp-up.
+DEFAULT_RAMP_UP = 60.0
+
+# The latency target of issue #16: every kind of learner request at p95 or below.
+P95_TARGET_MS = 300.0
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A think time: uniformly random between low and high seconds."""
+
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.low:g}-{self.high:g} s"
+
+
+def pause(value: str) -> Pause:
+    """'3-8' or '3:8' (seconds, low to high) or one number for a fixed pause."""
+    parts = re.split(r"[-:]", value.strip(), maxsplit=1) if value.strip() else []
+    try:
+        low, high = (float(parts[0]), float(parts[-1])) if parts else (None, None)
+    except ValueError:
+        low = high = None
+    if low is None or not 0 <= low <= high <= 60:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a pause: 'LOW-HIGH' seconds, 0 <= LOW <= HIGH <= 60, e.g. 3-8"
+        )
+    return Pause(low, high)
+
+
+@dataclass(frozen=True)
+class ThinkTimes:
+    """How long a learner pauses between requests, as a person would."""
+
+    # Typing the password, glancing at the dashboard or the result.
+    glance: Pause = Pause(1.0, 2.0)
+    # Reading a module page before going on.
+    read: Pause = Pause(3.0, 8.0)
+    # Reading a question and picking an answer.
+    answer: Pause = Pause(1.5, 3.0)
+
+    @classmethod
+    def none(cls) -> ThinkTimes:
+        return cls(Pause(0, 0), Pause(0, 0), Pause(0, 0))
+
 
 class LoadTestError(Exception):
     """A refused argument or a failed set-up step."""
@@ -95,8 +143,10 @@ class Config:
     ramp_up: float
     seed: int
     results_dir: Path
-    login: bool = False
+    login: bool = True
     redis_url: str | None = None
+    think: ThinkTimes = ThinkTimes()
+    reuse_database: bool = False
 
     @property
     def base_url(self) -> str:
@@ -121,7 +171,11 @@ def make_config(args: argparse.Namespace) -> Config:
         workers=args.workers,
         threads=args.threads,
         ramp_up=args.ramp_up,
-        login=args.login,
+        login=not args.logged_in,
+        think=ThinkTimes.none()
+        if args.no_think
+        else ThinkTimes(glance=args.glance, read=args.read, answer=args.answer),
         seed=args.seed,
+        reuse_database=args.reuse_database,
         results_dir=args.results_dir,
     )

@@ -1,12 +1,14 @@
 """The run: (re)create the PostgreSQL database, migrate, seed the demo bootcamp,
 collect the static files, create the learner accounts, start gunicorn on 127.0.0.1
 with the production settings (HTTPS=false) and Redis as the shared cache, let the
-learners loose, then compare and report."""
+learners loose, measure the CPU that gunicorn, this client and the machine spent,
+then compare and report."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import shutil
@@ -32,7 +34,13 @@ from loadtest.options import (
     Config,
     LoadTestError,
 )
-from loadtest.report import compare_answers, print_summary, stored_answers, summarize
+from loadtest.report import (
+    compare_answers,
+    machine_was_busy,
+    print_summary,
+    stored_answers,
+    summarize,
+)
 
 SERVER_START_TIMEOUT = 30.0
 SERVER_STOP_TIMEOUT = 10.0
@@ -115,6 +123,21 @@ def recreate_database(config: Config) -> None:
         raise LoadTestError(f"could not recreate the database: {error}") from error
 
 
+def is_seeded(config: Config) -> bool:
+    """Whether the database holds the seeded course of an earlier run."""
+    import psycopg
+
+    try:
+        with psycopg.connect(config.database_url, connect_timeout=5) as connection:
+            return bool(
+                connection.execute(
+                    "SELECT EXISTS (SELECT 1 FROM quizzes_quiz WHERE slug = %s)", (QUIZ_SLUG,)
+                ).fetchone()[0]
+            )
+    except psycopg.Error:  # no such database, or not migrated
+        return False
+
+
 def run_step(title: str, command: list[str], *, env: dict[str, str], log: Path) -> str:
     print(f"  {title} …", flush=True)
     started = time.monotonic()
@@ -143,9 +166,16 @@ from lms.people import roles
 from lms.people.models import Department, User
 from lms.quizzes.models import Quiz
 
-count, prefix, department_slug, course_slug, quiz_slug = sys.argv[1:6]
+import time
+count, prefix, department_slug, course_slug, quiz_slug, make_sessions = sys.argv[1:7]
+# One real hash of the shared password with the default hasher and iterations, shared by
+# all accounts (hashing it 300 times would take minutes); every login still verifies it.
+started = time.process_time()
+password = make_password(os.environ["LOADTEST_PASSWORD"])
+hash_ms = 1000 * (time.process_time() - started)
 with transaction.atomic():
-    password = make_password(os.environ["LOADTEST_PASSWORD"])
+    # An earlier run's learners (--reuse-database), with their attempts and sessions.
+    User.objects.filter(username__startswith=prefix).delete()
     department = Department.objects.get(slug=department_slug)
     users = User.objects.bulk_create(
         User(
@@ -162,8 +192,7 @@ with transaction.atomic():
     User.groups.through.objects.bulk_create(
         User.groups.through(user_id=user.pk, group_id=group.pk) for user in users
     )
-# Learners who are already logged in, as during a bootcamp week: password hashing
-# (about 0.5 s of CPU per login by design) is not what this test measures.
+# With --logged-in: learners who are already logged in, so that no login is measured.
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.sessions.backends.db import SessionStore
@@ -174,7 +203,7 @@ backend = next(
     path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
 )
 sessions = {}
-for user in users:
+for user in users if make_sessions == "1" else []:
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = backend
@@ -198,6 +227,9 @@ print("LOADTEST-PLAN " + json.dumps({
     "first_module_url": modules[0].get_url() if modules else None,
     "quiz_module_url": quiz_modules[0].get_url() if quiz_modules else None,
     "questions": quiz.quiz_questions.count(),
+    "password_hash_ms": round(hash_ms, 1),
+    "password_hasher": password.split("$", 1)[0],
+    "password_iterations": int(password.split("$")[1]),
     "problems": problems,
 }))
 """
@@ -217,6 +249,7 @@ def create_learners(
             LEARNER_DEPARTMENT,
             COURSE_SLUG,
             QUIZ_SLUG,
+            "0" if config.login else "1",
         ],
         env=env | {"LOADTEST_PASSWORD": password},
         log=log,
@@ -228,6 +261,12 @@ def create_learners(
     if plan["problems"]:
         raise LoadTestError("the seeded content does not fit: " + "; ".join(plan["problems"]))
     return plan
+
+
+def keep_alive(config: Config) -> int:
+    """Seconds gunicorn keeps an idle connection: 10 s more than the longest pause."""
+    think = config.think
+    return math.ceil(max(think.glance.high, think.read.high, think.answer.high)) + 10
 
 
 def gunicorn_command(config: Config) -> list[str]:
@@ -244,6 +283,12 @@ def gunicorn_command(config: Config) -> list[str]:
         str(config.threads),
         "--graceful-timeout",
         "5",
+        # Idle connections stay open longer than a learner pauses, as a browser's and a
+        # proxy's do: with gunicorn's default of 2 s, a POST sent after a 2 s pause raced
+        # the server closing the idle connection and was reset (seen on login and
+        # quiz_answer).
+        "--keep-alive",
+        str(keep_alive(config)),
         # Gunicorn 27 would otherwise create ~/.gunicorn/gunicorn.ctl.
         "--no-control-socket",
         "--access-logfile",
@@ -306,6 +351,78 @@ def warm_up(config: Config) -> None:
             list(pool.map(fetch, range(config.workers * config.threads * 2)))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (gunicorn's master and
+    workers), read from /proc; 0.0 where there is no /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    family = {pid}
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                # Fields after the command name, which is in parentheses and may hold spaces.
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+    changed = True
+    while changed:
+        changed = False
+        for child, fields in stats.items():
+            if child not in family and int(fields[1]) in family:
+                family.add(child)
+                changed = True
+    for member in family:
+        if member in stats:
+            fields = stats[member]
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_busy_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
+    try:
+        fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
+def git_commit() -> str:
+    """The checked-out commit, with '-dirty' when tracked files differ from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def service_versions(config: Config) -> dict[str, str | None]:
+    import psycopg
+
+    versions: dict[str, str | None] = {"postgresql": None, "redis": None}
+    with (
+        contextlib.suppress(psycopg.Error),
+        psycopg.connect(config.database_url, connect_timeout=5) as connection,
+    ):
+        versions["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+    if config.redis_url:
+        import redis
+
+        with contextlib.suppress(redis.RedisError):
+            info = redis.Redis.from_url(config.redis_url, socket_connect_timeout=3).info("server")
+            versions["redis"] = info.get("redis_version")
+    return versions
+
+
 def stop_server(server: subprocess.Popen) -> None:
     if server.poll() is not None:
         return
@@ -348,12 +465,20 @@ def run(config: Config) -> int:
     manage = [sys.executable, "manage.py"]
     try:
         print(f"Set-up (log: {setup_log.relative_to(BASE_DIR)})", flush=True)
-        print(f"  Recreating database {config.database_name} …", flush=True)
-        recreate_database(config)
+        reuse = config.reuse_database and is_seeded(config)
+        if reuse:
+            print(f"  Reusing the seeded database {config.database_name}", flush=True)
+        else:
+            print(f"  Recreating database {config.database_name} …", flush=True)
+            recreate_database(config)
         run_step("migrate", [*manage, "migrate", "--noinput"], env=env, log=setup_log)
-        run_step(
-            "seed_bootcamp", [*manage, "seed_bootcamp", "--demo-users"], env=env, log=setup_log
-        )
+        if not reuse:
+            run_step(
+                "seed_bootcamp",
+                [*manage, "seed_bootcamp", "--demo-users"],
+                env=env,
+                log=setup_log,
+            )
         run_step("collectstatic", [*manage, "collectstatic", "--noinput"], env=env, log=setup_log)
         setup = create_learners(config, env=env, password=password, log=setup_log)
         plan = Plan(
@@ -373,9 +498,17 @@ def run(config: Config) -> int:
                 f"at most {config.duration:g} s",
                 flush=True,
             )
+            load_before = os.getloadavg()
+            busy_before = machine_busy_ticks()
+            server_before = cpu_seconds(server.pid)
+            client_before = time.process_time()
             recorder = run_load(
                 config, plan, setup["users"], password, sessions=setup.get("sessions")
             )
+            client_cpu = time.process_time() - client_before
+            server_cpu = cpu_seconds(server.pid) - server_before
+            busy_after = machine_busy_ticks()
+            load_after = os.getloadavg()
         finally:
             stop_server(server)
 
@@ -384,6 +517,32 @@ def run(config: Config) -> int:
             accepted = set(recorder.accepted)
         comparison = compare_answers(accepted, stored)
         summary = summarize(config, recorder, comparison, sittings, users=len(setup["users"]))
+        busy = busy_after[0] - busy_before[0]
+        ticks = busy_after[1] - busy_before[1]
+        summary["git_commit"] = git_commit()
+        summary["services"] = service_versions(config)
+        summary["config"]["gunicorn_worker_class"] = "gthread" if config.threads > 1 else "sync"
+        summary["config"]["gunicorn_keep_alive_s"] = keep_alive(config)
+        summary["password"] = {
+            "hasher": setup["password_hasher"],
+            "iterations": setup["password_iterations"],
+            "hash_ms": setup["password_hash_ms"],
+        }
+        summary["machine"] = {
+            "cpus": os.cpu_count(),
+            "load_before": [round(value, 2) for value in load_before],
+            "load_after": [round(value, 2) for value in load_after],
+            # All processes of the machine, other sessions' included.
+            "cpu_busy_percent": round(100 * busy / ticks, 1) if ticks else None,
+            "server_cpu_s": round(server_cpu, 1),
+            # Logins included: of these, password_hash_ms per login is PBKDF2.
+            "server_cpu_ms_per_request": round(1000 * server_cpu / summary["requests"], 1)
+            if summary["requests"]
+            else None,
+            "client_cpu_s": round(client_cpu, 1),
+            "password_hash_ms": setup["password_hash_ms"],
+        }
+        summary["machine"]["busy_before_load"] = machine_was_busy(summary["machine"])
         summary["logs"] = {
             "setup": str(setup_log.relative_to(BASE_DIR)),
             "gunicorn": str(server_log.relative_to(BASE_DIR)),
