@@ -23,7 +23,7 @@ from lms.rollout.models import (
     StageChange,
 )
 from lms.workshops import services as workshop_services
-from lms.workshops.models import Booking, WorkshopSession
+from lms.workshops.models import WorkshopSession
 from tests import factories
 
 pytestmark = pytest.mark.django_db
