@@ -252,7 +252,7 @@ class PersonEvidence(models.Model):
 
     user_id = models.BigIntegerField(primary_key=True)
     department_id = models.BigIntegerField(null=True, db_index=True)
-    manager_id = models.BigIntegerField(null=True)
+    manager_id = models.BigIntegerField(null=True, db_index=True)
     active = models.BooleanField(default=False)
     is_manager = models.BooleanField(default=False)
     enrolled = models.BooleanField(default=False)

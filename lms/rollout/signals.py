@@ -90,7 +90,11 @@ def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
 
 @receiver(post_delete, sender=User, dispatch_uid="rollout-summary-user-deleted")
 def _user_deleted(sender, instance, **kwargs):
-    summary.refresh([instance.pk])
+    # The reports lost their manager by an update (SET_NULL), which sends no signal.
+    reports = PersonEvidence.objects.filter(manager_id=instance.pk).values_list(
+        "user_id", flat=True
+    )
+    summary.refresh([instance.pk, *reports])
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="rollout-summary-groups")

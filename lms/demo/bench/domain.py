@@ -38,6 +38,7 @@ from lms.rollout.models import (
     DepartmentRollout,
     StageChange,
 )
+from lms.rollout.summary import rebuild as rebuild_rollout_summary
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 from lms.workshops.models import Booking, WorkshopIndexPage, WorkshopPage, WorkshopSession
 
@@ -79,6 +80,7 @@ __all__ = [
     "bump_rollout_cache",
     "link_evidence_tracks",
     "publish_initial_text",
+    "rebuild_rollout_summary",
     "roles",
     "team_of",
 ]
