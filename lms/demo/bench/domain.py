@@ -14,6 +14,7 @@ from courses.models import (
 )
 from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod, AwardSettings
+from lms.award.points import rebuild as rebuild_award_points
 from lms.demo.activity import link_evidence_tracks
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
 from lms.guidelines.services import publish_initial_text
@@ -80,6 +81,7 @@ __all__ = [
     "bump_rollout_cache",
     "link_evidence_tracks",
     "publish_initial_text",
+    "rebuild_award_points",
     "rebuild_rollout_summary",
     "roles",
     "team_of",

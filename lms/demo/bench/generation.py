@@ -70,6 +70,7 @@ from lms.demo.bench.domain import (
     WorkshopSession,
     link_evidence_tracks,
     publish_initial_text,
+    rebuild_award_points,
     rebuild_rollout_summary,
     roles,
 )
@@ -301,6 +302,8 @@ def generate(*, scale: Scale, report: Progress = no_progress, seed: int = 202405
         with _step("rollout evidence", durations, report):
             counted = rebuild_rollout_summary()
             report(f"  rollout evidence of {counted.people:,} people")
+        with _step("award points", durations, report):
+            report(f"  award points of {rebuild_award_points():,} people and periods")
     if connection.vendor == "postgresql":
         # Autovacuum would analyse the new tables soon; do it now so plans are realistic.
         with connection.cursor() as cursor:
