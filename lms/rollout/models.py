@@ -263,9 +263,6 @@ class PersonEvidence(models.Model):
     tracks = models.JSONField(default=list)
     sessions = models.JSONField(default=list)
 
-    class Meta:
-        verbose_name = _("person evidence")
-
     def __str__(self) -> str:
         return f"evidence of user {self.user_id}"
 
@@ -286,7 +283,6 @@ class EvidenceTally(models.Model):
     value = models.IntegerField(default=0)
 
     class Meta:
-        verbose_name = _("evidence tally")
         constraints = [
             models.UniqueConstraint(
                 fields=["department", "key", "track", "ref"], name="one_tally_per_key"
