@@ -64,6 +64,19 @@ m2m_changed.connect(_bump, sender=User.groups.through, dispatch_uid="rollout-bum
 data_changed.connect(_bump, dispatch_uid="rollout-bump-data-changed")
 
 
+def _kpis_changed(sender=None, **kwargs):
+    cache.kpi_section.bump()
+
+
+on_writes(_kpis_changed, KpiRecord, Department, uid="rollout-kpis")
+
+
+@receiver(data_changed, dispatch_uid="rollout-kpis-data-changed")
+def _kpis_bulk(sender, **kwargs):
+    if sender is KpiRecord:
+        cache.kpi_section.bump()
+
+
 # The tallies behind the board (lms/rollout/summary.py), changed in the transaction of
 # each write that concerns a person: whose row it is, per model.
 PERSON_FIELD = {
