@@ -102,7 +102,9 @@ def complete_module(*, user: User, module: ModulePage) -> CompletionResult:
                     )
                 )
                 if course_completed_now:
-                    changes.rows_changed(Enrollment)  # an update sends no signal
+                    changes.rows_changed(
+                        Enrollment, user_ids=[user.pk]
+                    )  # an update sends no signal
                     learner_cache.learner_changed(user.pk)
     return CompletionResult(
         completion=completion,

@@ -1,9 +1,10 @@
 """What the home page shows everyone: the latest success stories and the award.
 
-The home page is every learner's dashboard, and in a bootcamp week the award points
-change with every completion: the highlights are recomputed at most once a minute, not
-after every write. New, withdrawn or moved stories, an announced winner or new point
-values show at once (home/signals.py).
+Nothing here is computed in the reader's request: the award leaders are read from the
+points every write keeps per person (lms/award/points.py), the stories and the winner
+are a few rows. The assembled highlights are cached under the award's data version and
+forgotten when a story, a period or the rules change (home/signals.py), so a new point
+shows at the next page view and a fresh process pays a few small queries, not a count.
 """
 
 from __future__ import annotations
@@ -11,15 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import transaction
 from django.utils import timezone
 
+from lms.award.cache import data_version as award_version
 from lms.award.models import AwardPeriod
 from lms.award.selectors import LeaderboardEntry, current_period, latest_winner, leaderboard
-from lms.core.caching import RefreshingCache
+from lms.core.caching import VersionedCache
 from lms.stories.selectors import latest_stories
 
-HOME_FRESH_FOR = 60
-home_page = RefreshingCache("home-highlights", fresh_for=HOME_FRESH_FOR)
+
+class HighlightsCache(VersionedCache):
+    def forget(self, *args, **kwargs) -> None:
+        """Drop the highlights (a signal receiver); again after the commit, since a read
+        in between may have cached the uncommitted state."""
+        self.bump()
+        transaction.on_commit(self.bump)
+
+
+home_page = HighlightsCache("home-highlights", timeout=60 * 60)
 
 
 @dataclass(frozen=True)
@@ -42,4 +53,4 @@ def home_highlights(*, today: date | None = None) -> HomeHighlights:
             award_leaders=leaderboard(period=period, limit=3) if period else [],
         )
 
-    return home_page.get_or_compute(today.isoformat(), compute)
+    return home_page.get_or_compute(f"{today.isoformat()}:a{award_version()}", compute)

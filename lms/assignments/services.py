@@ -102,7 +102,7 @@ def assign(
                 )
             )
         # bulk_create sends no post_save, so the caches are told here.
-        changes.rows_changed(Assignment)
+        changes.rows_changed(Assignment, user_ids=[assignment.assignee_id for assignment in new])
         for assignment in new:
             learner_cache.learner_changed(assignment.assignee_id)
     return AssignResult(created=created, updated=updated)

@@ -183,3 +183,46 @@ class AwardPeriod(models.Model):
                 _("This period overlaps “%(name)s”; award periods must not overlap.")
                 % {"name": overlapping.first().name}
             )
+
+
+class CountedPeriod(models.Model):
+    """A period whose points per person are kept in PeriodPoints (lms/award/points.py)."""
+
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    counted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["starts_on", "ends_on"], name="one_count_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on}–{self.ends_on}"
+
+
+class PeriodPoints(models.Model):
+    """One person's award points in one period, kept up to date by every write behind
+    them (lms/award/points.py): the leaderboard reads the top rows of an index."""
+
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    modules = models.PositiveIntegerField(default=0)
+    quizzes = models.PositiveIntegerField(default=0)
+    workshops = models.PositiveIntegerField(default=0)
+    leads = models.PositiveIntegerField(default=0)
+    points = models.PositiveIntegerField(default=0)  # weighted by the current award rules
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["starts_on", "ends_on", "user"], name="one_score_per_period"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["starts_on", "ends_on", "-points"], name="award_points_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.starts_on}–{self.ends_on}: {self.points}"

@@ -15,17 +15,30 @@ one), with the model as sender, so no aggregate is recomputed from uncommitted r
 aggregator subscribes in its signals.py:
 
     data_changed.connect(receiver, dispatch_uid="rollout-data-changed")
+
+A service that knows whose rows it wrote says so (`rows_changed(Enrollment,
+user_ids=[...])`): `rows_written` is then sent at once, inside the writer's transaction,
+with those ids, for aggregators that keep summary rows and must change them in the same
+transaction as the write (the rollout board's tallies).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.dispatch import Signal
 
 # Sent with sender=<the model class whose rows changed>, after the commit.
 data_changed = Signal()
+# Sent with sender=<the model class> and user_ids=[...], at once (inside the transaction).
+rows_written = Signal()
 
 
-def rows_changed(model: type) -> None:
-    """Tell the aggregators that rows of `model` changed without a model signal."""
+def rows_changed(model: type, *, user_ids: Iterable[int] = ()) -> None:
+    """Tell the aggregators that rows of `model` changed without a model signal; with
+    `user_ids`, whose rows they are."""
+    user_ids = sorted(set(user_ids))
+    if user_ids:
+        rows_written.send(sender=model, user_ids=user_ids)
     transaction.on_commit(lambda: data_changed.send(sender=model))

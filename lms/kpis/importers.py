@@ -656,7 +656,9 @@ def import_kpi_table(*, table: Table, dry_run: bool = False, source: str = "") -
             if new and not dry_run:
                 KpiRecord.objects.bulk_create(new, batch_size=_CHUNK)
                 # bulk_create sends no post_save: whoever caches KPI values is told here.
-                changes.rows_changed(KpiRecord)
+                changes.rows_changed(
+                    KpiRecord, user_ids=[r.employee_id for r in new if r.employee_id]
+                )
     except IntegrityError:
         # Another import stored one of these external ids between the checks and the writes.
         raise KpiImportError(

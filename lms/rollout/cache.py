@@ -16,6 +16,9 @@ T = TypeVar("T")
 
 TIMEOUT = 600
 rollout_data = VersionedCache("rollout", timeout=TIMEOUT)
+# The KPI section of the board (charts and tables, rendered), which only KPI records and
+# departments change: kept when learning changes the rest of the board.
+kpi_section = VersionedCache("rollout-kpis", timeout=TIMEOUT)
 
 
 def data_version() -> int:

@@ -1,30 +1,30 @@
-"""The evidence metrics of the rollout board, each one grouped query for all departments.
+"""The evidence metrics of the rollout board, for all departments at once.
 
-Every metric is one function registered with @metric (see registry.py), so the board runs
-the same number of queries for four departments or forty, and for a hundred people or
-fifty thousand. Metrics that need a track get the criterion's track (a foreign key), never
-a slug: renaming a track keeps its evidence.
+Every metric is one function registered with @metric (see registry.py). The metrics
+about people (managers, enrolments, assignments, sign-offs, attendance) read the counts
+per department that every write keeps up to date (EvidenceTally, lms/rollout/summary.py):
+one query of a few rows per department, for a hundred people or fifty thousand. The
+others count small tables (KPI months, stories, award winners). Metrics that need a track
+get the criterion's track (a foreign key), never a slug: renaming a track keeps its
+evidence.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, F
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Enrollment, Track
-from lms.assignments.models import Assignment
+from courses.models import Track
 from lms.award.selectors import winners
-from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
 from lms.kpis.models import KpiRecord
-from lms.people import roles
-from lms.people.models import User
+from lms.rollout import summary
+from lms.rollout.models import EvidenceTally
 from lms.rollout.registry import metric
 from lms.stories.selectors import live_stories
-from lms.workshops.models import Booking
 
 
 def share(part: int, whole: int) -> int:
@@ -37,15 +37,29 @@ def by_department(queryset, value="n") -> dict[int, int]:
 
 @dataclass
 class MetricContext:
-    """What several metrics of one board computation share (computed once)."""
+    """What several metrics of one board computation share (read once)."""
 
     @cached_property
-    def members(self):
-        return User.objects.filter(is_active=True, department__isnull=False)
+    def tallies(self) -> dict[tuple[str, int], dict[int, int]]:
+        """(key, track) → {department id → count}; session rows are counted per track."""
+        values: dict[tuple[str, int], dict[int, int]] = defaultdict(dict)
+        for dept, key, track, _ref, value in EvidenceTally.objects.filter(value__gt=0).values_list(
+            "department_id", "key", "track", "ref", "value"
+        ):
+            counts = values[(key, track)]
+            counts[dept] = counts.get(dept, 0) + (1 if key == summary.SESSION else value)
+        return values
 
-    @cached_property
+    def tally(self, key: str, track: int = 0) -> dict[int, int]:
+        return self.tallies.get((key, track), {})
+
+    @property
     def headcount(self) -> dict[int, int]:
-        return by_department(self.members.values("department_id").annotate(n=Count("pk")))
+        return self.tally(summary.MEMBERS)
+
+    def shares(self, part: str, whole: str, track: int = 0) -> dict[int, int]:
+        done = self.tally(part, track)
+        return {dept: share(done.get(dept, 0), n) for dept, n in self.tally(whole).items()}
 
 
 @metric(
@@ -58,20 +72,7 @@ class MetricContext:
 def managers_completed_track(context: MetricContext, track: Track) -> dict[int, int]:
     """Managers (by group or with reports) who completed a course or attended a workshop
     of the track."""
-    managers_group = Group.objects.filter(name=roles.MANAGERS)
-    is_manager = Q(groups__in=managers_group) | Q(direct_reports__isnull=False)
-    managers = context.members.filter(is_manager).distinct()
-    done = Exists(
-        Enrollment.objects.filter(
-            user=OuterRef("pk"), completed_at__isnull=False, course__track=track
-        )
-    ) | Exists(Booking.objects.filter(user=OuterRef("pk"), attended=True, workshop__track=track))
-    rows = (
-        User.objects.filter(pk__in=managers.values("pk"))
-        .values("department_id")
-        .annotate(n=Count("pk"), done=Count("pk", filter=Q(done)))
-    )
-    return {row["department_id"]: share(row["done"], row["n"]) for row in rows}
+    return context.shares(summary.MANAGER_DONE, summary.MANAGERS, track.pk)
 
 
 @metric(
@@ -80,19 +81,7 @@ def managers_completed_track(context: MetricContext, track: Track) -> dict[int, 
     label=_("Share of people who completed all assigned courses (%)"),
 )
 def assigned_courses_completed(context: MetricContext, track=None) -> dict[int, int]:
-    course_completed = Enrollment.objects.filter(
-        user=OuterRef("assignee"), course=OuterRef("course"), completed_at__isnull=False
-    )
-    open_course = Assignment.objects.filter(assignee=OuterRef("pk"), course__isnull=False).exclude(
-        Exists(course_completed)
-    )
-    has_course = Assignment.objects.filter(assignee=OuterRef("pk"), course__isnull=False)
-    rows = (
-        context.members.filter(Exists(has_course))
-        .values("department_id")
-        .annotate(n=Count("pk"), done=Count("pk", filter=~Q(Exists(open_course))))
-    )
-    return {row["department_id"]: share(row["done"], row["n"]) for row in rows}
+    return context.shares(summary.ASSIGNED_DONE, summary.ASSIGNED)
 
 
 @metric(
@@ -102,28 +91,7 @@ def assigned_courses_completed(context: MetricContext, track=None) -> dict[int, 
 )
 def guidelines_signed(context: MetricContext, track=None) -> dict[int, int]:
     """Share of people who accepted the current version of every live guidelines document."""
-    documents = (
-        GuidelinePage.objects.live()
-        .filter(kind="guidelines")
-        .annotate(
-            current=Subquery(
-                GuidelineVersion.objects.filter(document=OuterRef("pk"))
-                .order_by("-number")
-                .values("pk")[:1]
-            )
-        )
-        .values_list("current", flat=True)
-    )
-    current_versions = [version for version in documents if version]
-    if not current_versions:
-        return {}
-    signed_all = context.members
-    for version_id in current_versions:
-        signed_all = signed_all.filter(
-            Exists(SignOff.objects.filter(user=OuterRef("pk"), version_id=version_id))
-        )
-    signed = by_department(signed_all.values("department_id").annotate(n=Count("pk")))
-    return {dept: share(signed.get(dept, 0), total) for dept, total in context.headcount.items()}
+    return context.shares(summary.SIGNED, summary.MEMBERS)
 
 
 @metric(
@@ -132,12 +100,7 @@ def guidelines_signed(context: MetricContext, track=None) -> dict[int, int]:
     label=_("Share of people enrolled in a bootcamp course (%)"),
 )
 def enrolled_in_bootcamp(context: MetricContext, track=None) -> dict[int, int]:
-    enrolled = by_department(
-        context.members.filter(Exists(Enrollment.objects.filter(user=OuterRef("pk"))))
-        .values("department_id")
-        .annotate(n=Count("pk"))
-    )
-    return {dept: share(enrolled.get(dept, 0), total) for dept, total in context.headcount.items()}
+    return context.shares(summary.ENROLLED, summary.MEMBERS)
 
 
 @metric(
@@ -147,11 +110,7 @@ def enrolled_in_bootcamp(context: MetricContext, track=None) -> dict[int, int]:
 )
 def track_workshop_sessions(context: MetricContext, track: Track) -> dict[int, int]:
     """Sessions of the track's workshops that someone of the department attended."""
-    return by_department(
-        Booking.objects.filter(attended=True, workshop__track=track, user__department__isnull=False)
-        .values(department_id=F("user__department_id"))
-        .annotate(n=Count("session_id", distinct=True))
-    )
+    return context.tally(summary.SESSION, track.pk)
 
 
 @metric("kpi_months", label=_("Months of KPI data imported"))

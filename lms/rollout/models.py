@@ -239,3 +239,65 @@ class ChecklistTick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} ✓ {self.criterion}"
+
+
+class PersonEvidence(models.Model):
+    """What one person adds to the board's evidence, as last counted (lms/rollout/summary.py).
+
+    The board reads EvidenceTally only; this row is what a write to one person's learning
+    is compared with, so that the tallies change by exactly the difference. Plain numbers,
+    not foreign keys: the row must outlive a deleted department or track until it is
+    counted again (a deleted user's row tells what to take away).
+    """
+
+    user_id = models.BigIntegerField(primary_key=True)
+    department_id = models.BigIntegerField(null=True, db_index=True)
+    manager_id = models.BigIntegerField(null=True, db_index=True)
+    active = models.BooleanField(default=False)
+    is_manager = models.BooleanField(default=False)
+    enrolled = models.BooleanField(default=False)
+    assigned = models.BooleanField(default=False)
+    assigned_done = models.BooleanField(default=False)
+    signed = models.BooleanField(default=False)
+    # Track ids of completed courses or attended workshops; [session id, track id] attended.
+    tracks = models.JSONField(default=list)
+    sessions = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"evidence of user {self.user_id}"
+
+
+class EvidenceTally(models.Model):
+    """A count per department behind the board (members, managers, enrolled, ...), kept
+    up to date in the transaction of every write that changes it (lms/rollout/summary.py).
+
+    `track` and `ref` are 0 where the key needs none: a manager_done row has the track,
+    a session row the session (ref) and its workshop's track."""
+
+    department = models.ForeignKey(
+        "people.Department", on_delete=models.CASCADE, related_name="evidence_tallies"
+    )
+    key = models.CharField(max_length=20)
+    track = models.PositiveBigIntegerField(default=0)
+    ref = models.PositiveBigIntegerField(default=0)
+    value = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "key", "track", "ref"], name="one_tally_per_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.key} {self.track}/{self.ref} = {self.value}"
+
+
+class EvidenceSetting(models.Model):
+    """Small facts the tallies were counted under (the current guideline versions)."""
+
+    key = models.CharField(max_length=40, unique=True)
+    value = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,13 +2,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.people.models import Department
 from lms.people.selectors import is_admin
-from lms.rollout import cells, charts, selectors, services
+from lms.rollout import cache, cells, charts, selectors, services
 from lms.rollout.forms import AdvanceForm, TickForm
 from lms.rollout.models import Criterion
 
@@ -56,6 +59,21 @@ def _kpi_charts(trends) -> list[tuple[selectors.KpiTrend, str | None]]:
     ]
 
 
+def _kpi_section() -> str:
+    """The KPI charts and tables, rendered once per language and month until a KPI
+    record or a department changes (signals.py)."""
+    today = timezone.localdate()
+    return mark_safe(  # rendered by the template engine, which escapes
+        cache.kpi_section.get_or_compute(
+            f"html:{get_language()}:{today:%Y-%m}",
+            lambda: render_to_string(
+                "rollout/_kpi_section.html",
+                {"kpi_charts": _kpi_charts(selectors.kpi_trends(today=today))},
+            ),
+        )
+    )
+
+
 @login_required
 def board(request):
     if not _can_see_board(request.user):
@@ -69,7 +87,7 @@ def board(request):
             "rows": rows,
             "stages": [cell.stage for cell in rows[0].cells] if rows else [],
             "chart": _chart(rows, selectors.stage_history()),
-            "kpi_charts": _kpi_charts(selectors.kpi_trends()),
+            "kpi_section": _kpi_section(),
         },
     )
 

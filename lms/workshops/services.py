@@ -280,5 +280,5 @@ def mark_attendance(
         )
         for booking in bookings:  # bulk_update sends no signals
             learner_cache.learner_changed(booking.user_id)
-        changes.rows_changed(Booking)
+        changes.rows_changed(Booking, user_ids=[booking.user_id for booking in bookings])
     return len(attended_ids)

@@ -15,6 +15,7 @@ from courses.models import (
 from courses.services import complete_module
 from lms.assignments.models import Assignment
 from lms.award.models import AwardPeriod, AwardSettings
+from lms.award.points import rebuild as rebuild_award_points
 from lms.demo.activity import link_evidence_tracks
 from lms.guidelines.models import GuidelineIndexPage, GuidelinePage, GuidelineVersion, SignOff
 from lms.guidelines.services import publish_initial_text
@@ -41,6 +42,7 @@ from lms.rollout.models import (
     DepartmentRollout,
     StageChange,
 )
+from lms.rollout.summary import rebuild as rebuild_rollout_summary
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 from lms.workshops.models import Booking, WorkshopIndexPage, WorkshopPage, WorkshopSession
 
@@ -85,6 +87,8 @@ __all__ = [
     "complete_module",
     "link_evidence_tracks",
     "publish_initial_text",
+    "rebuild_award_points",
+    "rebuild_rollout_summary",
     "roles",
     "team_of",
 ]

@@ -74,6 +74,8 @@ from lms.demo.bench.domain import (
     WorkshopSession,
     link_evidence_tracks,
     publish_initial_text,
+    rebuild_award_points,
+    rebuild_rollout_summary,
     roles,
 )
 
@@ -307,6 +309,12 @@ def generate(*, scale: Scale, report: Progress = no_progress, seed: int = 202405
             _generate_assignments(company, rng=rng, report=report)
         with _step("rollout", durations, report):
             _generate_rollout(company, rng=rng, clock=clock, report=report)
+        # bulk_create sends no signals: the board's counts per department, in bulk.
+        with _step("rollout evidence", durations, report):
+            counted = rebuild_rollout_summary()
+            report(f"  rollout evidence of {counted.people:,} people")
+        with _step("award points", durations, report):
+            report(f"  award points of {rebuild_award_points():,} people and periods")
     if connection.vendor == "postgresql":
         # Autovacuum would analyse the new tables soon; do it now so plans are realistic.
         with connection.cursor() as cursor:
