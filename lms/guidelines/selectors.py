@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -438,19 +438,35 @@ def team_matrix(*, members: QuerySet[User], documents: list[GuidelinePage]) -> l
     ]
 
 
-def members_with_outstanding_guidelines(*, members: QuerySet[User]) -> set[int]:
-    """Ids of the members who have not accepted the current version of a document in
-    their scope (one query per published document)."""
-    member_ids = members.values("pk")
-    outstanding: set[int] = set()
-    for document in reportable_documents():
-        in_scope = employees_in_scope(document=document).filter(pk__in=member_ids)
-        outstanding.update(
-            _employee_states(document, in_scope)
-            .filter(signed_number__lt=F("current_number"))
-            .values_list("pk", flat=True)
+def members_with_outstanding_guidelines(*, members: Iterable[User]) -> set[int]:
+    """Ids of the (active) members who have not accepted the current version of a
+    published document in their scope.
+
+    One query on the members' own sign-offs (by the sign-off's (user, version) index);
+    the documents and their audiences come from the cached published_documents(). The
+    members are given as loaded rows, not as a query: a reporting-tree subquery inside
+    would be planned for half the company."""
+    members = [member for member in members if member.is_active]
+    documents = published_documents()
+    if not members or not documents:
+        return set()
+    signed = dict(
+        ((user_id, document_id), number)
+        for user_id, document_id, number in SignOff.objects.filter(
+            user_id__in=[member.pk for member in members]
         )
-    return outstanding
+        .order_by()
+        .values("user_id", "document_id")
+        .annotate(number=Max("version__number"))
+        .values_list("user_id", "document_id", "number")
+    )
+    return {
+        member.pk
+        for member in members
+        for entry in documents
+        if entry.applies_to(member)
+        and signed.get((member.pk, entry.document.pk), 0) < entry.current_number
+    }
 
 
 def reportable_documents() -> list[GuidelinePage]:
