@@ -260,8 +260,10 @@ class TestTeamView:
         unassigned = factories.course(modules=1)
         course_services.complete_module(user=people[0], module=factories.modules_of(unassigned)[0])
         client = login(manager)
-        # 16, one for the notification bell in the header, two for unassigned learning.
-        with django_assert_num_queries(19):
+        # 14, one for the notification bell in the header, two for unassigned learning.
+        # Outstanding guidelines: one query on the members' sign-offs (the documents are
+        # the cached list every page's banner reads).
+        with django_assert_num_queries(17):
             response = client.get(reverse("assignments:team"))
         assert response.status_code == 200
         # Every open cell has its remind button, and the buttons cost no query.

@@ -55,7 +55,8 @@ def xlsx_rows(response) -> list[list[str]]:
     """The workbook's text cells (other cells as empty text); no cell may be a formula."""
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
-    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    # Streamed from a temporary file, not held in memory.
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
     rows = []
     for row in sheet.iter_rows():
         assert [cell.coordinate for cell in row if cell.data_type == "f"] == []

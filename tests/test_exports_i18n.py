@@ -63,7 +63,8 @@ def read_xlsx(response):
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert "no-store" in response["Cache-Control"]
-    return load_workbook(io.BytesIO(response.content)).worksheets[0]
+    # Streamed from a temporary file, not held in memory.
+    return load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def team_view(
     today = timezone.localdate()
     people = list(
         members.select_related("department")
-        .only("pk", "username", "first_name", "last_name", "department__name")
+        .only("pk", "username", "first_name", "last_name", "is_active", "department__name")
         .order_by("last_name", "first_name", "username")
     )
     member_ids = [person.pk for person in people]
@@ -214,7 +214,7 @@ def team_view(
     if not overdue_only:
         _add_unassigned_learning(by_member, member_ids=member_ids, item=item)
 
-    outstanding = members_with_outstanding_guidelines(members=members)
+    outstanding = members_with_outstanding_guidelines(members=people)
     if overdue_only or item:
         people = [person for person in people if person.pk in by_member]
     if unsigned_only:

@@ -35,13 +35,14 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from typing import IO, Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import Promise
@@ -195,20 +196,83 @@ def _label_map(column: Column) -> dict[str, str]:
     return {code: str(capfirst(label)) for code, label in column.labels.items()}
 
 
-def _per_column(spec: ExportSpec, *, number, date, moment, text, yes, no) -> list[Callable]:
-    """One converter per column of ``spec``, from the format's converter for each kind."""
+# A company-wide export converts a few hundred thousand cells: the converters below are
+# chosen once per column, text cells that cannot start a formula pass through unchanged,
+# and dates and times are converted once per distinct value (a sign-off campaign has many
+# rows with the same minute), in a memo that is emptied when it grows.
+_MEMO_LIMIT = 4096
+_FORMULA_PREFIXES = tuple(_MAY_NEED_QUOTE)
+
+
+def _memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    memo: dict[Any, Any] = {}
+
+    def cached(value):
+        try:
+            return memo[value]
+        except KeyError:
+            result = memo[value] = convert(value)
+            if len(memo) > _MEMO_LIMIT:
+                memo.clear()
+            return result
+        except TypeError:  # unhashable
+            return convert(value)
+
+    return cached
+
+
+def _per_column(spec: ExportSpec, *, number, date, moment, text, yes, no) -> list[Callable | None]:
+    """One converter per column of ``spec``, from the format's converter for each kind;
+    None for a text column (handled inline by _row_converter)."""
 
     def label(labels):
-        return lambda value: labels.get(value) or text(value)
+        get = labels.get
+
+        def to_label(value):
+            return get(value) or text(value)
+
+        return to_label
 
     def yes_no(value):
         return yes if value else no
 
-    by_kind = {NUMBER: number, DATE: date, DATETIME: moment, YES_NO: yes_no}
-    return [
-        label(_label_map(column)) if column.kind == LABEL else by_kind.get(column.kind, text)
-        for column in spec.columns
-    ]
+    by_kind = {NUMBER: number, DATE: _memoized(date), DATETIME: _memoized(moment), YES_NO: yes_no}
+    converters: list[Callable | None] = []
+    for column in spec.columns:
+        if column.kind == LABEL:
+            converters.append(label(_label_map(column)))
+        elif column.kind in by_kind:
+            converters.append(by_kind[column.kind])
+        else:
+            converters.append(None)
+    return converters
+
+
+def _row_converter(
+    converters: Sequence[Callable | None], text: Callable[[Any], Any]
+) -> Callable[[Sequence], list]:
+    """A function of a row to its cells: ``text`` for text columns whose value is not a
+    string or may start a formula, the column's converter for the others."""
+    width = len(converters)
+    text_columns = tuple(index for index, to_cell in enumerate(converters) if to_cell is None)
+    other_columns = tuple(
+        (index, to_cell) for index, to_cell in enumerate(converters) if to_cell is not None
+    )
+    prefixes = _FORMULA_PREFIXES
+
+    def convert(row: Sequence) -> list:
+        cells = list(row)
+        if len(cells) != width:
+            raise ValueError(f"A row has {len(cells)} cells, the export {width} columns.")
+        for index in text_columns:
+            value = cells[index]
+            if value.__class__ is not str or value.startswith(prefixes):
+                cells[index] = text(value)
+        for index, to_cell in other_columns:
+            cells[index] = to_cell(cells[index])
+        return cells
+
+    return convert
 
 
 def _csv_converters(spec: ExportSpec, dialect: Dialect) -> list[Callable[[Any], Any]]:
@@ -227,8 +291,11 @@ def _csv_converters(spec: ExportSpec, dialect: Dialect) -> list[Callable[[Any], 
         return day.strftime(dialect.date) if day else ""
 
     def moment(value):
-        local = _as_local(value, tz)
-        return local.strftime(dialect.datetime) if local else ""
+        if value is None or value == "":
+            return ""
+        if value.tzinfo is not None:  # no %z in the format: the local time is enough
+            value = value.astimezone(tz)
+        return value.strftime(dialect.datetime)
 
     return _per_column(
         spec, number=number, date=date, moment=moment, text=_safe_text, yes=yes, no=no
@@ -275,11 +342,7 @@ def csv_response(
 
 def _csv_export(spec: ExportSpec, rows: Iterable[Sequence], filename: str):
     dialect = current_dialect()
-    converters = _csv_converters(spec, dialect)
-
-    def convert(row: Sequence) -> list:
-        return [to_cell(value) for to_cell, value in zip(converters, row, strict=True)]
-
+    convert = _row_converter(_csv_converters(spec, dialect), _safe_text)
     chunks = _chunks(spec.header(), rows, delimiter=dialect.delimiter, convert=convert)
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     return _attachment(response, filename)
@@ -323,13 +386,21 @@ def _xlsx_export(spec: ExportSpec, rows: Iterable[Sequence], filename: str, shee
     for index, column in enumerate(spec.columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
-    converters = _xlsx_converters(spec, current_dialect(), sheet)
+    convert = _row_converter(_xlsx_converters(spec, current_dialect(), sheet), _xlsx_text)
     sheet.append([_xlsx_text(name) for name in spec.header()])
     for row in rows:
-        sheet.append([to_cell(value) for to_cell, value in zip(converters, row, strict=True)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE), filename)
+        sheet.append(convert(row))
+    # The write-only sheet keeps its rows in a temporary file as they are appended; the
+    # workbook (a zip) goes to another temporary file, sent in blocks and then deleted.
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
+    try:
+        workbook.save(file)
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    response = FileResponse(file, content_type=XLSX_CONTENT_TYPE)
+    return _attachment(response, filename)
 
 
 def _sheet_title(title: str) -> str:

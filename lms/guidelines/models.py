@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Now
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -399,7 +399,9 @@ class SignOff(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValidationError(_("Sign-offs are a permanent record and cannot be changed."))
-        super().save(*args, **kwargs)
+        # One transaction with the sign-off report's summary (lms.guidelines.tallies).
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Sign-offs are a permanent record and cannot be deleted."))
@@ -407,3 +409,46 @@ class SignOff(models.Model):
     @property
     def on_behalf(self) -> bool:
         return self.recorded_by_id is not None
+
+
+class SignOffTally(models.Model):
+    """How many active people of one department signed a document, by the newest version
+    each of them signed: the sign-off report's counts, kept so that the report reads a
+    few rows per department instead of every employee and sign-off of the company.
+
+    ``department_key`` is the department's id, 0 for people without one (no foreign key:
+    the rows follow the people, lms.guidelines.tallies moves them when a department is
+    deleted). Maintained in the transaction of every write that changes it
+    (lms.guidelines.tallies); `manage.py signoff_tallies` checks and repairs it."""
+
+    document = models.ForeignKey(GuidelinePage, on_delete=models.CASCADE, related_name="+")
+    department_key = models.PositiveIntegerField()
+    number = models.PositiveIntegerField()  # the newest version number signed
+    people = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sign-off tally")
+        verbose_name_plural = _("sign-off tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "department_key", "number"], name="one_tally_per_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} · {self.department_key} · v{self.number}: {self.people}"
+
+
+class DepartmentHeadcount(models.Model):
+    """Active people per department (``department_key`` 0: without one), for the sign-off
+    report's "never signed": kept like SignOffTally."""
+
+    department_key = models.PositiveIntegerField(unique=True)
+    people = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("department headcount")
+        verbose_name_plural = _("department headcounts")
+
+    def __str__(self) -> str:
+        return f"{self.department_key}: {self.people}"

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
@@ -71,6 +71,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        """One transaction with what the apps above keep in step with a person from their
+        post_save receivers (the sign-off report's headcounts, lms.guidelines.tallies)."""
+        if only_account_fields(kwargs.get("update_fields")):
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            return super().save(*args, **kwargs)
 
     # The roles the request's user holds, set by RoleAwareModelBackend when it loads the
     # user; None means "not loaded yet".

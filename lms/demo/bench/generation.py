@@ -78,6 +78,7 @@ from lms.demo.bench.domain import (
     rebuild_rollout_summary,
     roles,
 )
+from lms.guidelines import tallies
 
 BATCH_SIZE = 5000
 RAW_CHUNK = 50_000
@@ -305,6 +306,9 @@ def generate(*, scale: Scale, report: Progress = no_progress, seed: int = 202405
             _generate_learning(company, rng=rng, clock=clock, report=report)
         with _step("sign-offs", durations, report):
             _generate_signoffs(company, rng=rng, report=report)
+        with _step("sign-off tallies", durations, report):
+            # bulk_create sends no signals: the report's summary is counted once, in bulk.
+            tallies.rebuild()
         with _step("assignments", durations, report):
             _generate_assignments(company, rng=rng, report=report)
         with _step("rollout", durations, report):
