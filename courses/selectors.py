@@ -47,6 +47,8 @@ from lms.quizzes.selectors import (
 )
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from lms.people.models import User
 
 COVER_RENDITION = "fill-640x360"
@@ -112,12 +114,6 @@ class CourseProgress:
     def total_minutes(self) -> int:
         return sum(state.module.estimated_minutes for state in self.modules)
 
-    @property
-    def catalog_url(self) -> str:
-        """The course's parent, the catalog: its URL is the course's without the slug."""
-        url = self.course.url
-        return url[: -(len(self.course.slug) + 1)]
-
 
 @dataclass
 class ModuleView:
@@ -127,10 +123,6 @@ class ModuleView:
     state: ModuleState
     previous: ModulePage | None
     next: ModulePage | None
-
-    @property
-    def catalog_url(self) -> str:
-        return self.progress.catalog_url
 
 
 @dataclass(frozen=True)
@@ -421,6 +413,12 @@ def course_progress(*, course: CoursePage, user: User) -> CourseProgress:
     started it, the guidelines to accept first: `missing_guidelines`)."""
     outline = _learner_outline(course_path=course.path, user=user, course=course)
     return _progress_from_outline(outline=outline, user=user)
+
+
+def catalog_url(*, course: CoursePage, request: HttpRequest | None) -> str:
+    """The course's parent, the catalog: its URL is the course's without the slug (with
+    the request, Wagtail reads the site's root paths once per request, not per URL)."""
+    return course.get_url(request=request)[: -(len(course.slug) + 1)]
 
 
 def missing_for_course(*, user: User, course: CoursePage) -> list[GuidelinePage]:
