@@ -150,3 +150,40 @@ def test_german_course_and_module_pages(employee, quiz_course):
     assert "Weiter" in page and "Module" in page
     page = client.get(factories.modules_of(quiz_course)[1].url).content.decode()
     assert "Modul 2 von 3" in page
+
+
+def test_course_outline_shows_each_quiz_state(employee, employee_client, course):
+    modules = factories.modules_of(course)
+    quizzes = [factories.quiz(questions=[factories.question()]) for _ in modules]
+    for module, quiz in zip(modules, quizzes, strict=True):
+        module.quiz = quiz
+        module.save_revision().publish()
+    passed, marking, failed = quizzes
+    Sitting.objects.create(
+        user=employee, quiz=passed, question_order=[], complete=True, passed=True
+    )
+    Sitting.objects.create(
+        user=employee, quiz=marking, question_order=[], complete=True, needs_marking=True
+    )
+    Sitting.objects.create(
+        user=employee, quiz=failed, question_order=[], complete=True, passed=False
+    )
+    page = employee_client.get(course.url).content.decode()
+    assert '<span class="quiz-badge quiz-badge--passed">quiz passed</span>' in page
+    assert '<span class="quiz-badge quiz-badge--marking">quiz awaiting marking</span>' in page
+    assert '<span class="quiz-badge quiz-badge--failed">quiz not passed yet</span>' in page
+
+    failed.archived = True
+    failed.save()
+    page = employee_client.get(course.url).content.decode()
+    assert '<span class="quiz-badge quiz-badge--unavailable">quiz not available</span>' in page
+
+
+def test_the_module_list_escapes_titles_and_teasers(employee_client, course):
+    module = factories.modules_of(course)[0]
+    module.title = "<b>Bold</b> & more"
+    module.intro = "<script>x</script>"
+    module.save_revision().publish()
+    page = employee_client.get(course.url).content.decode()
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; more" in page
+    assert "<p>&lt;script&gt;x&lt;/script&gt;</p>" in page

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from lms.quizzes.models import (
     Answer,
@@ -176,6 +177,22 @@ class QuizState:
     @property
     def can_start(self) -> bool:
         return self.in_progress or self.attempts_left is None or self.attempts_left > 0
+
+    @property
+    def badge(self) -> tuple[str, str]:
+        """The badge a course outline shows for the quiz: its kind (a CSS modifier) and
+        its label, in the active language."""
+        if self.passed:
+            return "passed", gettext("quiz passed")
+        if not self.quiz.is_available:
+            return "unavailable", gettext("quiz not available")
+        if self.awaiting_marking:
+            return "marking", gettext("quiz awaiting marking")
+        if self.in_progress:
+            return "open", gettext("quiz in progress")
+        if self.attempts:
+            return "failed", gettext("quiz not passed yet")
+        return "new", gettext("quiz")
 
 
 def quiz_state_of(*, quiz: Quiz, totals: Mapping[str, Any] | None) -> QuizState:
