@@ -148,6 +148,7 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
             name=f"course:{self.pk}",
             compute=lambda: selectors.course_progress(course=self, user=request.user),
         )
+        context["catalog_url"] = selectors.catalog_url(course=self, request=request)
         return context
 
 
@@ -225,7 +226,9 @@ class ModulePage(SingleQueryViewRestrictionsMixin, Page):
         from courses import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context["view"] = module_view or selectors.module_view(module=self, user=request.user)
+        view = module_view or selectors.module_view(module=self, user=request.user)
+        context["view"] = view
+        context["catalog_url"] = selectors.catalog_url(course=view.course, request=request)
         return context
 
 

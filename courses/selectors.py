@@ -6,13 +6,27 @@ enrolments or modules, so pages built on them do not grow N+1.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import (
+    DEFERRED,
+    Count,
+    IntegerField,
+    Model,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Length, Substr
 from wagtail.images import get_image_model
+from wagtail.models import Page
 
 from courses.models import (
     CourseIndexPage,
@@ -20,13 +34,21 @@ from courses.models import (
     Enrollment,
     ModuleCompletion,
     ModulePage,
+    Track,
 )
 from lms.guidelines.models import GuidelinePage
 from lms.guidelines.selectors import document_states
-from lms.quizzes.models import Sitting
-from lms.quizzes.selectors import QuizState, quiz_states
+from lms.quizzes.models import Quiz, Sitting
+from lms.quizzes.selectors import (
+    SITTING_TOTALS_COLUMNS,
+    SITTING_TOTALS_SQL,
+    QuizState,
+    quiz_state_of,
+)
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from lms.people.models import User
 
 COVER_RENDITION = "fill-640x360"
@@ -92,12 +114,6 @@ class CourseProgress:
     def total_minutes(self) -> int:
         return sum(state.module.estimated_minutes for state in self.modules)
 
-    @property
-    def catalog_url(self) -> str:
-        """The course's parent, the catalog: its URL is the course's without the slug."""
-        url = self.course.url
-        return url[: -(len(self.course.slug) + 1)]
-
 
 @dataclass
 class ModuleView:
@@ -107,10 +123,6 @@ class ModuleView:
     state: ModuleState
     previous: ModulePage | None
     next: ModulePage | None
-
-    @property
-    def catalog_url(self) -> str:
-        return self.progress.catalog_url
 
 
 @dataclass(frozen=True)
@@ -164,8 +176,7 @@ def _completed_at(user: User):
     )
 
 
-# What the dashboard and a module page show of an enrolment and its course (title, URL,
-# track); the course's summary and objectives are not decoded for them.
+# What the dashboard shows of an enrolment and its course (title, URL, track); the course's summary and objectives are not decoded for them.
 DASHBOARD_ENROLLMENT_FIELDS = (
     "enrolled_at",
     "completed_at",
@@ -183,89 +194,15 @@ DASHBOARD_ENROLLMENT_FIELDS = (
 # Enough of a page for its title and {% pageurl %}.
 PAGE_LINK_FIELDS = ("id", "title", "slug", "url_path", "path", "depth", "live")
 
-# What outlines show of a module: decoding every module's body cost more than the query.
-MODULE_OUTLINE_FIELDS = (
-    "id",
-    "title",
-    "slug",
-    "url_path",
-    "path",
-    "depth",
-    "live",
-    "required",
-    "estimated_minutes",
-    "intro",
-    "quiz",
-)
-
-
-def live_modules_of(*, courses: list[CoursePage]) -> QuerySet[ModulePage]:
-    """Live modules of the given courses, in tree order (which is the module order)."""
-    if not courses:
-        return ModulePage.objects.none()
-    return (
-        _live_modules_under([course.path for course in courses])
-        .select_related("quiz")
-        .only(*MODULE_OUTLINE_FIELDS)
-        .order_by("path")
-    )
-
-
-def _modules_with_completion(*, course: CoursePage, user: User) -> QuerySet[ModulePage]:
-    """The course's live modules, each with `completed_at` for the user."""
-    return live_modules_of(courses=[course]).annotate(completed_at=_completed_at(user))
-
-
-ENROLLMENT_COLUMNS = ("id", "enrolled_at", "completed_at")
-
-
-def _modules_and_enrollment(
-    *, course: CoursePage, user: User
-) -> tuple[list[ModulePage], Enrollment | None]:
-    """The modules with completions and the learner's enrolment, in one query.
-
-    The enrolment rides along on every module row (the course page is read far more
-    often than anything else, and one round trip less is worth it); only a course
-    without live modules needs a query of its own for it.
-    """
-    enrollment = Enrollment.objects.filter(user=user, course=course)
-    modules = list(
-        _modules_with_completion(course=course, user=user).annotate(
-            **{
-                f"enrollment_{column}": Subquery(enrollment.values(column)[:1])
-                for column in ENROLLMENT_COLUMNS
-            }
-        )
-    )
-    if not modules:
-        return modules, enrollment.first()
-    row = modules[0]
-    if row.enrollment_id is None:
-        return modules, None
-    found = Enrollment.from_db(
-        enrollment.db,
-        ["user_id", "course_id", *ENROLLMENT_COLUMNS],
-        [user.pk, course.pk, *(getattr(row, f"enrollment_{c}") for c in ENROLLMENT_COLUMNS)],
-    )
-    found.course = course
-    return modules, found
-
-
-def _quiz_states(*, user: User, modules: list[ModulePage]) -> dict[int, QuizState]:
-    quizzes = {module.quiz_id: module.quiz for module in modules if module.active_quiz_id}
-    return quiz_states(user=user, quizzes=list(quizzes.values()))
-
 
 def _progress(
     *,
     course: CoursePage,
     user: User,
     enrollment: Enrollment | None,
-    modules: list[ModulePage] | None = None,
+    modules: list[ModulePage],
+    quizzes: dict[int, QuizState],
 ) -> CourseProgress:
-    if modules is None:
-        modules = list(_modules_with_completion(course=course, user=user))
-    quizzes = _quiz_states(user=user, modules=modules)
     states = [
         ModuleState(
             module=module,
@@ -281,11 +218,207 @@ def _progress(
     return progress
 
 
+# The learner's whole view of one course in one query: the course (with its track), the
+# learner's enrolment, and per live module (tree order) its outline fields, the learner's
+# completion, the module's quiz and the learner's attempts at it. The course row drives
+# the query, so a course without live modules still gives its one row. It is plain SQL
+# because the course and module pages are read far more often than anything else, and
+# building this query with the ORM cost ten times more than running it; it is pinned by
+# the course and module page tests on SQLite and PostgreSQL.
+_COURSE_COLUMNS = ("id", "title", "slug", "url_path", "path", "depth", "live", "track_id")
+_TRACK_COLUMNS = ("id", "name", "slug", "colour", "sort_order")
+_ENROLLMENT_COLUMNS = ("id", "enrolled_at", "completed_at")
+_MODULE_PAGE_COLUMNS = ("id", "title", "slug", "url_path", "path", "depth", "live")
+_MODULE_COLUMNS = ("intro", "estimated_minutes", "required", "quiz_id")
+_QUIZ_COLUMNS = (
+    "id",
+    "title",
+    "slug",
+    "draft",
+    "archived",
+    "single_attempt",
+    "max_attempts",
+    "pass_mark",
+)
+
+
+def _columns(alias: str, names: tuple[str, ...]) -> str:
+    return ", ".join(f"{alias}.{name}" for name in names)
+
+
+@functools.cache
+def _learner_outline_sql() -> str:
+    page = Page._meta.db_table
+    return f"""
+        SELECT {_columns("cp", _COURSE_COLUMNS[:-1])}, c.track_id,
+               {_columns("t", _TRACK_COLUMNS)},
+               {_columns("e", _ENROLLMENT_COLUMNS)},
+               {_columns("p", _MODULE_PAGE_COLUMNS)},
+               {_columns("m", _MODULE_COLUMNS)},
+               mc.completed_at,
+               {_columns("q", _QUIZ_COLUMNS)},
+               {_columns("s", SITTING_TOTALS_COLUMNS)}
+        FROM {page} cp
+        INNER JOIN {CoursePage._meta.db_table} c ON c.page_ptr_id = cp.id
+        INNER JOIN {Track._meta.db_table} t ON t.id = c.track_id
+        LEFT JOIN {Enrollment._meta.db_table} e ON e.course_id = cp.id AND e.user_id = %s
+        LEFT JOIN (
+            {page} p INNER JOIN {ModulePage._meta.db_table} m ON m.page_ptr_id = p.id
+        ) ON p.live AND p.depth = %s AND SUBSTR(p.path, 1, %s) = cp.path
+        LEFT JOIN {ModuleCompletion._meta.db_table} mc ON mc.module_id = p.id AND mc.user_id = %s
+        LEFT JOIN {Quiz._meta.db_table} q ON q.id = m.quiz_id
+        LEFT JOIN ({SITTING_TOTALS_SQL}) s ON s.quiz_id = m.quiz_id
+        WHERE cp.path = %s
+        ORDER BY p.path
+    """
+
+
+def _converters(model: type[Model], names: tuple[str, ...]) -> list:
+    """The database's converters for these columns, as the ORM applies them (SQLite
+    returns datetimes as naive text, for one)."""
+    result = []
+    for name in names:
+        field = model._meta.get_field(name)  # a name or an attname ("quiz_id")
+        col = field.get_col(model._meta.db_table)
+        result.append(connection.ops.get_db_converters(col) + field.get_db_converters(connection))
+    return result
+
+
+def _convert(values, converters) -> list:
+    out = []
+    for value, functions in zip(values, converters, strict=True):
+        for function in functions:
+            value = function(value, None, connection)
+        out.append(value)
+    return out
+
+
+@functools.cache
+def _outline_converters() -> tuple[list, list, list]:
+    return (
+        _converters(Enrollment, _ENROLLMENT_COLUMNS),
+        _converters(ModuleCompletion, ("completed_at",)),
+        _converters(ModulePage, _MODULE_COLUMNS),
+    )
+
+
+def _instance(model: type[Model], values: dict):
+    """A model instance from some of its columns (the others deferred), as the ORM's
+    `only()` builds it; `from_db` takes the values in the order of the model's fields."""
+    ordered = [values.get(field.attname, DEFERRED) for field in model._meta.concrete_fields]
+    return model.from_db(connection.alias, list(values), ordered)
+
+
+@dataclass
+class _Outline:
+    course: CoursePage
+    enrollment: Enrollment | None
+    modules: list[ModulePage]
+    quiz_states: dict[int, QuizState]
+
+
+def _learner_outline(
+    *, course_path: str, user: User, course: CoursePage | None = None
+) -> _Outline | None:
+    """The course at `course_path` as this learner sees it, in one query (see
+    `_learner_outline_sql`); None if there is no course there. `course`, when the caller
+    has it already, is used instead of the row's copy."""
+    user_id = user.pk if user.is_authenticated else None
+    params = [user_id, len(course_path) // ModulePage.steplen + 1, len(course_path)]
+    params += [user_id, user_id, course_path]
+    with connection.cursor() as cursor:
+        cursor.execute(_learner_outline_sql(), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    enrollment_converters, completion_converters, module_converters = _outline_converters()
+    first = rows[0]
+    n_course, n_track, n_enrol = len(_COURSE_COLUMNS), len(_TRACK_COLUMNS), 3
+    if course is None:
+        course = _instance(
+            CoursePage, {**dict(zip(_COURSE_COLUMNS, first, strict=False)), "page_ptr_id": first[0]}
+        )
+        course.track = _instance(
+            Track, dict(zip(_TRACK_COLUMNS, first[n_course : n_course + n_track], strict=True))
+        )
+    at = n_course + n_track
+    enrollment = None
+    if first[at] is not None:
+        enrollment = _instance(
+            Enrollment,
+            {
+                **dict(
+                    zip(
+                        _ENROLLMENT_COLUMNS,
+                        _convert(first[at : at + n_enrol], enrollment_converters),
+                        strict=True,
+                    )
+                ),
+                "user_id": user_id,
+                "course_id": course.pk,
+            },
+        )
+        enrollment.course = course
+    at += n_enrol
+    modules: list[ModulePage] = []
+    quizzes: dict[int, Quiz] = {}
+    states: dict[int, QuizState] = {}
+    n_page, n_module, n_quiz = len(_MODULE_PAGE_COLUMNS), len(_MODULE_COLUMNS), len(_QUIZ_COLUMNS)
+    for row in rows:
+        page = row[at : at + n_page]
+        if page[0] is None:  # the course's one row when it has no live module
+            continue
+        fields = _convert(row[at + n_page : at + n_page + n_module], module_converters)
+        module = _instance(
+            ModulePage,
+            {
+                **dict(zip(_MODULE_PAGE_COLUMNS, page, strict=True)),
+                "page_ptr_id": page[0],
+                **dict(zip(_MODULE_COLUMNS, fields, strict=True)),
+            },
+        )
+        tail = at + n_page + n_module
+        (module.completed_at,) = _convert(row[tail : tail + 1], completion_converters)
+        quiz_values = row[tail + 1 : tail + 1 + n_quiz]
+        if module.quiz_id is not None:
+            quiz = quizzes.get(module.quiz_id)
+            if quiz is None:
+                quiz = quizzes[module.quiz_id] = _instance(
+                    Quiz, dict(zip(_QUIZ_COLUMNS, quiz_values, strict=True))
+                )
+                totals = row[tail + 1 + n_quiz :]
+                states[quiz.pk] = quiz_state_of(
+                    quiz=quiz,
+                    totals=None
+                    if totals[0] is None
+                    else dict(zip(SITTING_TOTALS_COLUMNS, totals, strict=True)),
+                )
+            module.quiz = quiz
+        modules.append(module)
+    return _Outline(course=course, enrollment=enrollment, modules=modules, quiz_states=states)
+
+
+def _progress_from_outline(*, outline: _Outline, user: User) -> CourseProgress:
+    return _progress(
+        course=outline.course,
+        user=user,
+        enrollment=outline.enrollment,
+        modules=outline.modules,
+        quizzes=outline.quiz_states,
+    )
+
+
 def course_progress(*, course: CoursePage, user: User) -> CourseProgress:
-    if not user.is_authenticated:
-        return _progress(course=course, user=user, enrollment=None)
-    modules, enrollment = _modules_and_enrollment(course=course, user=user)
-    return _progress(course=course, user=user, enrollment=enrollment, modules=modules)
+    """The learner's progress in the course; one query (and, for a learner who has not
+    started it, the guidelines to accept first: `missing_guidelines`)."""
+    outline = _learner_outline(course_path=course.path, user=user, course=course)
+    return _progress_from_outline(outline=outline, user=user)
+
+
+def catalog_url(*, course: CoursePage, request: HttpRequest | None) -> str:
+    """The course's parent, the catalog: its URL is the course's without the slug (with
+    the request, Wagtail reads the site's root paths once per request, not per URL)."""
+    return course.get_url(request=request)[: -(len(course.slug) + 1)]
 
 
 def missing_for_course(*, user: User, course: CoursePage) -> list[GuidelinePage]:
@@ -329,20 +462,11 @@ def course_of(*, module: ModulePage) -> CoursePage:
 
 
 def course_progress_of_module(*, module: ModulePage, user: User) -> CourseProgress:
-    """Progress in the course a module belongs to; for a learner who has not started it,
-    with the guidelines to accept first (`missing_guidelines`)."""
-    parent_path = module.path[: -module.steplen]
-    enrollment = None
-    if user.is_authenticated:
-        # An enrolled learner's course comes with the enrolment, in one query.
-        enrollment = (
-            Enrollment.objects.filter(user=user, course__path=parent_path)
-            .select_related("course", "course__track")
-            .only(*DASHBOARD_ENROLLMENT_FIELDS)
-            .first()
-        )
-    course = enrollment.course if enrollment else course_of(module=module)
-    return _progress(course=course, user=user, enrollment=enrollment)
+    """Progress in the course a module belongs to, with the course, in one query; for a
+    learner who has not started it, with the guidelines to accept first
+    (`missing_guidelines`)."""
+    outline = _learner_outline(course_path=module.path[: -module.steplen], user=user)
+    return _progress_from_outline(outline=outline, user=user)
 
 
 def module_view(

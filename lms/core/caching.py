@@ -41,8 +41,11 @@ class VersionedCache:
         except ValueError:
             cache.set(self.version_key, 2, timeout=None)
 
-    def get_or_compute(self, name: str, compute: Callable[[], T]) -> T:
-        key = f"{self.namespace}:{name}:v{self.version()}"
+    def get_or_compute(
+        self, name: str, compute: Callable[[], T], *, version: int | None = None
+    ) -> T:
+        """The value under the current version; `version` if the caller has just read it."""
+        key = f"{self.namespace}:{name}:v{version or self.version()}"
         value = cache.get(key)
         if value is None:
             value = compute()

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete
 from wagtail.models import Page
@@ -48,7 +49,12 @@ def remember(*, user: AbstractBaseUser | AnonymousUser, name: str, compute: Call
     """`compute()`, cached for this learner and the current course content."""
     if not is_enabled() or not user.is_authenticated:
         return compute()
-    return _learner(user.pk).get_or_compute(f"{name}:c{course_content.version()}", compute)
+    learner = _learner(user.pk)
+    # Both versions in one round trip: learners' pages read them on every request.
+    found = cache.get_many([course_content.version_key, learner.version_key])
+    content = found.get(course_content.version_key) or course_content.version()
+    own = found.get(learner.version_key) or learner.version()
+    return learner.get_or_compute(f"{name}:c{content}", compute, version=own)
 
 
 def _bump_now_and_on_commit(cache: VersionedCache) -> None:
