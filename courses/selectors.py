@@ -552,11 +552,11 @@ def course_content() -> CourseContent:
     return CourseContent(courses=courses, modules=modules, recommended=recommended)
 
 
-def learner_course_rows(*, user: User) -> list[QuerySet]:
+def learner_course_rows(*, user_id: int) -> list[QuerySet]:
     """The learner's enrolments and module completions as rows for one UNION query."""
     return [
         learner_rows.rows(
-            Enrollment.objects.filter(user=user),
+            Enrollment.objects.filter(user_id=user_id),
             kind=ENROLMENT_ROW,
             pk="pk",
             page="course_id",
@@ -564,11 +564,10 @@ def learner_course_rows(*, user: User) -> list[QuerySet]:
             until="completed_at",
         ),
         learner_rows.rows(
-            ModuleCompletion.objects.filter(user=user),
+            ModuleCompletion.objects.filter(user_id=user_id),
             kind=COMPLETION_ROW,
             pk="pk",
             page="module_id",
-            at="completed_at",
         ),
     ]
 

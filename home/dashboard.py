@@ -47,14 +47,17 @@ class LearnerHome:
     bookings: list[Booking]  # upcoming, booked or waitlisted
 
 
-def learner_rows_of(*, user: User) -> list[learner_rows.LearnerRow]:
-    """The learner's rows and the content token, in one query."""
-    return learner_rows.union_of(
-        learner_rows.content_token_row(User.objects.filter(pk=user.pk)),
-        *learner_course_rows(user=user),
-        learner_assignment_rows(user=user),
-        learner_booking_rows(user=user),
-    )
+def learner_row_querysets(user_id: int) -> list:
+    """The learner's rows and the content token, as the querysets of one UNION."""
+    return [
+        learner_rows.content_token_row(User.objects.filter(pk=user_id)),
+        *learner_course_rows(user_id=user_id),
+        learner_assignment_rows(user_id=user_id),
+        learner_booking_rows(user_id=user_id),
+    ]
+
+
+learner_rows_of = learner_rows.PreparedUnion(learner_row_querysets)
 
 
 def dashboard_content(*, token: int | None) -> DashboardContent:
@@ -67,7 +70,7 @@ def dashboard_content(*, token: int | None) -> DashboardContent:
 
 def learner_home(*, user: User) -> LearnerHome:
     rows = learner_cache.remember(
-        user=user, name="dashboard-rows", compute=lambda: learner_rows_of(user=user)
+        user=user, name="dashboard-rows", compute=lambda: learner_rows_of(user_id=user.pk)
     )
     token = next((row.pk for row in rows if row.kind == "content"), None)
     content = dashboard_content(token=token)

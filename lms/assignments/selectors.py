@@ -328,11 +328,11 @@ def team_export_rows(*, view: TeamView):
 ASSIGNMENT_ROW = "assignment"
 
 
-def learner_assignment_rows(*, user: User) -> QuerySet:
+def learner_assignment_rows(*, user_id: int) -> QuerySet:
     """The learner's assignments as rows for one UNION query (lms.core.learner_rows):
     course in `page`, workshop in `other`, the assigning person's names."""
     return learner_rows.rows(
-        Assignment.objects.filter(assignee=user),
+        Assignment.objects.filter(assignee_id=user_id),
         kind=ASSIGNMENT_ROW,
         pk="pk",
         page="course_id",

@@ -3,13 +3,17 @@ query (a UNION ALL) while each app keeps its own selector.
 
 An app's selector turns its queryset into rows with `rows(queryset, kind=..., pk=...,
 ...)`; the columns it does not name are NULL. The page above unions them with
-`union_of(...)` and reads `LearnerRow`s. This module knows no app.
+`union_of(...)` and reads `LearnerRow`s; `PreparedUnion` builds and compiles that
+query once per process, since building it with the ORM cost more than running it.
+This module knows no app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -87,3 +91,44 @@ def union_of(*querysets: QuerySet) -> list[LearnerRow]:
     """All rows of the querysets, in one query."""
     first, *rest = querysets
     return [LearnerRow(*row) for row in first.union(*rest, all=True)]
+
+
+# A user id no row has: the prepared query is compiled for it, then run for the learner.
+SENTINEL_USER_ID = -982_451_653
+
+
+class PreparedUnion:
+    """`union_of(*build(user_id))`, compiled once per process and database.
+
+    `build` returns the querysets for a user id; it is called once with a sentinel id,
+    and every parameter equal to the sentinel is the learner's id when it runs.
+    """
+
+    def __init__(self, build: Callable[[int], list[QuerySet]]) -> None:
+        self.build = build
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, using: str) -> tuple:
+        first, *rest = self.build(SENTINEL_USER_ID)
+        compiler = first.union(*rest, all=True).query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        positions = [i for i, param in enumerate(params) if param == SENTINEL_USER_ID]
+        if not positions:
+            raise ValueError("The querysets do not filter on the user id.")
+        return sql, tuple(params), positions, compiler, compiler.get_converters(fields)
+
+    def __call__(self, *, user_id: int, using: str = DEFAULT_DB_ALIAS) -> list[LearnerRow]:
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            compiled = self._compiled[using] = self._compile(using)
+        sql, template, positions, compiler, converters = compiled
+        params = list(template)
+        for position in positions:
+            params[position] = user_id
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            results = cursor.fetchall()
+        if converters:
+            results = compiler.apply_converters(results, converters)
+        return [LearnerRow(*row) for row in results]

@@ -206,11 +206,11 @@ def live_workshops(*, index: WorkshopIndexPage) -> QuerySet[WorkshopPage]:
 BOOKING_ROW = "booking"
 
 
-def learner_booking_rows(*, user: User) -> QuerySet:
+def learner_booking_rows(*, user_id: int) -> QuerySet:
     """Every booking of the learner (also cancelled or attended ones: assignment states
     read them) as rows for one UNION query (lms.core.learner_rows)."""
     return learner_rows.rows(
-        Booking.objects.filter(user=user),
+        Booking.objects.filter(user_id=user_id),
         kind=BOOKING_ROW,
         pk="pk",
         page="workshop_id",
