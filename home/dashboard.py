@@ -10,9 +10,11 @@ With the shared learner cache on, the rows are cached per learner as well.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.utils import timezone
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from wagtail.models import Page, Site
 
 from courses.selectors import (
     CourseContent,
@@ -34,10 +36,29 @@ from lms.workshops.selectors import (
 )
 
 
+class PageUrls:
+    """The URLs of the content's pages as {% pageurl %} gives them, remembered per site
+    layout and language for as long as the content is kept (Site writes change the
+    content token: lms.core.learner_cache)."""
+
+    def __init__(self) -> None:
+        self._urls: dict[tuple, str | None] = {}
+
+    def url(self, page: Page, *, request: HttpRequest) -> str | None:
+        site = Site.find_for_request(request)  # remembered on the request
+        key = (page.pk, site.pk if site else None, translation.get_language())
+        try:
+            return self._urls[key]
+        except KeyError:
+            url = self._urls[key] = page.get_url(request=request)
+            return url
+
+
 @dataclass(frozen=True)
 class DashboardContent:
     courses: CourseContent
     workshops: dict[int, WorkshopPage]
+    urls: PageUrls = field(default_factory=PageUrls)
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,7 @@ class LearnerHome:
     dashboard: Dashboard
     assignments: list[AssignmentRow]
     bookings: list[Booking]  # upcoming, booked or waitlisted
+    urls: PageUrls
 
 
 def learner_row_querysets(user_id: int) -> list:
@@ -88,4 +110,5 @@ def learner_home(*, user: User) -> LearnerHome:
         dashboard=dashboard_from_rows(rows=rows, content=content.courses, user=user),
         assignments=assignments,
         bookings=upcoming_bookings(user=user, active=active),
+        urls=content.urls,
     )

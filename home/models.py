@@ -36,4 +36,5 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
             context["assignments"] = learner.assignments
             context["bookings"] = learner.bookings
             context["dashboard"] = learner.dashboard
+            context["dashboard_urls"] = learner.urls
         return context

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from lms.core import content_version
@@ -109,3 +109,5 @@ def connect_page_changes() -> None:
             content_version.bump()
 
     post_save.connect(page_saved, weak=False, dispatch_uid="content-version-page-saved")
+    # A site's root page or hostname changes every page's URL.
+    on_writes(content_changed, Site, uid="learner-cache")
