@@ -26,6 +26,7 @@ from django.db.models import (
     TextField,
     Value,
 )
+from django.db.models.functions import Cast
 
 from lms.core.content_version import token_value
 
@@ -73,7 +74,8 @@ def rows(queryset: QuerySet, *, kind: str, **columns: str | Expression) -> Query
             continue
         source = columns.get(name)
         if source is None:
-            values[f"row_{name}"] = Value(None, output_field=output_field)
+            # Typed: PostgreSQL takes a bare NULL in the first branch for text.
+            values[f"row_{name}"] = Cast(Value(None), output_field=output_field)
         elif isinstance(source, str):
             values[f"row_{name}"] = F(source)
         else:
