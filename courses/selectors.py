@@ -36,6 +36,7 @@ from courses.models import (
     ModulePage,
     Track,
 )
+from lms.core import learner_rows
 from lms.guidelines.models import GuidelinePage
 from lms.guidelines.selectors import document_states
 from lms.quizzes.models import Quiz, Sitting
@@ -615,3 +616,127 @@ def catalog_courses(*, catalog: CourseIndexPage, filters: dict) -> QuerySet[Cour
     if filters.get("department"):
         courses = courses.filter(target_departments=filters["department"])
     return with_cover_images(courses)
+
+
+# The dashboard from one query of the learner's rows (lms.core.learner_rows) and the
+# course content, which a process may keep under the content token
+# (lms.core.content_version): see home/dashboard.py.
+
+ENROLMENT_ROW = "enrolment"
+COMPLETION_ROW = "completion"
+
+COURSE_LINK_FIELDS = (*PAGE_LINK_FIELDS, "track__name", "track__colour")
+
+
+@dataclass(frozen=True)
+class CourseContent:
+    """What the dashboard shows of the courses, the same for every learner."""
+
+    courses: dict[int, CoursePage]  # every course: title, URL, live, track
+    # Live modules of each live course in tree order: (id, slug, title, required).
+    modules: dict[int, list[tuple[int, str, str, bool]]]
+    # Live courses recommended to each department, as recommended_courses() orders them.
+    recommended: dict[int, list[CoursePage]]
+
+
+def course_content() -> CourseContent:
+    """Every course with its live modules and the recommendations of every department
+    (four queries with the cover images, whatever the number of learners)."""
+    courses = {
+        course.pk: course
+        for course in CoursePage.objects.select_related("track").only(*COURSE_LINK_FIELDS)
+    }
+    by_path = {course.path: course.pk for course in courses.values() if course.live}
+    modules: dict[int, list[tuple[int, str, str, bool]]] = {pk: [] for pk in by_path.values()}
+    if by_path:
+        for path, pk, slug, title, required in (
+            _live_modules_under(list(by_path))
+            .order_by("path")
+            .values_list("path", "pk", "slug", "title", "required")
+        ):
+            modules[by_path[path[: -ModulePage.steplen]]].append((pk, slug, title, required))
+    targeted = list(
+        with_cover_images(
+            CoursePage.objects.live()
+            .filter(target_departments__isnull=False)
+            .distinct()
+            .select_related("track")
+            .order_by("track__sort_order", "title")
+        )
+    )
+    departments: dict[int, set[int]] = {}
+    for course_id, department_id in CoursePage.target_departments.through.objects.filter(
+        coursepage__in=[course.pk for course in targeted]
+    ).values_list("coursepage_id", "department_id"):
+        departments.setdefault(department_id, set()).add(course_id)
+    recommended = {
+        department_id: [course for course in targeted if course.pk in course_ids]
+        for department_id, course_ids in departments.items()
+    }
+    return CourseContent(courses=courses, modules=modules, recommended=recommended)
+
+
+def learner_course_rows(*, user_id: int) -> list[QuerySet]:
+    """The learner's enrolments and module completions as rows for one UNION query."""
+    return [
+        learner_rows.rows(
+            Enrollment.objects.filter(user_id=user_id),
+            kind=ENROLMENT_ROW,
+            pk="pk",
+            page="course_id",
+            at="enrolled_at",
+            until="completed_at",
+        ),
+        learner_rows.rows(
+            ModuleCompletion.objects.filter(user_id=user_id),
+            kind=COMPLETION_ROW,
+            pk="pk",
+            page="module_id",
+        ),
+    ]
+
+
+def enrolments_from_rows(rows: list[learner_rows.LearnerRow]) -> list[Enrollment]:
+    """The enrolments among the rows, newest first, as unsaved-looking instances."""
+    enrolments = [
+        Enrollment(pk=row.pk, course_id=row.page, enrolled_at=row.at, completed_at=row.until)
+        for row in rows
+        if row.kind == ENROLMENT_ROW
+    ]
+    enrolments.sort(key=lambda enrolment: enrolment.enrolled_at, reverse=True)
+    return enrolments
+
+
+def dashboard_from_rows(
+    *, rows: list[learner_rows.LearnerRow], content: CourseContent, user: User
+) -> Dashboard:
+    """learner_dashboard(), built from the learner's rows and the course content."""
+    completed = {row.page for row in rows if row.kind == COMPLETION_ROW}
+    dashboard = Dashboard()
+    enrolled: list[int] = []
+    for enrolment in enrolments_from_rows(rows):
+        course = content.courses.get(enrolment.course_id)
+        if course is None or not course.live:
+            continue
+        enrolled.append(course.pk)
+        enrolment.course = course
+        summary = _summary(
+            enrollment=enrolment,
+            modules=[
+                (slug, title, required, pk in completed)
+                for pk, slug, title, required in content.modules.get(course.pk, [])
+            ],
+        )
+        if summary.is_completed:
+            dashboard.completed.append(summary)
+        else:
+            dashboard.in_progress.append(summary)
+    dashboard.completed.sort(key=lambda progress: progress.enrollment.completed_at, reverse=True)
+    if user.department_id:
+        taken = set(enrolled)
+        dashboard.recommended = [
+            course
+            for course in content.recommended.get(user.department_id, [])
+            if course.pk not in taken
+        ]
+    return dashboard

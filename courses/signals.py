@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
 
 from courses.models import Enrollment, ModuleCompletion, ModulePage, Track
 from courses.selectors import guidelines_awaited_by_pass
@@ -58,7 +59,8 @@ def _connect_learner_cache() -> None:
     itself). Workshops register their bookings and sessions (lms.workshops.signals)."""
     for model in (Enrollment, ModuleCompletion, Sitting):
         invalidate_learner_on(model, learner_field="user_id")
-    invalidate_content_on(Quiz, Track)
+    # Cover images: the dashboard's recommendations show them (home/dashboard.py).
+    invalidate_content_on(Quiz, Track, get_image_model())
 
 
 def connect() -> None:

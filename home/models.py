@@ -1,5 +1,4 @@
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -23,11 +22,8 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import learner_dashboard
+        from home.dashboard import learner_home
         from home.highlights import home_highlights
-        from lms.assignments.selectors import assignments_for
-        from lms.core import learner_cache
-        from lms.workshops.selectors import active_bookings, upcoming_bookings
 
         context = super().get_context(request, *args, **kwargs)
         highlights = home_highlights()
@@ -36,18 +32,9 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
         context["award_period"] = highlights.award_period
         context["award_leaders"] = highlights.award_leaders
         if request.user.is_authenticated:
-            user = request.user
-            context["assignments"] = learner_cache.remember(
-                # States turn overdue with the date.
-                user=user,
-                name=f"assignments:{timezone.localdate().isoformat()}",
-                compute=lambda: assignments_for(user=user),
-            )
-            active = learner_cache.remember(
-                user=user, name="workshop-bookings", compute=lambda: active_bookings(user=user)
-            )
-            context["bookings"] = upcoming_bookings(user=user, active=active)
-            context["dashboard"] = learner_cache.remember(
-                user=user, name="dashboard", compute=lambda: learner_dashboard(user=user)
-            )
+            learner = learner_home(user=request.user)
+            context["assignments"] = learner.assignments
+            context["bookings"] = learner.bookings
+            context["dashboard"] = learner.dashboard
+            context["dashboard_urls"] = learner.urls
         return context

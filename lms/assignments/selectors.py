@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.db.models import (
     BooleanField,
@@ -23,12 +22,10 @@ from wagtail.models import Page
 from courses.models import CoursePage, Enrollment
 from courses.selectors import PAGE_LINK_FIELDS
 from lms.assignments.models import Assignment, AssignmentState
-from lms.core import exports
+from lms.core import exports, learner_rows
 from lms.guidelines.selectors import members_with_outstanding_guidelines
+from lms.people.models import User
 from lms.workshops.models import Booking, WorkshopPage
-
-if TYPE_CHECKING:
-    from lms.people.models import User
 
 NOT_STARTED = AssignmentState.NOT_STARTED
 IN_PROGRESS = AssignmentState.IN_PROGRESS
@@ -326,3 +323,75 @@ def team_export_rows(*, view: TeamView):
             yield [*base, "", "", None, "", outstanding]
         for item, cell in assigned:
             yield [*base, item.title, item.kind, cell.due_date, cell.state, outstanding]
+
+
+ASSIGNMENT_ROW = "assignment"
+
+
+def learner_assignment_rows(*, user_id: int) -> QuerySet:
+    """The learner's assignments as rows for one UNION query (lms.core.learner_rows):
+    course in `page`, workshop in `other`, the assigning person's names."""
+    return learner_rows.rows(
+        Assignment.objects.filter(assignee_id=user_id),
+        kind=ASSIGNMENT_ROW,
+        pk="pk",
+        page="course_id",
+        other="workshop_id",
+        at="created_at",
+        day="due_date",
+        text="note",
+        first_name="assigned_by__first_name",
+        last_name="assigned_by__last_name",
+        username="assigned_by__username",
+    )
+
+
+def assignments_from_rows(
+    *,
+    rows: list[learner_rows.LearnerRow],
+    enrolments: list[Enrollment],
+    bookings: list[Booking],
+    pages: dict[int, Page],
+    today: date | None = None,
+) -> list[AssignmentRow]:
+    """assignments_for(), built from the learner's rows: the states from the same
+    enrolments and bookings that with_state() reads in SQL."""
+    today = today or timezone.localdate()
+    started = {enrolment.course_id for enrolment in enrolments}
+    done = {enrolment.course_id for enrolment in enrolments if enrolment.completed_at}
+    attended = {booking.workshop_id for booking in bookings if booking.attended}
+    booked = {booking.workshop_id for booking in bookings if booking.status in Booking.ACTIVE}
+    assignments = []
+    for row in rows:
+        if row.kind != ASSIGNMENT_ROW:
+            continue
+        assignment = Assignment(
+            pk=row.pk,
+            course_id=row.page,
+            workshop_id=row.other,
+            due_date=row.day,
+            note=row.text or "",
+            created_at=row.at,
+        )
+        if row.username is not None:
+            # For its name only.
+            assignment.assigned_by = User(
+                first_name=row.first_name, last_name=row.last_name, username=row.username
+            )
+        else:
+            assignment.assigned_by = None
+        assignment.course_done = row.page in done
+        assignment.course_started = row.page in started
+        assignment.workshop_done = row.other in attended
+        assignment.workshop_booked = row.other in booked
+        assignments.append(assignment)
+    assignments.sort(key=lambda assignment: (assignment.due_date, assignment.pk))
+    result = [
+        AssignmentRow(
+            assignment=assignment,
+            state=state_of(assignment, today=today),
+            item=pages[assignment.course_id or assignment.workshop_id],
+        )
+        for assignment in assignments
+    ]
+    return sorted(result, key=lambda row: row.state == COMPLETED)

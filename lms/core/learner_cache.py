@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete
-from wagtail.models import Page
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from lms.core import content_version
 from lms.core.caching import VersionedCache, on_writes
 
 if TYPE_CHECKING:
@@ -71,7 +72,9 @@ def learner_changed(user_id: int | None) -> None:
 
 
 def content_changed(*args, **kwargs) -> None:
-    """Forget every learner's cached course data."""
+    """Forget every learner's cached course data (and every process's, by a new content
+    token: lms/core/content_version.py)."""
+    content_version.bump()
     if is_enabled():
         _bump_now_and_on_commit(course_content)
 
@@ -104,3 +107,13 @@ def connect_page_changes() -> None:
             content_changed()
 
     post_delete.connect(page_deleted, weak=False, dispatch_uid="learner-cache-page-deleted")
+
+    def page_saved(sender, instance, raw=False, **kwargs):
+        # A page added or changed without a publish (add_child, a draft): its title, URL
+        # or live flag may be what a process kept.
+        if not raw and isinstance(instance, Page):
+            content_version.bump()
+
+    post_save.connect(page_saved, weak=False, dispatch_uid="content-version-page-saved")
+    # A site's root page or hostname changes every page's URL.
+    on_writes(content_changed, Site, uid="learner-cache")

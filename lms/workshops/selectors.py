@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
 from courses.selectors import PAGE_LINK_FIELDS
+from lms.core import learner_rows
 from lms.workshops.models import Booking, WorkshopIndexPage, WorkshopPage, WorkshopSession
 
 if TYPE_CHECKING:
@@ -200,3 +201,52 @@ def upcoming_bookings(*, user: User, active: list[Booking] | None = None) -> lis
 def live_workshops(*, index: WorkshopIndexPage) -> QuerySet[WorkshopPage]:
     """The published workshops of the index page, by title."""
     return WorkshopPage.objects.live().child_of(index).select_related("track").order_by("title")
+
+
+BOOKING_ROW = "booking"
+
+
+def learner_booking_rows(*, user_id: int) -> QuerySet:
+    """Every booking of the learner (also cancelled or attended ones: assignment states
+    read them) as rows for one UNION query (lms.core.learner_rows)."""
+    return learner_rows.rows(
+        Booking.objects.filter(user_id=user_id),
+        kind=BOOKING_ROW,
+        pk="pk",
+        page="workshop_id",
+        other="session_id",
+        at="session__starts_at",
+        until="session__ends_at",
+        flag="attended",
+        text="status",
+    )
+
+
+def bookings_from_rows(
+    *, rows: list[learner_rows.LearnerRow], workshops: dict[int, WorkshopPage]
+) -> list[Booking]:
+    """Every booking among the rows, soonest session first, with its session's times and
+    the workshop's title and URL."""
+    bookings = []
+    for row in rows:
+        if row.kind != BOOKING_ROW:
+            continue
+        booking = Booking(
+            pk=row.pk,
+            workshop_id=row.page,
+            session_id=row.other,
+            status=row.text,
+            attended=row.flag,
+        )
+        booking.session = WorkshopSession(
+            pk=row.other, workshop_id=row.page, starts_at=row.at, ends_at=row.until
+        )
+        booking.workshop = workshops[row.page]
+        bookings.append(booking)
+    bookings.sort(key=lambda booking: booking.session.starts_at)
+    return bookings
+
+
+def workshop_links() -> dict[int, WorkshopPage]:
+    """Every workshop with its title and URL (one query)."""
+    return {workshop.pk: workshop for workshop in WorkshopPage.objects.only(*PAGE_LINK_FIELDS)}

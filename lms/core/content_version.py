@@ -1,0 +1,64 @@
+"""A token of the course content, changed in the same transaction as every content write.
+
+Pages a learner reads often (the dashboard) build what they show from two parts: the
+learner's own rows, read fresh in one query, and the content (course titles and URLs,
+modules, recommendations), kept in each process's memory under this token. The token is
+read inside the learner's query (`token_value()` as one of its columns), so another
+process's content change shows at the next request: nothing is read from a cache without
+a version the page read from the database anyway.
+
+Which writes change the content: `lms.core.learner_cache.content_changed` calls `bump()`
+(pages published, unpublished, moved, saved or deleted; the models apps register with
+`invalidate_content_on`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db.models import BigIntegerField, Subquery
+
+from lms.core.models import ContentVersion
+
+T = TypeVar("T")
+
+ROW_ID = 1
+# Per process: {name: (token, value)}; a lock only so two threads do not build the same.
+_memory: dict[str, tuple[int, object]] = {}
+_lock = threading.Lock()
+
+
+def bump(*args, **kwargs) -> None:
+    """A new token, in the current transaction (a signal receiver)."""
+    token = secrets.randbits(62)
+    if not ContentVersion.objects.filter(pk=ROW_ID).update(token=token):
+        ContentVersion.objects.update_or_create(pk=ROW_ID, defaults={"token": token})
+
+
+def token_value() -> Subquery:
+    """The token as an expression, to select as a column of a query the page makes."""
+    return Subquery(
+        ContentVersion.objects.filter(pk=ROW_ID).values("token")[:1],
+        output_field=BigIntegerField(),
+    )
+
+
+def remembered(name: str, *, token: int | None, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in this process while the content token is `token`."""
+    if token is None:  # no row yet: nothing to validate against
+        return compute()
+    entry = _memory.get(name)
+    if entry is not None and entry[0] == token:
+        return entry[1]  # type: ignore[return-value]
+    value = compute()
+    with _lock:
+        _memory[name] = (token, value)
+    return value
+
+
+def forget() -> None:
+    """Drop what this process kept (tests; a rolled-back test restores an old token)."""
+    _memory.clear()
