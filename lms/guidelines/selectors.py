@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    BooleanField,
     Case,
     F,
     FilteredRelation,
@@ -380,10 +379,11 @@ def signoff_export_rows(
             signed_version=signed_number,
             current_version=Value(current_number),
             signed_at=F("document_signoff__signed_at"),
+            # 1/0, not a boolean: no converter per row (exports.YES_NO reads truthiness).
             on_behalf=Case(
-                When(document_signoff__recorded_by__isnull=False, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
+                When(document_signoff__recorded_by__isnull=False, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
             ),
         )
         .order_by(
