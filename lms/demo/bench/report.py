@@ -88,7 +88,7 @@ def format_comparison(outcome: BenchOutcome) -> str:
     sizes = [str(run.scale.employees) for run in outcome.runs]
     lines = [
         "By scale: queries per request (must not depend on the amount of data) and p50 ms, "
-        f"growth ≤ {GROWTH_LIMIT}× from the smallest to the largest (exports excepted):",
+        f"growth ≤ {GROWTH_LIMIT}× from the smallest to the largest (whole-company exports excepted):",
         f"{'request':<17} "
         + " ".join(f"{size + ' q':>9}" for size in sizes)
         + " "
