@@ -210,7 +210,8 @@ def count(*, apps=None, document_id: int | None = None, department_id: int | Non
     return tallies, heads
 
 
-def stored(*, apps=None, document_id: int | None = None, department_id: int | None = None):
+def _scoped(apps, *, document_id: int | None, department_id: int | None):
+    """The stored tally and headcount rows of one document and/or department (or all)."""
     SignOffTally, DepartmentHeadcount, _signoff, _user = _models(apps)
     tallies = SignOffTally.objects.all()
     heads = DepartmentHeadcount.objects.all()
@@ -219,6 +220,11 @@ def stored(*, apps=None, document_id: int | None = None, department_id: int | No
     if department_id is not None:
         tallies = tallies.filter(department_key=department_id)
         heads = heads.filter(department_key=department_id)
+    return tallies, heads
+
+
+def stored(*, apps=None, document_id: int | None = None, department_id: int | None = None):
+    tallies, heads = _scoped(apps, document_id=document_id, department_id=department_id)
     return (
         Counter(
             {
@@ -237,13 +243,7 @@ def stored(*, apps=None, document_id: int | None = None, department_id: int | No
 
 def _replace(apps, tallies, heads, *, document_id=None, department_id=None, heads_too=True) -> None:
     SignOffTally, DepartmentHeadcount, _signoff, _user = _models(apps)
-    old_tallies = SignOffTally.objects.all()
-    old_heads = DepartmentHeadcount.objects.all()
-    if document_id is not None:
-        old_tallies = old_tallies.filter(document_id=document_id)
-    if department_id is not None:
-        old_tallies = old_tallies.filter(department_key=department_id)
-        old_heads = old_heads.filter(department_key=department_id)
+    old_tallies, old_heads = _scoped(apps, document_id=document_id, department_id=department_id)
     old_tallies.delete()
     SignOffTally.objects.bulk_create(
         [

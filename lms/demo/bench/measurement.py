@@ -186,10 +186,6 @@ class Cast:
     department_slug: str
     department_size: int
 
-    @property
-    def floor_path(self) -> str:
-        return self.story_paths[0]
-
 
 def find_cast(*, rng: random.Random) -> Cast:
     learner = User.objects.get(username=LEARNER)

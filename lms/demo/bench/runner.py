@@ -255,8 +255,6 @@ def _generation_target(*, scale: Scale, seconds: float | None) -> list[TargetRes
 
 def _measure_cold(specs, results, *, database, overrides, report) -> None:
     """Every GET's first request in a process of its own, with a session made here."""
-    from django.conf import settings as live
-
     from lms.demo.bench.cold import ColdRequest, ColdTiming, cold_requests
     from lms.demo.bench.measurement import Clients
 
@@ -269,7 +267,7 @@ def _measure_cold(specs, results, *, database, overrides, report) -> None:
         variant = spec.samples[0]
         session = None
         if variant.user_id is not None:
-            cookie = clients.of(variant.user_id).cookies.get(live.SESSION_COOKIE_NAME)
+            cookie = clients.of(variant.user_id).cookies.get(settings.SESSION_COOKIE_NAME)
             session = cookie.value if cookie else None
         requests.append(ColdRequest(spec.name, spec.method, variant.path, session))
     timings = cold_requests(requests, database=database, overrides=overrides, report=report)
