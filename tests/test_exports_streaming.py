@@ -63,9 +63,10 @@ class TestSignOffCsvStreams:
         assert rows_query(answered.captured_queries) == []  # nothing read yet
         with CaptureQueriesContext(connection) as sent:
             chunks = list(response.streaming_content)
-        # One query for all rows, read with a server-side iterator, in chunks of 4 rows.
-        assert len(rows_query(sent.captured_queries)) == 1
-        assert len(chunks) == 4  # 14 people (with the admin) in chunks of 4 rows
+        # A query per department (Sales) and one for the people without one (the admin),
+        # each read with a server-side cursor, in chunks of 4 rows.
+        assert len(rows_query(sent.captured_queries)) == 2
+        assert len(chunks) == 5  # 13 people of Sales in chunks of 4 rows, then the admin
         lines = list(
             csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"), newline=""), delimiter=";")
         )
@@ -73,20 +74,37 @@ class TestSignOffCsvStreams:
         mallory = next(line for line in lines if line[0] == "mallory")
         assert mallory[1] == "'=HYPERLINK(1)"  # neutralised, not a formula
 
-    def test_the_rows_come_from_an_iterator(self, document, company):
-        rows = selectors.signoff_export_rows(document=document)
-        assert iter(rows) is rows  # a generator, not a list of every employee
-        assert len(next(rows)) == len(selectors.SIGNOFF_EXPORT.columns)
+    def test_the_rows_are_read_only_when_iterated(self, document, company):
+        with CaptureQueriesContext(connection) as made:
+            rows = selectors.signoff_export_rows(document=document)
+        assert rows_query(made.captured_queries) == []  # not a list of every employee
+        assert len(next(iter(rows))) == len(selectors.SIGNOFF_EXPORT.columns)
+
+    def test_the_first_rows_go_out_before_the_last_department_is_read(
+        self, admin_client, document, company
+    ):
+        factories.user(username="zoe", department=factories.department(name="Zoo"))
+        chunks = iter(
+            admin_client.get(reverse("guidelines:export", args=[document.pk])).streaming_content
+        )
+        with CaptureQueriesContext(connection) as first:
+            assert b"mallory" in next(chunks)
+        assert len(rows_query(first.captured_queries)) == 1  # Sales only
+        with CaptureQueriesContext(connection) as rest:
+            assert b"zoe" in b"".join(chunks)
+        assert len(rows_query(rest.captured_queries)) == 2  # Zoo, then nobody's department
 
     @pytest.mark.parametrize("extra", [0, 10])
     def test_query_count_does_not_grow(
         self, admin_client, document, company, extra, django_assert_num_queries
     ):
+        sales = company[0].department
         for number in range(extra):
-            factories.user(username=f"extra{number}")
+            factories.user(username=f"extra{number}", department=sales if number % 2 else None)
         url = reverse("guidelines:export", args=[document.pk])
-        # Session, user, the document; then the current version and the rows.
-        with django_assert_num_queries(7):
+        # Session, user, its permissions (2), the document; its versions, the departments
+        # in scope; then the rows: a query for Sales and one for the people without one.
+        with django_assert_num_queries(9):
             b"".join(admin_client.get(url).streaming_content)
 
 

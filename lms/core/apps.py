@@ -12,9 +12,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # The lowest app, so these run before any other app's models are used.
-        from lms.core import admin_filters, db_ranges, learner_cache, wagtail_compat
+        from lms.core import admin_filters, db_ranges, export_sql, learner_cache, wagtail_compat
 
         db_ranges.register()
+        export_sql.register()
         wagtail_compat.install()
         admin_filters.register()
         learner_cache.connect_page_changes()

@@ -36,12 +36,14 @@ import csv
 import datetime
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from typing import IO, Any
 
+from django.db import connections
+from django.db.models import F, QuerySet
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
@@ -52,6 +54,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+
+from lms.core import export_sql
 
 ROWS_PER_CHUNK = 1000
 
@@ -324,6 +328,23 @@ def _chunks(
         yield buffer.getvalue()
 
 
+def _ready_chunks(
+    header: Sequence[str], chunks: Iterable[list[tuple]], delimiter: str
+) -> Iterator[str]:
+    """The CSV text of rows whose cells are finished (DatabaseRows.csv_chunks)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(safe_row(header))
+    for chunk in chunks:
+        writer.writerows(chunk)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # the header alone: there were no rows
+        yield buffer.getvalue()
+
+
 def _attachment(response: HttpResponse | StreamingHttpResponse, filename: str):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Personal data: no browser or proxy keeps a copy (Cache-Control: no-store, private).
@@ -342,10 +363,145 @@ def csv_response(
 
 def _csv_export(spec: ExportSpec, rows: Iterable[Sequence], filename: str):
     dialect = current_dialect()
-    convert = _row_converter(_csv_converters(spec, dialect), _safe_text)
-    chunks = _chunks(spec.header(), rows, delimiter=dialect.delimiter, convert=convert)
+    if isinstance(rows, DatabaseRows):
+        chunks = _ready_chunks(spec.header(), rows.csv_chunks(spec, dialect), dialect.delimiter)
+    else:
+        convert = _row_converter(_csv_converters(spec, dialect), _safe_text)
+        chunks = _chunks(spec.header(), rows, delimiter=dialect.delimiter, convert=convert)
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     return _attachment(response, filename)
+
+
+# --- Rows whose CSV cells the database computes --------------------------------------
+
+
+@dataclass(frozen=True)
+class DatabaseRows:
+    """An export's rows as a query: ``fields`` name each column's value in ``queryset``.
+
+    For CSV the database computes the finished cells (lms.core.export_sql) and the rows go
+    from the cursor to the CSV writer as they are; for .xlsx, and when iterated, they are
+    typed values as for any other export.
+
+    ``parts``: the rows are read in parts, one per value of ``parts[0]`` (a field), in
+    the order of ``parts[1]`` (None: the rows where it is NULL). A whole-company export
+    sorted as one query sends nothing until every row is sorted; in parts (e.g. by
+    department) the first part goes out while the others are unread. The query is
+    compiled once and run with each part's value.
+
+    ``skip_repeats``: a row whose first value is the previous row's is left out (e.g.
+    older sign-offs of the same person, ordered after the newest).
+    """
+
+    queryset: QuerySet
+    fields: tuple[str, ...]
+    parts: tuple[str, tuple[Any, ...]] | None = None
+    skip_repeats: bool = False
+
+    def _querysets(self, queryset: QuerySet) -> Iterator[QuerySet]:
+        if self.parts is None:
+            yield queryset
+            return
+        name, values = self.parts
+        for value in values:
+            if value is None:
+                yield queryset.filter(**{f"{name}__isnull": True})
+            else:
+                yield queryset.filter(**{name: value})
+
+    def __iter__(self) -> Iterator[tuple]:
+        previous = _NOTHING
+        for part in self._querysets(self.queryset.values_list(*self.fields)):
+            for row in part.iterator(chunk_size=ROWS_PER_CHUNK):
+                if self.skip_repeats:
+                    if row[0] == previous:
+                        continue
+                    previous = row[0]
+                yield row
+
+    def _statements(self, queryset: QuerySet) -> Iterator[tuple[str, Sequence[Any]]]:
+        """SQL and parameters of each part; the parts with a value share one compiled
+        statement, its parameter for the part's value replaced."""
+        if self.parts is None:
+            yield queryset.query.get_compiler(using=queryset.db).as_sql()
+            return
+        name, values = self.parts
+        marked = queryset.filter(**{name: _PART_MARK}).query.get_compiler(using=queryset.db)
+        sql, params = marked.as_sql()
+        at = [index for index, param in enumerate(params) if param == _PART_MARK]
+        if len(at) != 1:  # pragma: no cover (a query that repeats the part's condition)
+            raise ValueError(f"The query of {self.fields} names its part {len(at)} times.")
+        for value in values:
+            if value is None:
+                part = queryset.filter(**{f"{name}__isnull": True})
+                yield part.query.get_compiler(using=queryset.db).as_sql()
+            else:
+                yield sql, (*params[: at[0]], value, *params[at[0] + 1 :])
+
+    def csv_chunks(self, spec: ExportSpec, dialect: Dialect) -> Iterator[list[tuple]]:
+        """Lists of finished CSV cells, a chunk of rows each, read with a server-side
+        cursor where the database has one."""
+        if len(self.fields) != len(spec.columns):
+            raise ValueError(
+                f"The export has {len(spec.columns)} columns, the rows {len(self.fields)}."
+            )
+        cells = _cell_annotations(spec, self.queryset, self.fields, dialect)
+        queryset = self.queryset.annotate(**cells).values_list(*cells)
+        connection = connections[queryset.db]
+        previous = _NOTHING
+        for sql, params in self._statements(queryset):
+            # Raw rows, without Django's converters: the cells are finished text and numbers.
+            with connection.chunked_cursor() as cursor:
+                cursor.execute(sql, params)
+                while chunk := cursor.fetchmany(ROWS_PER_CHUNK):
+                    if self.skip_repeats:
+                        kept = []
+                        for row in chunk:
+                            if row[0] != previous:
+                                previous = row[0]
+                                kept.append(row)
+                        chunk = kept
+                    yield chunk
+
+
+# Stands for a part's value while the statement is compiled; never a real value (ids are
+# positive).
+_PART_MARK = -(2**62) + 20_261_202
+
+
+_NOTHING = object()
+
+
+def _cell_annotations(
+    spec: ExportSpec, queryset: QuerySet, fields: Sequence[str], dialect: Dialect
+) -> dict[str, Any]:
+    tzname = timezone.get_current_timezone_name()
+    yes, no = str(YES), str(NO)
+    cells: dict[str, Any] = {}
+    for index, (column, name) in enumerate(zip(spec.columns, fields, strict=True)):
+        value = F(name)
+        source = queryset.query.annotations.get(name)
+        output = queryset.query.resolve_ref(name).output_field.get_internal_type()
+        if column.kind == NUMBER:
+            cell = (
+                value
+                if "Integer" in output or "AutoField" in output
+                else (export_sql.decimal_number(value, decimal=dialect.decimal))
+            )
+        elif column.kind == DATE and output == "DateTimeField":
+            cell = export_sql.LocalTime(value, tzname=tzname, strftime=dialect.date)
+        elif column.kind == DATE:
+            cell = export_sql.LocalDate(value, strftime=dialect.date)
+        elif column.kind == DATETIME:
+            cell = export_sql.LocalTime(value, tzname=tzname, strftime=dialect.datetime)
+        elif column.kind == LABEL:
+            cell = export_sql.label(value, _label_map(column), source=source)
+        elif column.kind == YES_NO:
+            cell = export_sql.yes_no(value, yes=yes, no=no, source=source)
+        else:
+            cell = export_sql.safe_text(value)
+        cells[f"export_cell_{index}"] = cell
+    return cells
 
 
 def _xlsx_text(value: Any) -> str | None:

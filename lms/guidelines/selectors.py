@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -346,53 +346,60 @@ SIGNOFF_EXPORT = exports.ExportSpec(
 
 def signoff_export_rows(
     *, document: GuidelinePage, department: Department | None = None
-) -> Iterator[tuple]:
+) -> exports.DatabaseRows:
     """Per employee in scope (of one department, if given), by department and name:
     the rows of SIGNOFF_EXPORT (state as a code, versions as numbers, the sign-off's
     time as a datetime), with the newest version they signed.
 
-    One query joins people to this document's sign-offs, newest first per person, and
-    computes every column, so rows go from the database to the CSV writer as they are;
-    correlated subqueries per person cost far more at 10,000.
+    A query per department (by name), then one for the people without one, joins people
+    to this document's sign-offs, newest first per person, and computes every column; for
+    CSV the database writes the finished cells (exports.DatabaseRows): the first rows go
+    out while later departments are unread. The document's few versions are read first
+    and their numbers written into the query, so no row joins the version table.
     """
-    current = current_version(document=document)
-    current_number = current.number if current else 0
+    numbers = dict(GuidelineVersion.objects.filter(document=document).values_list("pk", "number"))
+    current_number = max(numbers.values(), default=0)
     employees = employees_in_scope(document=document)
+    version_id = "document_signoff__version_id"
+    signed_number = Case(
+        *(When(**{version_id: pk}, then=Value(number)) for pk, number in numbers.items()),
+        default=None,
+        output_field=IntegerField(),
+    )
+    current_ids = [pk for pk, number in numbers.items() if number >= current_number]
+    rows = employees.annotate(
+        document_signoff=FilteredRelation(
+            "guideline_signoffs", condition=Q(guideline_signoffs__document=document)
+        ),
+        full_name=Trim(Concat("first_name", Value(" "), "last_name")),
+        department_name=Coalesce("department__name", Value("")),
+        state=Case(
+            When(document_signoff__isnull=True, then=Value(NEVER_SIGNED)),
+            When(**{f"{version_id}__in": current_ids}, then=Value(SIGNED_CURRENT)),
+            default=Value(SIGNED_OLDER),
+        ),
+        signed_version=signed_number,
+        current_version=Value(current_number),
+        signed_at=F("document_signoff__signed_at"),
+        # 1/0, not a boolean: no converter per row (exports.YES_NO reads truthiness).
+        on_behalf=Case(
+            When(document_signoff__recorded_by__isnull=False, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    ).order_by("last_name", "username", F("signed_version").desc(nulls_last=True))
     if department is not None:
-        employees = employees.filter(department=department)
-    signed_number = F("document_signoff__version__number")
-    rows = (
-        employees.annotate(
-            document_signoff=FilteredRelation(
-                "guideline_signoffs", condition=Q(guideline_signoffs__document=document)
-            ),
-            full_name=Trim(Concat("first_name", Value(" "), "last_name")),
-            department_name=Coalesce("department__name", Value("")),
-            state=Case(
-                When(document_signoff__isnull=True, then=Value(NEVER_SIGNED)),
-                When(
-                    document_signoff__version__number__gte=current_number,
-                    then=Value(SIGNED_CURRENT),
-                ),
-                default=Value(SIGNED_OLDER),
-            ),
-            signed_version=signed_number,
-            current_version=Value(current_number),
-            signed_at=F("document_signoff__signed_at"),
-            # 1/0, not a boolean: no converter per row (exports.YES_NO reads truthiness).
-            on_behalf=Case(
-                When(document_signoff__recorded_by__isnull=False, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by(
-            F("department__name").asc(nulls_last=True),
-            "last_name",
-            "username",
-            signed_number.desc(),
-        )
-        .values_list(
+        parts = (department.pk,)
+    else:
+        # By department name, then the people without one: each part is sorted on its own.
+        in_scope = Department.objects.order_by("name")
+        if not document.applies_to_all:
+            in_scope = in_scope.filter(pk__in=document.departments.values("pk"))
+        parts = (*in_scope.values_list("pk", flat=True), None)
+    return exports.DatabaseRows(
+        queryset=rows,
+        parts=("department_id", parts),
+        fields=(
             "username",
             "full_name",
             "email",
@@ -402,14 +409,10 @@ def signoff_export_rows(
             "current_version",
             "signed_at",
             "on_behalf",
-        )
-    )
-    previous_username = None
-    for row in rows.iterator(chunk_size=5000):
+        ),
         # Usernames are unique: a repeat is an older version the same person signed.
-        if row[0] != previous_username:
-            previous_username = row[0]
-            yield row
+        skip_repeats=True,
+    )
 
 
 def team_matrix(*, members: QuerySet[User], documents: list[GuidelinePage]) -> list[dict]:
