@@ -1,10 +1,11 @@
 """What the home page shows everyone: the latest success stories and the award.
 
-Nothing here is computed in the reader's request: the award leaders are read from the
-points every write keeps per person (lms/award/points.py), the stories and the winner
-are a few rows. The assembled highlights are cached under the award's data version and
-forgotten when a story, a period or the rules change (home/signals.py), so a new point
-shows at the next page view and a fresh process pays a few small queries, not a count.
+Nothing here is computed in the reader's request. The stories, the winner, the period
+and who takes part change rarely: they are cached and forgotten when a story, a period
+or the rules change (home/signals.py). The three leaders change with every completion
+in a busy week: they are read in each request, one query on the points every write
+keeps per person (lms/award/points.py), so a new point shows at the next page view and
+no request rebuilds the rest because someone else finished a module.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from lms.award.cache import data_version as award_version
-from lms.award.models import AwardPeriod
+from lms.award.models import AwardPeriod, AwardSettings
 from lms.award.selectors import LeaderboardEntry, current_period, latest_winner, leaderboard
 from lms.core.caching import VersionedCache
 from lms.stories.selectors import latest_stories
@@ -41,16 +41,35 @@ class HomeHighlights:
     award_leaders: list[LeaderboardEntry]
 
 
+@dataclass(frozen=True)
+class _Settled:
+    """The part that changes only with stories, periods and rules."""
+
+    stories: list
+    award_winner: AwardPeriod | None
+    award_period: AwardPeriod | None
+    eligible: list[int]
+
+
 def home_highlights(*, today: date | None = None) -> HomeHighlights:
     today = today or timezone.localdate()
 
-    def compute() -> HomeHighlights:
-        period = current_period(today=today)
-        return HomeHighlights(
+    def compute() -> _Settled:
+        settings = AwardSettings.load()
+        return _Settled(
             stories=list(latest_stories().defer("body")),
             award_winner=latest_winner(),
-            award_period=period,
-            award_leaders=leaderboard(period=period, limit=3) if period else [],
+            award_period=current_period(today=today, length=settings.period_length),
+            eligible=list(settings.eligible_departments.values_list("pk", flat=True)),
         )
 
-    return home_page.get_or_compute(f"{today.isoformat()}:a{award_version()}", compute)
+    settled = home_page.get_or_compute(today.isoformat(), compute)
+    period = settled.award_period
+    return HomeHighlights(
+        stories=settled.stories,
+        award_winner=settled.award_winner,
+        award_period=period,
+        award_leaders=(
+            leaderboard(period=period, limit=3, eligible=settled.eligible) if period else []
+        ),
+    )

@@ -1,5 +1,6 @@
-"""The home page's highlights trail the award points by up to a minute, but a published,
-withdrawn or moved story, an announced winner or new point values show at once."""
+"""The cached part of the home page's highlights (home/highlights.py) is forgotten when a
+story is published, withdrawn or moved, a period or winner is saved, or the award's rules
+or departments change; the leaders are read fresh in every request."""
 
 from django.db.models.signals import m2m_changed
 from wagtail.signals import page_unpublished, post_page_move

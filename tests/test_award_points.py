@@ -5,7 +5,9 @@ kind of write, and reading it counts nothing."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,3 +139,24 @@ def test_reading_the_award_page_counts_nothing(period, people, django_assert_max
         assert client.get(reverse("award:leaderboard")).status_code == 200
     sources = ("modulecompletion", "quizzes_sitting", "courses_booking", "kpirecord")
     assert [q["sql"] for q in queries.captured_queries if any(s in q["sql"] for s in sources)] == []
+
+
+def test_someone_elses_completion_costs_the_next_home_page_nothing_more(period, people):
+    """No request pays for a refresh (issue #16): the leaders are one query on the kept
+    points, the rest of the highlights stays cached when someone finishes a module."""
+    course = factories.course(modules=3)
+    modules = factories.modules_of(course)
+    course_services.complete_module(user=people[0], module=modules[0])
+    viewer = Client(HTTP_ACCEPT_LANGUAGE="en")
+    viewer.force_login(people[2])
+    viewer.get("/")
+    with CaptureQueriesContext(connection) as steady:
+        viewer.get("/")
+    for module in modules[1:]:
+        course_services.complete_module(user=people[1], module=module)
+    with CaptureQueriesContext(connection) as after:
+        page = viewer.get("/").content.decode()
+    assert len(after) == len(steady)
+    # The new points show at once: Berg (2 modules) leads Alt (1).
+    leaders = page[page.index('class="leaders"') :]
+    assert leaders.index("Berg") < leaders.index("Alt")

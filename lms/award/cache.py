@@ -2,7 +2,7 @@
 
 The leaderboard is computed from many tables, so it is cached under a version number
 that every write behind it bumps (see signals.py): a cached leaderboard is never served
-after the points changed. The home page shows it through its own refreshing cache.
+after the points changed. The home page reads its three leaders fresh (home/highlights.py).
 """
 
 from __future__ import annotations

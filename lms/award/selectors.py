@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, QuerySet, Sum, Value
+from django.db.models import Count, Exists, F, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from courses.models import ModuleCompletion
@@ -80,30 +81,41 @@ def current_period(*, today: date | None = None, length: str | None = None) -> A
     return AwardPeriod(name=name, starts_on=starts_on, ends_on=ends_on)
 
 
-def leaderboard(*, period: AwardPeriod, limit: int = 20) -> list[LeaderboardEntry]:
+def leaderboard(
+    *, period: AwardPeriod, limit: int = 20, eligible: list[int] | None = None
+) -> list[LeaderboardEntry]:
     """Employees ranked by award points in the period; equal points share a rank.
 
-    Read from the points kept per person (lms/award/points.py): the top rows of an index,
-    a few queries whatever the headcount. A period nobody has counted yet (a new calendar
-    quarter) is handed to the task worker, and is empty until it is counted."""
+    Read from the points kept per person (lms/award/points.py): one query on the top rows
+    of an index, whatever the headcount. ``eligible``: the ids of the departments that
+    take part (empty: all), if the caller has them; else read from the settings. A period
+    nobody has counted yet (a new calendar quarter) is handed to the task worker, and is
+    empty until it is counted."""
+    if eligible is None:
+        eligible = list(AwardSettings.load().eligible_departments.values_list("pk", flat=True))
     counted = CountedPeriod.objects.filter(starts_on=period.starts_on, ends_on=period.ends_on)
-    if not counted.exists():
-        tasks.request_count(starts_on=period.starts_on, ends_on=period.ends_on)
-        if not counted.exists():
-            return []
     rows = PeriodPoints.objects.filter(
-        starts_on=period.starts_on, ends_on=period.ends_on, points__gt=0, user__is_active=True
+        Exists(counted),
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        points__gt=0,
+        user__is_active=True,
     )
-    eligible = list(AwardSettings.load().eligible_departments.values_list("pk", flat=True))
     if eligible:
         rows = rows.filter(user__department_id__in=eligible)
     # The limit-th score, then everybody at or above it: ties at the edge stay together.
-    edge = list(rows.order_by("-points").values_list("points", flat=True)[limit - 1 : limit])
-    if edge:
-        rows = rows.filter(points__gte=edge[0])
-    ranked = rows.select_related("user", "user__department").order_by(
-        "-points", "user__last_name", "user__first_name", "user__username"
+    edge = rows.order_by("-points").values("points")[limit - 1 : limit]
+    top = (
+        rows.filter(points__gte=Coalesce(Subquery(edge), Value(1)))
+        .select_related("user", "user__department")
+        .order_by("-points", "user__last_name", "user__first_name", "user__username")
     )
+    ranked = list(top)
+    if not ranked and not counted.exists():
+        tasks.request_count(starts_on=period.starts_on, ends_on=period.ends_on)
+        if not counted.exists():
+            return []
+        ranked = list(top.all())  # counted at once (a task backend that runs immediately)
     entries: list[LeaderboardEntry] = []
     for position, row in enumerate(ranked, start=1):
         rank = entries[-1].rank if entries and entries[-1].points == row.points else position
