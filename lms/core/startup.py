@@ -126,12 +126,13 @@ def warm_up() -> dict[str, float]:
     for name in _library_template_names():
         with contextlib.suppress(Exception):  # optional: a version without it
             engine.get_template(name)
+    _run_safely(_load_form_templates)
     step("templates", started)
 
     started = time.perf_counter()
-    _load_request_machinery()
-    _compile_lazy_patterns()
-    _compile_reverse_patterns(resolver)
+    for load in (_load_request_machinery, _compile_lazy_patterns):
+        _run_safely(load)
+    _run_safely(lambda: _compile_reverse_patterns(resolver))
     step("request_path", started)
 
     started = time.perf_counter()
@@ -141,10 +142,13 @@ def warm_up() -> dict[str, float]:
             from django.contrib.contenttypes.models import ContentType
 
             ContentType.objects.get_for_models(*apps.get_models())
+            database_ready = True
         except DatabaseError as error:
-            logger.info("Start-up: content types not loaded (%s)", error)
+            # Not there or not migrated yet: the apps' steps would fail one by one.
+            logger.info("Start-up: content types and the apps' steps skipped (%s)", error)
+            database_ready = False
         step("content_types", started)
-        for name, hook in list(_hooks.items()):
+        for name, hook in list(_hooks.items()) if database_ready else ():
             started = time.perf_counter()
             _run_hook(name, hook)
             step(name, started)
@@ -159,6 +163,14 @@ def warm_up() -> dict[str, float]:
         ", ".join(f"{name} {seconds:.3f}" for name, seconds in steps.items()),
     )
     return steps
+
+
+def _run_safely(load: Callable[[], None]) -> None:
+    """A built-in step that needs no database: an error is logged, the start goes on."""
+    try:
+        load()
+    except Exception:
+        logger.warning("Start-up: %s failed", getattr(load, "__name__", load), exc_info=True)
 
 
 def _run_hook(name: str, hook: WarmUpHook) -> None:
@@ -187,6 +199,19 @@ def _library_template_names() -> list[str]:
                     if path.suffix in (".html", ".svg")
                 )
     return names
+
+
+def _load_form_templates() -> None:
+    """Forms render their widgets through a template engine of their own (the form
+    renderer's), built and filled on the first form a page shows."""
+    import django.forms
+    from django.forms.renderers import get_default_renderer
+
+    renderer = get_default_renderer()
+    directory = Path(django.forms.__file__).parent / "templates"
+    for path in sorted((directory / "django" / "forms").rglob("*.html")):
+        with contextlib.suppress(Exception):
+            renderer.get_template(path.relative_to(directory).as_posix())
 
 
 def _load_request_machinery() -> None:
