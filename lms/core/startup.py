@@ -136,6 +136,10 @@ def warm_up() -> dict[str, float]:
     step("request_path", started)
 
     started = time.perf_counter()
+    _run_safely(_load_model_options)
+    step("models", started)
+
+    started = time.perf_counter()
     opened_here = [alias for alias in connections if connections[alias].connection is None]
     try:
         try:
@@ -199,6 +203,23 @@ def _library_template_names() -> list[str]:
                     if path.suffix in (".html", ".svg")
                 )
     return names
+
+
+def _load_model_options() -> None:
+    """What the ORM works out once per model on its first query: managers, field maps,
+    the relation tree, each field's column."""
+    from django.db.models.options import Options
+    from django.utils.functional import cached_property
+
+    names = [name for name, value in vars(Options).items() if isinstance(value, cached_property)]
+    for model in apps.get_models():
+        options = model._meta
+        for name in names:
+            with contextlib.suppress(Exception):  # e.g. a swapped model's
+                getattr(options, name)
+        for field in options.concrete_fields:
+            with contextlib.suppress(Exception):
+                field.cached_col  # noqa: B018
 
 
 def _load_form_templates() -> None:
