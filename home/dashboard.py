@@ -90,6 +90,13 @@ def dashboard_content(*, token: int | None) -> DashboardContent:
     )
 
 
+def warm_up() -> None:
+    """At a worker's start (lms.core.startup): the content every dashboard shows under
+    the current token, and the learners' UNION compiled (run for no learner)."""
+    dashboard_content(token=content_version.current_token())
+    learner_rows_of(user_id=learner_rows.SENTINEL_USER_ID)
+
+
 def learner_home(*, user: User) -> LearnerHome:
     rows = learner_cache.remember(
         user=user, name="dashboard-rows", compute=lambda: learner_rows_of(user_id=user.pk)

@@ -19,3 +19,14 @@ class CoreConfig(AppConfig):
         wagtail_compat.install()
         admin_filters.register()
         learner_cache.connect_page_changes()
+
+        from lms.core.startup import register_warm_up
+
+        register_warm_up("site_roots", _warm_up_site_roots)
+
+
+def _warm_up_site_roots() -> None:
+    """Wagtail's root paths of the sites, which every page URL is built from (cached)."""
+    from wagtail.models import Site
+
+    Site.get_site_root_paths()

@@ -46,6 +46,11 @@ def token_value() -> Subquery:
     )
 
 
+def current_token() -> int | None:
+    """The token as it is now (the start-up's warm-up; pages read it in their query)."""
+    return ContentVersion.objects.filter(pk=ROW_ID).values_list("token", flat=True).first()
+
+
 def remembered(name: str, *, token: int | None, compute: Callable[[], T]) -> T:
     """`compute()`, kept in this process while the content token is `token`."""
     if token is None:  # no row yet: nothing to validate against

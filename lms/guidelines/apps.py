@@ -9,4 +9,14 @@ class GuidelinesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from lms.core.startup import register_warm_up
         from lms.guidelines import signals  # noqa: F401
+
+        register_warm_up("published_guidelines", _warm_up_published_documents)
+
+
+def _warm_up_published_documents() -> None:
+    """Every page's banner of documents still to accept starts from these (cached)."""
+    from lms.guidelines.selectors import published_documents
+
+    published_documents()

@@ -12,7 +12,16 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         # Modules that touch models and Wagtail's admin load once the app registry is ready.
+        from lms.core.startup import register_warm_up
         from lms.people import signals  # noqa: F401
+
+        register_warm_up("request_user", _warm_up_request_user)
+
+
+def _warm_up_request_user() -> None:
+    from lms.people.backends import warm_up
+
+    warm_up()
 
 
 class LmsUsersAppConfig(WagtailUsersAppConfig):

@@ -72,6 +72,11 @@ def load_request_user(user_id: int, *, alias: str = "default") -> User | None:
     return user
 
 
+def warm_up() -> None:
+    """At a worker's start (lms.core.startup): the query compiled and run for no user."""
+    load_request_user(_NO_USER)
+
+
 class RoleAwareModelBackend(ModelBackend):
     def get_user(self, user_id):
         try:

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -72,6 +73,15 @@ def _kpi_section() -> str:
             ),
         )
     )
+
+
+def warm_up() -> None:
+    """At a worker's start (lms.core.startup): the board's cached evidence and its KPI
+    section in every language, so that the first admin after a start does not pay."""
+    selectors.board()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            _kpi_section()
 
 
 @login_required
