@@ -89,8 +89,12 @@ def _python_path(document, language: str) -> bytes:
         return b"".join(response.streaming_content)
 
 
+@pytest.mark.parametrize("chunk", [1000, 2])  # 2: chunks with and without quoted cells
 @pytest.mark.parametrize("language", ["de", "en"])
-def test_the_database_writes_the_same_cells_as_python(document, company, language):
+def test_the_database_writes_the_same_cells_as_python(
+    document, company, language, chunk, monkeypatch
+):
+    monkeypatch.setattr(exports, "ROWS_PER_CHUNK", chunk)
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(factories.user(username="admin", groups=(roles.ADMINS,), language=language))
     response = client.get(reverse("guidelines:export", args=[document.pk]))

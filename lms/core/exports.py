@@ -43,7 +43,8 @@ from itertools import islice
 from typing import IO, Any
 
 from django.db import connections
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
@@ -331,13 +332,38 @@ def _chunks(
 def _ready_chunks(
     header: Sequence[str], chunks: Iterable[list[tuple]], delimiter: str
 ) -> Iterator[str]:
-    """The CSV text of rows whose cells are finished (DatabaseRows.csv_chunks)."""
+    """The CSV text of rows whose cells are finished text (DatabaseRows.csv_chunks).
+
+    The csv module looks at every character of every cell to decide its quoting, and
+    that was a third of a whole-company export's time. A cell needs quotes only when it
+    holds the delimiter, a quotation mark or a line break, so a chunk is joined as it is
+    and then checked as a whole: no quotation mark, and exactly as many delimiters and
+    line breaks as the joins put in. Then no cell needed quotes, and the text is what
+    the csv module writes; otherwise the chunk goes through the csv module."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(safe_row(header))
+    separators = len(header) - 1
     for chunk in chunks:
-        writer.writerows(chunk)
+        if not chunk:
+            continue
+        count = len(chunk)
+        try:
+            text = "\r\n".join(map(delimiter.join, chunk))
+        except TypeError:  # a cell that is not text
+            text = None
+        if (
+            text is None
+            or '"' in text
+            or text.count(delimiter) != separators * count
+            or text.count("\n") != count - 1
+            or text.count("\r") != count - 1
+        ):
+            writer.writerows(chunk)
+        else:
+            buffer.write(text)
+            buffer.write("\r\n")
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -500,6 +526,8 @@ def _cell_annotations(
             cell = export_sql.yes_no(value, yes=yes, no=no, source=source)
         else:
             cell = export_sql.safe_text(value)
+        if column.kind != TEXT:  # every cell as text, empty for NULL (see _ready_chunks)
+            cell = Coalesce(Cast(cell, TextField()), Value(""), output_field=TextField())
         cells[f"export_cell_{index}"] = cell
     return cells
 
