@@ -36,9 +36,12 @@ run: seed
 
 # On every core (pytest-xdist, one test database per worker); TEST_WORKERS=0 runs the suite in
 # one process, e.g. make test TEST_WORKERS=0 PYTEST_ARGS="tests/test_seed.py -x".
+# Bytecode is kept even where the shell sets PYTHONDONTWRITEBYTECODE: without it every worker
+# (and every settings subprocess) compiles the project and re-rewrites the tests' asserts,
+# about 6 s of CPU per process.
 TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --maxschedchunk=1 $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(TEST_WORKERS) --maxschedchunk=1 $(PYTEST_ARGS)
 
 # axe-core for the accessibility checks of the e2e run, from the npm registry (package-lock.json).
 AXE := node_modules/axe-core/axe.min.js

@@ -1,4 +1,11 @@
-"""Small builders for test data; they go through the same Wagtail APIs editors use."""
+"""Small builders for test data; they go through the same Wagtail APIs editors use.
+
+Course, module and workshop pages are created live (or as drafts) in one save, as a page
+created in code or by a fixture is, without a revision and its publication: no app code
+reads a course's revisions, and a revision and a publish cost three more saves of the page
+with their validation. A test about revisions makes them (``save_revision().publish()``);
+guideline pages keep theirs, since their versions and approvals are revisions.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import itertools
 import json
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from courses.models import CourseIndexPage, CoursePage, ModulePage, Track
 from lms.people import roles
@@ -44,6 +52,31 @@ def user(
     return account
 
 
+def users_in_bulk(count: int, *, prefix: str = "bulk", **extra) -> list[User]:
+    """``count`` employees ("<prefix>0"... with e-mail addresses) in three queries, for tests
+    that need many recipients or rows, not what a save tells the rest of the app: no signal
+    is sent, so the rollout board's tallies do not count them. They sign in with
+    "secret-pass-123" like user()'s."""
+    extra.setdefault("language", "en")
+    hashed = _bulk_password()
+    names = [f"{prefix}{number}" for number in range(count)]
+    User.objects.bulk_create(
+        User(username=name, email=f"{name}@example.com", password=hashed, **extra) for name in names
+    )
+    created = list(User.objects.filter(username__in=names).order_by("pk"))
+    employees = Group.objects.get(name=roles.EMPLOYEES)
+    User.groups.through.objects.bulk_create(
+        User.groups.through(user_id=person.pk, group_id=employees.pk) for person in created
+    )
+    return created
+
+
+def _bulk_password() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password("secret-pass-123")
+
+
 def track(*, name: str | None = None, slug: str | None = None) -> Track:
     number = next(_sequence)
     return Track.objects.create(name=name or f"Track {number}", slug=slug or f"track-{number}")
@@ -68,25 +101,29 @@ def course(
         slug=f"course-{number}",
         track=track_ or track(),
         summary="A course used by the tests.",
+        **_published(live),
     )
+    page.target_departments.set(departments)  # a ParentalManyToManyField: saved with the page
     catalog().add_child(instance=page)
-    page.target_departments.set(departments)
-    revision = page.save_revision()
-    if live:
-        revision.publish()
-    else:
-        page.unpublish()
     for index in range(modules):
-        module(course=page, title=f"Module {index + 1}", required=index not in optional)
+        module(
+            course=page, title=f"Module {index + 1}", required=index not in optional, publish=False
+        )
     return page
 
 
-def module(*, course: CoursePage, title: str = "Module", required: bool = True) -> ModulePage:
+def module(
+    *, course: CoursePage, title: str = "Module", required: bool = True, publish: bool = True
+) -> ModulePage:
+    """A live module of ``course``. On its own it is published as an editor publishes it
+    (a revision, page_published: what tells the learners' caches); ``publish=False``, as
+    course() makes its first modules, it is only created live."""
     page = ModulePage(
         title=title,
         slug=f"module-{next(_sequence)}",
         estimated_minutes=10,
         required=required,
+        **_published(),
         body=json.dumps(
             [
                 {"type": "heading", "value": {"text": f"{title} heading", "level": "h2"}},
@@ -95,8 +132,17 @@ def module(*, course: CoursePage, title: str = "Module", required: bool = True) 
         ),
     )
     course.add_child(instance=page)
-    page.save_revision().publish()
+    if publish:
+        page.save_revision().publish()
     return page
+
+
+def _published(live: bool = True) -> dict:
+    """A page's state as publishing (or never publishing) it leaves it, for Page(...)."""
+    if not live:
+        return {"live": False, "has_unpublished_changes": True}
+    now = timezone.now()
+    return {"live": True, "first_published_at": now, "last_published_at": now}
 
 
 def modules_of(course: CoursePage) -> list[ModulePage]:
@@ -203,10 +249,10 @@ def workshop(*, title="LinkedIn for Leaders", open_to_all=False, departments=(),
         summary="A live workshop.",
         open_to_all=open_to_all,
         trainer=trainer,
+        **_published(),
     )
-    WorkshopIndexPage.objects.get().add_child(instance=page)
     page.open_to_departments.set(departments)
-    page.save_revision().publish()
+    WorkshopIndexPage.objects.get().add_child(instance=page)
     return WorkshopPage.objects.get(pk=page.pk)
 
 

@@ -250,7 +250,7 @@ class TestTeamView:
         course = factories.course(modules=1)
         workshop = factories.workshop()
         factories.guideline()
-        people = [factories.user(department=sales, manager=manager) for _ in range(size)]
+        people = factories.users_in_bulk(size, prefix="member", department=sales, manager=manager)
         services.assign(assigned_by=manager, assignees=people, item=course, due_date=in_days(3))
         services.assign(
             assigned_by=manager, assignees=people[: size // 2], item=workshop, due_date=in_days(3)
