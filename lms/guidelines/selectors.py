@@ -402,9 +402,11 @@ def signoff_export_rows(
     else:
         # By department name, then the people without one: each part is sorted on its own.
         in_scope = Department.objects.order_by("name")
-        if not document.applies_to_all:
+        if document.applies_to_all:
+            parts = (*in_scope.values_list("pk", flat=True), None)
+        else:  # the people of these departments only: none without one
             in_scope = in_scope.filter(pk__in=document.departments.values("pk"))
-        parts = (*in_scope.values_list("pk", flat=True), None)
+            parts = tuple(in_scope.values_list("pk", flat=True))
     return exports.DatabaseRows(
         queryset=rows,
         parts=("department_id", parts),
