@@ -267,13 +267,12 @@ def _add_unassigned_learning(
         enrolments, bookings = enrolments.filter(course_id=item_id), None
     elif kind == "workshop":
         enrolments, bookings = None, bookings.filter(workshop_id=item_id)
-    # Hundreds of people with a dozen courses each: plain rows (done as 1/0, not a
-    # completion time to parse), each item's key made once.
+    # Hundreds of people with a dozen courses each: done as 1/0, not a completion time to
+    # parse per row.
     found: list[tuple[int, str, int]] = []
     if enrolments is not None:
-        keys = _Keys("course")
         found.extend(
-            (user_id, keys[course_id], done)
+            (user_id, f"course:{course_id}", done)
             for user_id, course_id, done in enrolments.values_list(
                 "user_id",
                 "course_id",
@@ -281,9 +280,8 @@ def _add_unassigned_learning(
             )
         )
     if bookings is not None:
-        keys = _Keys("workshop")
         found.extend(
-            (user_id, keys[workshop_id], done)
+            (user_id, f"workshop:{workshop_id}", done)
             for user_id, workshop_id, done in bookings.values_list(
                 "user_id", "workshop_id", Case(When(attended=True, then=1), default=0)
             )
@@ -296,18 +294,6 @@ def _add_unassigned_learning(
         if current is not None and (current.assignment_id is not None or not done):
             continue  # an assignment's own cell, or already completed
         cells[key] = completed if done else in_progress
-
-
-class _Keys(dict):
-    """ "course:12" for 12: the filter form's name of an item, made once per item."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
-
-    def __missing__(self, item_id: int) -> str:
-        key = self[item_id] = f"{self.kind}:{item_id}"
-        return key
 
 
 TEAM_EXPORT = exports.ExportSpec(

@@ -31,17 +31,31 @@ REMIND_BUTTON = (
 @register.simple_tag(takes_context=True)
 def team_row(context, row, items, remind_form=""):
     """One team-view row, `<tr>` to `</tr>`: the person (and department), the guidelines'
-    state (a link to the person's sign-off record when something is outstanding) and the
-    cells (team_cells). A tag for the reason there: 200 rows of template nodes were a
-    third of the page's time."""
+    state (a link to the person's sign-off record when something is outstanding) and a
+    cell per item; with `remind_form`, open cells get a remind button.
+
+    A manager of 200 people with 40 assigned items sees 8,000 cells; written as template
+    nodes (state badge, translated "due" date), or even with format_html per cell, they
+    took most of the page's time. Every text is escaped once per page (labels, dates,
+    item titles) or row (the person's name) and the cells are joined as plain strings.
+    """
     memo = context.render_context.setdefault("team_row", {})
     if not memo:
         memo["accepted"] = (
             f'<span class="state-badge state-badge--current">{escape(gettext("accepted"))}</span>'
         )
         memo["not_accepted"] = escape(gettext("not accepted"))
+        memo["badges"] = {
+            state: STATE_BADGE.format(state, escape(label)) for state, label in STATE_LABELS.items()
+        }
+        # The same msgid as the "due {{ date }}" of the learner's dashboard.
+        memo["due"] = gettext("due %(date)s")
+        memo["dates"] = {None: escape(gettext("not assigned"))}
+        memo["remind"] = escape(gettext("Remind"))
+        memo["titles"] = {}
     member = row.member
-    person = escape(member)
+    name = escape(member)
+    person = name
     if member.department:
         person += f'<br><span class="meta">{escape(member.department)}</span>'
     if row.guidelines_outstanding:
@@ -51,32 +65,13 @@ def team_row(context, row, items, remind_form=""):
         )
     else:
         guidelines = memo["accepted"]
-    cells = team_cells(context, row, items, remind_form)
+    cells = _cells(memo, row, items, form=escape(remind_form) if remind_form else "", name=name)
     return mark_safe(f'<tr>\n<th scope="row">{person}</th>\n<td>{guidelines}</td>\n{cells}\n</tr>')
 
 
-@register.simple_tag(takes_context=True)
-def team_cells(context, row, items, remind_form=""):
-    """The `<td>`s of one team-view row; with `remind_form`, open cells get a remind button.
-
-    A manager of 200 people with 40 assigned items sees 8,000 cells; written as template
-    nodes (state badge, translated "due" date), or even with format_html per cell, they
-    took most of the page's time. Every text is escaped once per page (labels, dates,
-    item titles) or row (the person's name) and the cells are joined as plain strings.
-    """
-    memo = context.render_context.setdefault("team_cells", {})
-    if not memo:
-        memo["badges"] = {
-            state: STATE_BADGE.format(state, escape(label)) for state, label in STATE_LABELS.items()
-        }
-        # The same msgid as the "due {{ date }}" of the learner's dashboard.
-        memo["due"] = gettext("due %(date)s")
-        memo["dates"] = {None: escape(gettext("not assigned"))}
-        memo["remind"] = escape(gettext("Remind"))
-        memo["titles"] = {}
+def _cells(memo: dict, row, items, *, form: str, name: str) -> str:
+    """The `<td>`s of a row (escaped: `form` and `name` already are)."""
     dates, titles, badges = memo["dates"], memo["titles"], memo["badges"]
-    form = escape(remind_form)
-    person = escape(row.member)
     html = []
     for cell, item in zip(row.cells, items, strict=True):
         if cell is None:
@@ -88,12 +83,12 @@ def team_cells(context, row, items, remind_form=""):
                 memo["due"] % {"date": formats.date_format(cell.due_date, "SHORT_DATE_FORMAT")}
             )
         remind = ""
-        if remind_form and cell.assignment_id and cell.state != AssignmentState.COMPLETED:
+        if form and cell.assignment_id and cell.state != AssignmentState.COMPLETED:
             title = titles.get(item.key)
             if title is None:
                 title = titles[item.key] = escape(item.title)
             remind = REMIND_BUTTON.format(
-                form, int(cell.assignment_id), memo["remind"], person, title
+                form, int(cell.assignment_id), memo["remind"], name, title
             )
         html.append(f'<td>{badges[cell.state]}<br><span class="meta">{due}</span>{remind}</td>')
-    return mark_safe("".join(html))
+    return "".join(html)
