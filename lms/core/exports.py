@@ -424,26 +424,31 @@ class DatabaseRows:
     parts: tuple[str, tuple[Any, ...]] | None = None
     skip_repeats: bool = False
 
-    def _querysets(self, queryset: QuerySet) -> Iterator[QuerySet]:
-        if self.parts is None:
-            yield queryset
-            return
-        name, values = self.parts
-        for value in values:
-            if value is None:
-                yield queryset.filter(**{f"{name}__isnull": True})
-            else:
-                yield queryset.filter(**{name: value})
+    def _part(self, queryset: QuerySet, value: Any) -> QuerySet:
+        name = self.parts[0]
+        return queryset.filter(**({f"{name}__isnull": True} if value is None else {name: value}))
+
+    def _first_of_each(self) -> Callable[[Sequence], bool]:
+        """Whether a row is to be written: with skip_repeats, not if its first value is the
+        previous row's."""
+        if not self.skip_repeats:
+            return lambda row: True
+        previous = [_NOTHING]
+
+        def new(row: Sequence) -> bool:
+            if row[0] == previous[0]:
+                return False
+            previous[0] = row[0]
+            return True
+
+        return new
 
     def __iter__(self) -> Iterator[tuple]:
-        previous = _NOTHING
-        for part in self._querysets(self.queryset.values_list(*self.fields)):
-            for row in part.iterator(chunk_size=ROWS_PER_CHUNK):
-                if self.skip_repeats:
-                    if row[0] == previous:
-                        continue
-                    previous = row[0]
-                yield row
+        rows = self.queryset.values_list(*self.fields)
+        parts = [rows] if self.parts is None else [self._part(rows, v) for v in self.parts[1]]
+        keep = self._first_of_each()
+        for part in parts:
+            yield from filter(keep, part.iterator(chunk_size=ROWS_PER_CHUNK))
 
     def _statements(self, queryset: QuerySet) -> Iterator[tuple[str, Sequence[Any]]]:
         """SQL and parameters of each part; the parts with a value share one compiled
@@ -459,8 +464,7 @@ class DatabaseRows:
             raise ValueError(f"The query of {self.fields} names its part {len(at)} times.")
         for value in values:
             if value is None:
-                part = queryset.filter(**{f"{name}__isnull": True})
-                yield part.query.get_compiler(using=queryset.db).as_sql()
+                yield self._part(queryset, None).query.get_compiler(using=queryset.db).as_sql()
             else:
                 yield sql, (*params[: at[0]], value, *params[at[0] + 1 :])
 
@@ -474,20 +478,13 @@ class DatabaseRows:
         cells = _cell_annotations(spec, self.queryset, self.fields, dialect)
         queryset = self.queryset.annotate(**cells).values_list(*cells)
         connection = connections[queryset.db]
-        previous = _NOTHING
+        keep = self._first_of_each()
         for sql, params in self._statements(queryset):
-            # Raw rows, without Django's converters: the cells are finished text and numbers.
+            # Raw rows, without Django's converters: the cells are finished text.
             with connection.chunked_cursor() as cursor:
                 cursor.execute(sql, params)
                 while chunk := cursor.fetchmany(ROWS_PER_CHUNK):
-                    if self.skip_repeats:
-                        kept = []
-                        for row in chunk:
-                            if row[0] != previous:
-                                previous = row[0]
-                                kept.append(row)
-                        chunk = kept
-                    yield chunk
+                    yield chunk if not self.skip_repeats else list(filter(keep, chunk))
 
 
 # Stands for a part's value while the statement is compiled; never a real value (ids are

@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     Case,
-    CharField,
     F,
     FilteredRelation,
-    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -21,7 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, Trim
 from django.utils.translation import gettext_lazy
 
 from lms.core import exports, learner_cache
@@ -373,14 +371,7 @@ def signoff_export_rows(
         document_signoff=FilteredRelation(
             "guideline_signoffs", condition=Q(guideline_signoffs__document=document)
         ),
-        # Both names are NOT NULL: a plain concatenation, not Concat's COALESCE per part.
-        full_name=Func(
-            F("first_name"),
-            F("last_name"),
-            template="TRIM(%(expressions)s)",
-            arg_joiner=" || ' ' || ",
-            output_field=CharField(),
-        ),
+        full_name=Trim(Concat("first_name", Value(" "), "last_name")),
         department_name=Coalesce("department__name", Value("")),
         state=Case(
             When(document_signoff__isnull=True, then=Value(NEVER_SIGNED)),
