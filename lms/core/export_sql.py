@@ -93,15 +93,18 @@ def label(expression: Any, labels: Mapping[str, str], *, source: Any = None) -> 
     return Case(*whens, default=expression, output_field=TextField())
 
 
-def yes_no(expression: Any, *, yes: str, no: str, source: Any = None) -> Expression:
+def yes_no(
+    expression: Any, *, yes: str, no: str, source: Any = None, boolean: bool = False
+) -> Expression:
     """Truthy as ``yes``; 0, false and NULL as ``no`` (as exports.YES_NO reads truthiness).
-    ``source`` as for label()."""
+    ``source`` as for label(); ``boolean``: the expression is a boolean, not a number
+    (PostgreSQL compares a boolean with false, not with 0)."""
     relabeled = _relabeled(source, lambda value: yes if value else no)
     if relabeled is not None:
         return relabeled
     return Case(
         When(IsNull(expression, True), then=Value(no)),
-        When(Exact(expression, 0), then=Value(no)),
+        When(Exact(expression, False if boolean else 0), then=Value(no)),
         default=Value(yes),
         output_field=TextField(),
     )

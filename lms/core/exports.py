@@ -520,7 +520,9 @@ def _cell_annotations(
         elif column.kind == LABEL:
             cell = export_sql.label(value, _label_map(column), source=source)
         elif column.kind == YES_NO:
-            cell = export_sql.yes_no(value, yes=yes, no=no, source=source)
+            cell = export_sql.yes_no(
+                value, yes=yes, no=no, source=source, boolean=output == "BooleanField"
+            )
         else:
             cell = export_sql.safe_text(value)
         if column.kind != TEXT:  # every cell as text, empty for NULL (see _ready_chunks)
