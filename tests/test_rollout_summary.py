@@ -179,6 +179,20 @@ WRITES = {
         w["outsider"].groups.add(Group.objects.get(name=roles.MANAGERS)),
         Group.objects.get(name=roles.MANAGERS).user_set.clear(),
     ),
+    "new manager": lambda w: factories.user(
+        department=w["sales"], groups=(roles.MANAGERS, roles.EMPLOYEES)
+    ),
+    # Only the managers' group counts: other roles change nothing, but a set() of other
+    # roles takes the managers' group away.
+    "roles set without the managers group": lambda w: (
+        w["outsider"].groups.add(Group.objects.get(name=roles.MANAGERS)),
+        w["outsider"].groups.set(Group.objects.filter(name__in=[roles.TRAINERS, roles.EMPLOYEES])),
+    ),
+    "another role given": lambda w: (
+        _complete(w, w["people"][0]),
+        w["people"][0].groups.add(Group.objects.get(name=roles.TRAINERS)),
+        Group.objects.get(name=roles.TRAINERS).user_set.add(w["boss"]),
+    ),
     "group given to people": lambda w: Group.objects.get(name=roles.MANAGERS).user_set.add(
         *w["people"]
     ),

@@ -1,3 +1,4 @@
+from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from wagtail.signals import page_unpublished
@@ -9,6 +10,7 @@ from lms.core.caching import on_writes
 from lms.core.changes import data_changed, rows_written
 from lms.guidelines.models import GuidelinePage, GuidelineVersion, SignOff
 from lms.kpis.models import KpiRecord
+from lms.people import roles
 from lms.people.models import Department, User, only_account_fields
 from lms.quizzes.models import Sitting
 from lms.rollout import cache, summary
@@ -96,8 +98,12 @@ on_writes(_person_written, *PERSON_FIELD, uid="rollout-summary")
 
 
 @receiver(post_save, sender=User, dispatch_uid="rollout-summary-user")
-def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if not raw and not only_account_fields(update_fields):
+def _user_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    if raw or only_account_fields(update_fields):
+        return
+    if created:
+        summary.person_added(instance)
+    else:
         summary.refresh([instance.pk])
 
 
@@ -112,16 +118,25 @@ def _user_deleted(sender, instance, **kwargs):
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="rollout-summary-groups")
 def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Of the groups, only the managers' counts on the board (is_manager): a change of any
+    other role leaves everyone's evidence as it was, and is not counted again."""
+    if reverse and instance.name != roles.MANAGERS:
+        return
     if action == "pre_clear" and reverse:
         # A group loses all its members: who they are is known only before.
         instance._rollout_cleared = list(instance.user_set.values_list("pk", flat=True))
     elif action in {"post_add", "post_remove", "post_clear"}:
         if not reverse:
-            summary.refresh([instance.pk])
+            if action == "post_clear" or _managers_group() in (pk_set or ()):
+                summary.refresh([instance.pk])
         elif action == "post_clear":
             summary.refresh(getattr(instance, "_rollout_cleared", []))
         else:
             summary.refresh(pk_set or [])
+
+
+def _managers_group() -> int | None:
+    return Group.objects.filter(name=roles.MANAGERS).values_list("pk", flat=True).first()
 
 
 @receiver(rows_written, dispatch_uid="rollout-summary-bulk")

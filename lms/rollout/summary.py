@@ -265,6 +265,27 @@ def refresh(user_ids: Iterable[int | None]) -> None:
         _store(stored, new, ids)
 
 
+def person_added(person: User) -> None:
+    """A person just created: nothing can refer to them yet (no enrolment, booking,
+    assignment, sign-off, report or group), so their row is what the account says, without
+    reading the raw tables as refresh() would. Their manager may have become one by having
+    a report, and is counted again."""
+    with transaction.atomic():
+        if PersonEvidence.objects.filter(user_id=person.pk).exists():
+            refresh([person.pk])  # a row left under this id: count as for any write
+            return
+        row = PersonEvidence(
+            user_id=person.pk,
+            department_id=person.department_id,
+            manager_id=person.manager_id,
+            active=person.is_active,
+        )
+        _apply(contributions(row))
+        row.save(force_insert=True)
+        if person.manager_id is not None:
+            refresh([person.manager_id])
+
+
 def _stored(ids: set[int]) -> dict[int, PersonEvidence]:
     return {
         person.user_id: person
