@@ -9,9 +9,15 @@ from lms.workshops.models import WorkshopPage
 
 
 def item_choices():
-    courses = [(f"course:{c.pk}", c.title) for c in CoursePage.objects.live().order_by("title")]
+    # Ids and titles only: a course or workshop page as a model instance (the page and
+    # its own table, every field) cost more than the team view's filter form was worth.
+    courses = [
+        (f"course:{pk}", title)
+        for pk, title in CoursePage.objects.live().order_by("title").values_list("pk", "title")
+    ]
     workshops = [
-        (f"workshop:{w.pk}", w.title) for w in WorkshopPage.objects.live().order_by("title")
+        (f"workshop:{pk}", title)
+        for pk, title in WorkshopPage.objects.live().order_by("title").values_list("pk", "title")
     ]
     return [
         ("", _("Choose a course or workshop")),
