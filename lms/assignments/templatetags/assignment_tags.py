@@ -1,7 +1,9 @@
+import html
+
 from django import template
 from django.urls import reverse
 from django.utils import formats
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -37,58 +39,102 @@ def team_row(context, row, items, remind_form=""):
     A manager of 200 people with 40 assigned items sees 8,000 cells; written as template
     nodes (state badge, translated "due" date), or even with format_html per cell, they
     took most of the page's time. Every text is escaped once per page (labels, dates,
-    item titles) or row (the person's name) and the cells are joined as plain strings.
+    item titles, the link's pattern) or row (the person's name), a cell without a button
+    is written once per page for each state and date, and the cells are joined as plain
+    strings. `html.escape` is what django.utils.html.escape calls for text, without its
+    lazy-string wrapper.
     """
-    memo = context.render_context.setdefault("team_row", {})
-    if not memo:
-        memo["accepted"] = (
-            f'<span class="state-badge state-badge--current">{escape(gettext("accepted"))}</span>'
-        )
-        memo["not_accepted"] = escape(gettext("not accepted"))
-        memo["badges"] = {
-            state: STATE_BADGE.format(state, escape(label)) for state, label in STATE_LABELS.items()
-        }
-        # The same msgid as the "due {{ date }}" of the learner's dashboard.
-        memo["due"] = gettext("due %(date)s")
-        memo["dates"] = {None: escape(gettext("not assigned"))}
-        memo["remind"] = escape(gettext("Remind"))
-        memo["titles"] = {}
+    memo = context.render_context.get("team_row")
+    if memo is None:
+        memo = context.render_context["team_row"] = _page_memo()
     member = row.member
-    name = escape(member)
-    person = name
-    if member.department:
-        person += f'<br><span class="meta">{escape(member.department)}</span>'
+    name = html.escape(str(member))
+    department = member.department
+    if department:
+        person = f'{name}<br><span class="meta">{html.escape(str(department))}</span>'
+    else:
+        person = name
     if row.guidelines_outstanding:
-        audit = escape(reverse("guidelines:audit", args=[member.pk]))
-        guidelines = (
-            f'<a class="state-badge state-badge--never" href="{audit}">{memo["not_accepted"]}</a>'
-        )
+        before, after = memo["audit"]
+        guidelines = f"{before}{int(member.pk)}{after}"
     else:
         guidelines = memo["accepted"]
-    cells = _cells(memo, row, items, form=escape(remind_form) if remind_form else "", name=name)
+    cells = _cells(
+        memo, row, items, form=html.escape(remind_form) if remind_form else "", name=name
+    )
     return mark_safe(f'<tr>\n<th scope="row">{person}</th>\n<td>{guidelines}</td>\n{cells}\n</tr>')
+
+
+# Stands for the person's id while the audit link is reversed once per page; ids are
+# positive, so it is never a real one.
+_PK_MARK = 2_026_120_399_999
+
+
+def _page_memo() -> dict:
+    """What every row of one page shares, in the active language."""
+    link = html.escape(reverse("guidelines:audit", args=[_PK_MARK]))
+    before, _mark, after = link.partition(str(_PK_MARK))
+    not_accepted = html.escape(gettext("not accepted"))
+    return {
+        "accepted": (
+            f'<span class="state-badge state-badge--current">{html.escape(gettext("accepted"))}'
+            "</span>"
+        ),
+        "audit": (
+            f'<a class="state-badge state-badge--never" href="{before}',
+            f'{after}">{not_accepted}</a>',
+        ),
+        "badges": {
+            state: STATE_BADGE.format(state, html.escape(str(label)))
+            for state, label in STATE_LABELS.items()
+        },
+        # The same msgid as the "due {{ date }}" of the learner's dashboard.
+        "due": gettext("due %(date)s"),
+        "remind": html.escape(gettext("Remind")),
+        "not_assigned": html.escape(gettext("not assigned")),
+        # (state, due date) -> the cell up to its button; titles by item key.
+        "cells": {},
+        "titles": {},
+    }
+
+
+def _cell_start(memo: dict, state: str, due_date) -> str:
+    """`<td>`, the state's badge and the due date (or "not assigned"), once per page for
+    each state and date."""
+    key = (state, due_date)
+    start = memo["cells"].get(key)
+    if start is None:
+        if due_date is None:
+            due = memo["not_assigned"]
+        else:
+            date = formats.date_format(due_date, "SHORT_DATE_FORMAT")
+            due = html.escape(memo["due"] % {"date": date})
+        start = memo["cells"][key] = (
+            f'<td>{memo["badges"][state]}<br><span class="meta">{due}</span>'
+        )
+    return start
 
 
 def _cells(memo: dict, row, items, *, form: str, name: str) -> str:
     """The `<td>`s of a row (escaped: `form` and `name` already are)."""
-    dates, titles, badges = memo["dates"], memo["titles"], memo["badges"]
-    html = []
+    starts, titles = memo["cells"], memo["titles"]
+    completed = AssignmentState.COMPLETED
+    html_cells = []
+    append = html_cells.append
     for cell, item in zip(row.cells, items, strict=True):
         if cell is None:
-            html.append(EMPTY_CELL)
+            append(EMPTY_CELL)
             continue
-        due = dates.get(cell.due_date)
-        if due is None:
-            due = dates[cell.due_date] = escape(
-                memo["due"] % {"date": formats.date_format(cell.due_date, "SHORT_DATE_FORMAT")}
-            )
-        remind = ""
-        if form and cell.assignment_id and cell.state != AssignmentState.COMPLETED:
+        state = cell.state
+        start = starts.get((state, cell.due_date)) or _cell_start(memo, state, cell.due_date)
+        if form and cell.assignment_id and state != completed:
             title = titles.get(item.key)
             if title is None:
-                title = titles[item.key] = escape(item.title)
+                title = titles[item.key] = html.escape(item.title)
             remind = REMIND_BUTTON.format(
                 form, int(cell.assignment_id), memo["remind"], name, title
             )
-        html.append(f'<td>{badges[cell.state]}<br><span class="meta">{due}</span>{remind}</td>')
-    return "".join(html)
+            append(f"{start}{remind}</td>")
+        else:
+            append(f"{start}</td>")
+    return "".join(html_cells)
