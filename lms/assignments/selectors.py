@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -186,7 +188,8 @@ def team_view(
         assignments = assignments.filter(overdue_filter(today))
 
     by_member: dict[int, dict[str, TeamCell]] = {}
-    rows = assignments.values_list(
+    # Unordered: the cells go into a dict per person and item (one assignment each).
+    rows = assignments.order_by().values_list(
         "pk",
         "assignee_id",
         "course_id",
@@ -253,6 +256,18 @@ def _parse_item(item: str) -> tuple[str, int | None]:
     return "", None
 
 
+def _plain_rows(rows: QuerySet) -> list[tuple]:
+    """The rows of a values_list() as the database gives them, without Django's converters
+    (for columns that need none: ids, 1/0)."""
+    try:
+        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:  # e.g. nobody's ids
+        return []
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _add_unassigned_learning(
     by_member: dict[int, dict[str, TeamCell]], *, member_ids: list[int], item: str
 ) -> None:
@@ -269,21 +284,27 @@ def _add_unassigned_learning(
         enrolments, bookings = None, bookings.filter(workshop_id=item_id)
     # Hundreds of people with a dozen courses each: done as 1/0, not a completion time to
     # parse per row.
+    # Read as the database returns them (ids and 1/0): a few thousand rows, and Django's
+    # converter for the 1/0 column was a Python call per row.
     found: list[tuple[int, str, int]] = []
     if enrolments is not None:
         found.extend(
             (user_id, f"course:{course_id}", done)
-            for user_id, course_id, done in enrolments.values_list(
-                "user_id",
-                "course_id",
-                Case(When(completed_at__isnull=False, then=1), default=0),
+            for user_id, course_id, done in _plain_rows(
+                enrolments.order_by().values_list(
+                    "user_id",
+                    "course_id",
+                    Case(When(completed_at__isnull=False, then=1), default=0),
+                )
             )
         )
     if bookings is not None:
         found.extend(
             (user_id, f"workshop:{workshop_id}", done)
-            for user_id, workshop_id, done in bookings.values_list(
-                "user_id", "workshop_id", Case(When(attended=True, then=1), default=0)
+            for user_id, workshop_id, done in _plain_rows(
+                bookings.order_by().values_list(
+                    "user_id", "workshop_id", Case(When(attended=True, then=1), default=0)
+                )
             )
         )
     completed = TeamCell(assignment_id=None, state=COMPLETED, due_date=None)
