@@ -138,11 +138,11 @@ def module(
 
 
 def _add_child(parent, page) -> None:
-    """``parent.add_child(instance=page)``, with the page checked as Wagtail checks a draft
-    (its core fields filled in, Page.minimal_clean) instead of Model.full_clean: the
-    factories' slugs are unique by construction, and full_clean's look-up of every foreign
-    key and unique field was a third of a course's queries. A test about validation goes
-    through the admin's form, which runs full_clean as before."""
+    """``parent.add_child(instance=page)`` saved with ``clean=False``: the page's core fields
+    are filled in as full_clean fills them (draft title, slug), but nothing is validated.
+    The factories' slugs are unique by construction, and full_clean's look-up of every
+    foreign key and unique field was a third of a course's queries. A test about validation
+    goes through the admin's form, which runs full_clean as before."""
     save = page.save
 
     def save_unchecked(*args, **kwargs):
