@@ -6,8 +6,11 @@ clear the cache in between to show that nothing lives there or in process memory
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -325,6 +328,15 @@ def api_rates(settings):
     # Smaller than the defaults, to keep the tests short; the mechanism is the same.
     settings.API_FAILED_AUTH_RATE = f"{FAILED_AUTH_LIMIT}/10m"
     settings.API_TOKEN_RATE = f"{TOKEN_LIMIT}/m"
+
+
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    """django-ratelimit counts in fixed windows; a slow run whose requests straddle the end
+    of one would start counting again and never reach the limit. Its clock stands still
+    while a test counts."""
+    now = float(int(time.time()))
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 class TestApiRateLimits:
