@@ -75,6 +75,7 @@ def test_bench_reports_every_request(tmp_path):
     assert "Learner floor p50" in text and "anonymous floor p50" in text
     assert "Targets:" in text and ("PASS" in text or "FAIL" in text)
     assert "p50 ≤ 1.25× learner floor" in text
+    assert "Garbage collection in the timed runs (part of their time):" in text
     assert f"JSON written to {output}" in text
 
     data = json.loads(output.read_text())
@@ -105,6 +106,7 @@ def test_bench_reports_every_request(tmp_path):
         assert request["queries"] >= request["queries_min"], name
         assert len(request["sql"]) == request["queries"], name
         assert _is_number(request["ratio_to_floor"]), name
+        assert _is_number(request["gc_ms"]) and isinstance(request["gc_full_collections"], int)
     assert measured["floor"]["ratio_to_floor"] == 1.0
     # The learner floor is the same pages with a session, a user and a bell.
     assert measured["floor"]["queries"] > measured["floor_anonymous"]["queries"]

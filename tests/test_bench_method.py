@@ -6,13 +6,15 @@ configuration it is asked for and judges the figures as documented.
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from django.template import engines
 
 from lms.core import startup
 from lms.demo.bench.company import Scale
 from lms.demo.bench.database import prepare_search_backend
-from lms.demo.bench.measurement import RequestResult, check_targets
+from lms.demo.bench.measurement import GcMeter, RequestResult, check_targets
 from lms.demo.bench.runner import ScaleRun, cache_layout, compare_queries, default_cache_mode
 
 
@@ -201,3 +203,21 @@ def test_generation_at_50000_must_take_at_most_three_minutes():
     [target] = _generation_target(scale=Scale.for_employees(100_000), seconds=300.0)
     assert (target.limit, target.passed) == (360, True)
     assert _generation_target(scale=Scale.for_employees(50_000), seconds=None) == []  # reused
+
+
+def test_the_gc_meter_charges_collections_to_the_request_being_timed():
+    timed = RequestResult(
+        name="team", label="", method="GET", path="/", kind="report", runs=1, warmup=0
+    )
+    with GcMeter() as meter:
+        gc.collect()  # between requests: nobody's
+        meter.current = timed
+        gc.collect()
+        gc.collect(0)
+        meter.current = None
+        gc.collect()
+    assert timed.gc_full_collections == 1  # gc.collect(0) is not a full collection
+    assert timed.gc_ms > 0
+    assert not [
+        callback for callback in gc.callbacks if getattr(callback, "__self__", None) is meter
+    ]

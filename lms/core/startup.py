@@ -22,6 +22,7 @@ report, as before.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import re
 import time
@@ -161,12 +162,30 @@ def warm_up() -> dict[str, float]:
         # thread or a forked worker.
         for alias in opened_here:
             connections[alias].close()
+    started = time.perf_counter()
+    settle_heap()
+    step("heap", started)
     logger.info(
         "Start-up: warmed up in %.3f s (%s)",
         sum(steps.values()),
         ", ".join(f"{name} {seconds:.3f}" for name, seconds in steps.items()),
     )
     return steps
+
+
+def settle_heap() -> None:
+    """Collect once, then move everything alive to the collector's permanent generation
+    (`gc.freeze`).
+
+    What a worker has loaded by now (modules, URL patterns, compiled templates, the
+    content caches) stays for the life of the process. Left in the collector's oldest
+    generation, it is walked again by every full collection: about 220,000 objects, some
+    0.2 s of CPU each time, paid by whichever request happens to cross the threshold (one
+    in about forty team views of 200 people). Frozen, it is never walked again; what the
+    requests themselves create is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _run_safely(load: Callable[[], None]) -> None:

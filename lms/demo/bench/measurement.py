@@ -16,6 +16,7 @@ a machine that gets slower during the run slows every request alike.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import random
@@ -30,6 +31,7 @@ from django.db import connection, models
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from lms.core.startup import settle_heap
 from lms.demo.bench.company import (
     ADMIN,
     FOCUS_MANAGER,
@@ -152,6 +154,10 @@ class RequestResult:
     cold_ms: float | None = None
     cold_warm_ms: float | None = None
     cold_ratio: float | None = None
+    # Python's garbage collector inside this request's timed runs: full (oldest
+    # generation) collections and the CPU time of all collections, in ms.
+    gc_full_collections: int = 0
+    gc_ms: float = 0.0
     error: str = ""
     sql: list[str] = field(default_factory=list)
 
@@ -598,6 +604,33 @@ class Clients:
         return client
 
 
+class GcMeter:
+    """What Python's garbage collector costs inside the timed requests (gc.callbacks):
+    the collections a request triggers are part of its time; the meter says how much."""
+
+    def __init__(self) -> None:
+        self.current: RequestResult | None = None
+        self._started = 0.0
+
+    def __enter__(self) -> GcMeter:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+            return
+        result = self.current
+        if result is None:
+            return
+        result.gc_ms += (time.process_time() - self._started) * 1000
+        if info["generation"] == 2:
+            result.gc_full_collections += 1
+
+
 class _Measurement:
     """One request's runs and timings while the bench interleaves the requests."""
 
@@ -680,16 +713,21 @@ class _Measurement:
         body = send(client, self.spec.method, variant, keep_body=True).body or b""
         self.result.rows = max(0, body.count(b"\n") - 1)  # less the header line
 
-    def time_once(self, rng: random.Random, learner: int) -> None:
+    def time_once(self, rng: random.Random, learner: int, meter: GcMeter | None = None) -> None:
         if self.result.error:
             return
         variant = self.spec.pick(rng, learner, self.run)
         self.seen.add(f"{variant.user_id}:{variant.path}")
+        if meter is not None:
+            meter.current = self.result
         try:
             sent = self.send(variant)
         except Exception as error:  # a broken page is a result, not the end of the bench
             self.result.error = f"{type(error).__name__}: {error}"
             return
+        finally:
+            if meter is not None:
+                meter.current = None
         self.timings.append(sent.total_ms)
         self.first_bytes.append(sent.first_byte_ms)
 
@@ -739,14 +777,18 @@ def measure_requests(
         except Exception as error:  # a broken page is a result, not the end of the bench
             measurement.result.error = f"{type(error).__name__}: {error}"
         measurements.append(measurement)
+    # As a worker does at the end of its warm-up (lms/core/startup.py): what is loaded
+    # by now is frozen out of the collector's full collections.
+    settle_heap()
     report(f"  timing {len(specs)} requests × {runs} rounds, interleaved …")
     step = max(1, runs // 10)
-    for number in range(runs):
-        learner = rng.choice(learners)
-        for measurement in measurements:
-            measurement.time_once(rng, learner)
-        if (number + 1) % step == 0 or number + 1 == runs:
-            report(f"    round {number + 1}/{runs}")
+    with GcMeter() as meter:
+        for number in range(runs):
+            learner = rng.choice(learners)
+            for measurement in measurements:
+                measurement.time_once(rng, learner, meter)
+            if (number + 1) % step == 0 or number + 1 == runs:
+                report(f"    round {number + 1}/{runs}")
     return [measurement.finish() for measurement in measurements]
 
 
