@@ -6,7 +6,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, F, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,6 +29,7 @@ from lms.award.models import (
     PeriodPoints,
     calendar_period,
 )
+from lms.core.compiled import CompiledQueries
 from lms.kpis.models import KpiRecord, Metric
 from lms.people.models import Department, User
 from lms.quizzes.models import Sitting
@@ -81,6 +92,37 @@ def current_period(*, today: date | None = None, length: str | None = None) -> A
     return AwardPeriod(name=name, starts_on=starts_on, ends_on=ends_on)
 
 
+# The leaderboard's query, compiled once per limit and number of departments: building it
+# with the ORM cost more than running it, and the home page runs it on every request.
+_top_points = CompiledQueries("award-leaderboard")
+_DAY, _ID = DateField(), IntegerField()
+
+
+def _counted(period: AwardPeriod) -> QuerySet[CountedPeriod]:
+    return CountedPeriod.objects.filter(starts_on=period.starts_on, ends_on=period.ends_on)
+
+
+def _top_points_query(
+    *, limit: int, starts_on: date, ends_on: date, **departments: int
+) -> QuerySet[PeriodPoints]:
+    """The period's rows at or above its limit-th score above zero (at least 1 point), of
+    active people (in these departments, if any), with the person and department."""
+    counted = CountedPeriod.objects.filter(starts_on=starts_on, ends_on=ends_on)
+    rows = PeriodPoints.objects.filter(
+        Exists(counted), starts_on=starts_on, ends_on=ends_on, user__is_active=True
+    )
+    if departments:
+        rows = rows.filter(user__department_id__in=list(departments.values()))
+    # Ties at the edge stay together. No `points > 0` beside the `>=` of the outer query:
+    # SQLite would take that range of the index and walk every scorer, not the top rows.
+    edge = rows.filter(points__gt=0).order_by("-points").values("points")[limit - 1 : limit]
+    return (
+        rows.filter(points__gte=Coalesce(Subquery(edge), Value(1)))
+        .select_related("user", "user__department")
+        .order_by("-points", "user__last_name", "user__first_name", "user__username")
+    )
+
+
 def leaderboard(
     *, period: AwardPeriod, limit: int = 20, eligible: list[int] | None = None
 ) -> list[LeaderboardEntry]:
@@ -93,29 +135,26 @@ def leaderboard(
     empty until it is counted."""
     if eligible is None:
         eligible = list(AwardSettings.load().eligible_departments.values_list("pk", flat=True))
-    counted = CountedPeriod.objects.filter(starts_on=period.starts_on, ends_on=period.ends_on)
-    rows = PeriodPoints.objects.filter(
-        Exists(counted),
-        starts_on=period.starts_on,
-        ends_on=period.ends_on,
-        points__gt=0,
-        user__is_active=True,
-    )
-    if eligible:
-        rows = rows.filter(user__department_id__in=eligible)
-    # The limit-th score, then everybody at or above it: ties at the edge stay together.
-    edge = rows.order_by("-points").values("points")[limit - 1 : limit]
-    top = (
-        rows.filter(points__gte=Coalesce(Subquery(edge), Value(1)))
-        .select_related("user", "user__department")
-        .order_by("-points", "user__last_name", "user__first_name", "user__username")
-    )
-    ranked = list(top)
-    if not ranked and not counted.exists():
+    params: dict = {
+        "starts_on": (_DAY, period.starts_on),
+        "ends_on": (_DAY, period.ends_on),
+    }
+    for index, department_id in enumerate(eligible):
+        params[f"department_{index}"] = (_ID, department_id)
+
+    def run() -> list[PeriodPoints]:
+        return _top_points.run(
+            (limit, len(eligible)),
+            lambda **values: _top_points_query(limit=limit, **values),
+            params=params,
+        )
+
+    ranked = run()
+    if not ranked and not _counted(period).exists():
         tasks.request_count(starts_on=period.starts_on, ends_on=period.ends_on)
-        if not counted.exists():
+        if not _counted(period).exists():
             return []
-        ranked = list(top.all())  # counted at once (a task backend that runs immediately)
+        ranked = run()  # counted at once (a task backend that runs immediately)
     entries: list[LeaderboardEntry] = []
     for position, row in enumerate(ranked, start=1):
         rank = entries[-1].rank if entries and entries[-1].points == row.points else position
