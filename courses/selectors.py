@@ -687,11 +687,11 @@ def learner_course_rows(*, user_id: int) -> list[QuerySet]:
             at="enrolled_at",
             until="completed_at",
         ),
+        # One row of all the learner's completed module ids (none without a completion).
         learner_rows.rows(
-            ModuleCompletion.objects.filter(user_id=user_id),
+            ModuleCompletion.objects.filter(user_id=user_id).values("user_id"),
             kind=COMPLETION_ROW,
-            pk="pk",
-            page="module_id",
+            text=learner_rows.IdList("module_id"),
         ),
     ]
 
@@ -707,14 +707,28 @@ def enrolments_from_rows(rows: list[learner_rows.LearnerRow]) -> list[Enrollment
     return enrolments
 
 
+def completed_from_rows(rows: list[learner_rows.LearnerRow]) -> set[int]:
+    """The ids of the modules the learner completed, from their rows."""
+    return next(
+        (learner_rows.id_set(row.text) for row in rows if row.kind == COMPLETION_ROW), set()
+    )
+
+
 def dashboard_from_rows(
-    *, rows: list[learner_rows.LearnerRow], content: CourseContent, user: User
+    *,
+    rows: list[learner_rows.LearnerRow],
+    content: CourseContent,
+    user: User,
+    enrolments: list[Enrollment] | None = None,
 ) -> Dashboard:
-    """learner_dashboard(), built from the learner's rows and the course content."""
-    completed = {row.page for row in rows if row.kind == COMPLETION_ROW}
+    """learner_dashboard(), built from the learner's rows and the course content;
+    `enrolments`: enrolments_from_rows(rows), if the caller has built them already."""
+    completed = completed_from_rows(rows)
     dashboard = Dashboard()
     enrolled: list[int] = []
-    for enrolment in enrolments_from_rows(rows):
+    if enrolments is None:
+        enrolments = enrolments_from_rows(rows)
+    for enrolment in enrolments:
         course = content.courses.get(enrolment.course_id)
         if course is None or not course.live:
             continue

@@ -105,16 +105,19 @@ def learner_home(*, user: User) -> LearnerHome:
     content = dashboard_content(token=token)
     bookings = bookings_from_rows(rows=rows, workshops=content.workshops)
     pages = {**content.courses.courses, **content.workshops}
+    enrolments = enrolments_from_rows(rows)  # once: the assignments and the dashboard
     assignments = assignments_from_rows(
         rows=rows,
-        enrolments=enrolments_from_rows(rows),
+        enrolments=enrolments,
         bookings=bookings,
         pages=pages,
         today=timezone.localdate(),
     )
     active = [booking for booking in bookings if booking.status in Booking.ACTIVE]
     return LearnerHome(
-        dashboard=dashboard_from_rows(rows=rows, content=content.courses, user=user),
+        dashboard=dashboard_from_rows(
+            rows=rows, content=content.courses, user=user, enrolments=enrolments
+        ),
         assignments=assignments,
         bookings=upcoming_bookings(user=user, active=active),
         urls=content.urls,

@@ -208,3 +208,27 @@ def test_dashboard_in_german(busy_learner, employee_client):
     assert "Weiterlernen" in page
     assert "Ihnen zugewiesen" in page
     assert "Ihre Workshop-Termine" in page
+
+
+def test_completions_are_one_row_of_ids(employee):
+    course = factories.course(modules=3)
+    modules = factories.modules_of(course)
+    assert not [row for row in learner_rows_of(user_id=employee.pk) if row.kind == "completion"]
+    assert course_selectors.completed_from_rows(learner_rows_of(user_id=employee.pk)) == set()
+    for module in modules[:2]:
+        course_services.complete_module(user=employee, module=module)
+    rows = [row for row in learner_rows_of(user_id=employee.pk) if row.kind == "completion"]
+    assert len(rows) == 1
+    assert learner_rows.id_set(rows[0].text) == {modules[0].pk, modules[1].pk}
+    assert course_selectors.completed_from_rows(rows) == {modules[0].pk, modules[1].pk}
+    # Another learner's completions are not among them.
+    other = factories.user()
+    course_services.complete_module(user=other, module=modules[2])
+    rows = learner_rows_of(user_id=employee.pk)
+    assert course_selectors.completed_from_rows(rows) == {modules[0].pk, modules[1].pk}
+
+
+def test_id_set_reads_an_id_list():
+    assert learner_rows.id_set(None) == set()
+    assert learner_rows.id_set("") == set()
+    assert learner_rows.id_set("3,12,7") == {3, 7, 12}
