@@ -148,7 +148,8 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
             name=f"course:{self.pk}",
             compute=lambda: selectors.course_progress(course=self, user=request.user),
         )
-        context["catalog_url"] = selectors.catalog_url(course=self, request=request)
+        urls = context["module_urls"] = selectors.ModuleUrls(course=self, request=request)
+        context["catalog_url"] = urls.catalog_url(self)
         return context
 
 
@@ -228,7 +229,8 @@ class ModulePage(SingleQueryViewRestrictionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         view = module_view or selectors.module_view(module=self, user=request.user)
         context["view"] = view
-        context["catalog_url"] = selectors.catalog_url(course=view.course, request=request)
+        urls = context["module_urls"] = selectors.ModuleUrls(course=view.course, request=request)
+        context["catalog_url"] = urls.catalog_url(view.course)
         return context
 
 

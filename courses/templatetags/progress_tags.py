@@ -1,7 +1,9 @@
 from django import template
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
+
+from courses.selectors import ModuleUrls
 
 register = template.Library()
 
@@ -27,31 +29,69 @@ def progress_bar(percent: int):
     )
 
 
+def _urls(context, course) -> ModuleUrls:
+    """The page's ModuleUrls (set by the course and module pages' get_context)."""
+    urls = context.get("module_urls")
+    if urls is None:
+        urls = ModuleUrls(course=course, request=context.get("request"))
+    return urls
+
+
+@register.simple_tag(takes_context=True)
+def module_url(context, module) -> str | None:
+    """{% pageurl module %} for a module of the page's course (see ModuleUrls)."""
+    course_urls = context.get("module_urls")
+    if course_urls is None:
+        return module.get_url(request=context.get("request"))
+    return course_urls.of(module)
+
+
+@register.simple_tag(takes_context=True)
+def module_outline(context, view) -> SafeString:
+    """The items of the module page's course outline: done, current, the link. A tag for
+    the reason of module_list below; the HTML is the template loop's, whitespace and all."""
+    urls = _urls(context, view.course)
+    current = view.module.pk
+    done_label = escape(gettext("done"))
+    items = []
+    for state in view.progress.modules:
+        module = state.module
+        is_current = module.pk == current
+        classes = ("is-done" if state.is_done else "") + (" is-current" if is_current else "")
+        aria = ' aria-current="page"' if is_current else ""
+        done = f'<span class="visually-hidden">({done_label})</span>' if state.is_done else ""
+        items.append(
+            f'\n                <li class="{classes}">'
+            f'\n                    <a href="{escape(urls.of(module))}"{aria}>'
+            f"{escape(module.title)}</a>"
+            f"\n                    {done}"
+            "\n                </li>\n            "
+        )
+    return mark_safe("".join(items))
+
+
 @register.simple_tag(takes_context=True)
 def module_list(context, outline) -> SafeString:
     """The items of a course page's module list: number or tick, link, minutes, optional,
     done or open, the quiz's badge, the teaser. A tag for the reason above: the template
     loop was a fifth of the course page's time."""
-    request = context.get("request")
     user = context.get("user")
     linked = user is not None and user.is_authenticated
     states = outline.modules
     if not states:
         return format_html("<li>{}</li>", gettext("This course has no modules yet."))
+    urls = _urls(context, outline.course) if linked else None
     return format_html_join(
         "\n",
         "{}",
-        (
-            (_module_item(state, outline=outline, request=request, linked=linked),)
-            for state in states
-        ),
+        ((_module_item(state, outline=outline, urls=urls),) for state in states),
     )
 
 
-def _module_item(state, *, outline, request, linked: bool) -> SafeString:
+def _module_item(state, *, outline, urls: ModuleUrls | None) -> SafeString:
     module = state.module
-    if linked:
-        title = format_html('<a href="{}">{}</a>', module.get_url(request=request), module.title)
+    if urls is not None:
+        title = format_html('<a href="{}">{}</a>', urls.of(module), module.title)
     else:
         title = format_html("<span>{}</span>", module.title)
     minutes = module.estimated_minutes
