@@ -67,6 +67,7 @@ class LearnerHome:
     assignments: list[AssignmentRow]
     bookings: list[Booking]  # upcoming, booked or waitlisted
     urls: PageUrls
+    token: int | None = None  # the content token the rows were read with
 
 
 def learner_row_querysets(user_id: int) -> list:
@@ -121,4 +122,5 @@ def learner_home(*, user: User) -> LearnerHome:
         assignments=assignments,
         bookings=upcoming_bookings(user=user, active=active),
         urls=content.urls,
+        token=token,
     )

@@ -37,4 +37,5 @@ class HomePage(WholePathRoutingMixin, SingleQueryViewRestrictionsMixin, Page):
             context["bookings"] = learner.bookings
             context["dashboard"] = learner.dashboard
             context["dashboard_urls"] = learner.urls
+            context["content_token"] = learner.token
         return context

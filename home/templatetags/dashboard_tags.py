@@ -1,11 +1,13 @@
 from django import template
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+from wagtail.models import Site
 from wagtail.templatetags.wagtailcore_tags import pageurl
 
 from courses.templatetags.progress_tags import progress_bar
+from lms.core import content_version
 
 register = template.Library()
 
@@ -71,3 +73,59 @@ def completed_items(context, courses) -> SafeString:
             f'<span class="meta">{when}</span></li>'
         )
     return mark_safe("\n".join(items))
+
+
+# The cards of the dashboard that are the same for every learner (success stories, the
+# recommended courses) are kept as HTML under the content token the learner's query read
+# (lms.core.content_version.fragment), per language and site: a publish changes the
+# token. Each card is rendered by its include, in the page's context, as before; only
+# what depends on the content alone is kept, never anything of the learner. Without a
+# token (a visitor's home page) they are rendered as before.
+
+STORY_CARD = "stories/includes/story_card.html"
+COURSE_CARD = "includes/course_card.html"
+
+
+def _render(context, name: str, **values) -> str:
+    """`{% include name %}` with these values, in the page's context."""
+    card = context.template.engine.get_template(name)
+    with context.push(**values):
+        return card.render(context)
+
+
+def _fragment(context, key: str, compute) -> str:
+    token = context.get("content_token")
+    if token is None:
+        return compute()
+    site = Site.find_for_request(context["request"])  # remembered on the request
+    return content_version.fragment(
+        f"{key}:{translation.get_language()}:{site.pk if site else None}",
+        token=token,
+        compute=compute,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def story_cards(context, stories) -> SafeString:
+    """The success stories' cards: `{% for story in stories %}{% include %}{% endfor %}`."""
+    key = "stories:" + ",".join(str(story.pk) for story in stories)
+    return mark_safe(
+        _fragment(
+            context, key, lambda: "".join(_render(context, STORY_CARD, story=s) for s in stories)
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def course_cards(context, courses) -> SafeString:
+    """The recommended courses' cards, each as the template's loop wrote it (one card is
+    kept per course: which of a department's courses show depends on the learner)."""
+    items = []
+    for course in courses:
+        card = _fragment(
+            context,
+            f"course-card:{course.pk}",
+            lambda c=course: _render(context, COURSE_CARD, course=c),
+        )
+        items.append(f"\n                    {card}\n                ")
+    return mark_safe("".join(items))

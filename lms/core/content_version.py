@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.core.cache import cache
 from django.db.models import BigIntegerField, Subquery
 
 from lms.core.models import ContentVersion
@@ -62,6 +63,24 @@ def remembered(name: str, *, token: int | None, compute: Callable[[], T]) -> T:
     with _lock:
         _memory[name] = (token, value)
     return value
+
+
+FRAGMENT_TIMEOUT = 60 * 60
+
+
+def fragment(key: str, *, token: int | None, compute: Callable[[], str]) -> str:
+    """A piece of HTML that depends on the content only (never on who reads it), kept in
+    the cache (the default memory cache per process, or the shared one) under `token` as
+    the page read it: a new token (a publish) makes every earlier fragment unreachable.
+    `key` names everything else it depends on: what it shows, the language, the site."""
+    if token is None:
+        return compute()
+    name = f"content-fragment:{token}:{key}"
+    html = cache.get(name)
+    if html is None:
+        html = compute()
+        cache.set(name, html, timeout=FRAGMENT_TIMEOUT)
+    return html
 
 
 def forget() -> None:
