@@ -150,6 +150,7 @@ class CoursePage(SingleQueryViewRestrictionsMixin, Page):
         )
         urls = context["module_urls"] = selectors.ModuleUrls(course=self, request=request)
         context["catalog_url"] = urls.catalog_url(self)
+        context["departments"] = selectors.target_departments(course=self)
         return context
 
 

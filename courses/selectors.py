@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import (
     DEFERRED,
+    BigIntegerField,
     Count,
     IntegerField,
     Model,
@@ -37,8 +38,10 @@ from courses.models import (
     Track,
 )
 from lms.core import learner_rows
+from lms.core.compiled import CompiledQueries
 from lms.guidelines.models import GuidelinePage
 from lms.guidelines.selectors import document_states
+from lms.people.models import Department
 from lms.quizzes.models import Quiz, Sitting
 from lms.quizzes.selectors import (
     SITTING_TOTALS_COLUMNS,
@@ -437,6 +440,26 @@ class ModuleUrls:
     def catalog_url(self, course: CoursePage) -> str:
         """The course's parent, the catalog: the course's URL without the slug."""
         return self.course_url[: -(len(course.slug) + 1)]
+
+
+# Queries every course page runs, compiled once per process (lms.core.compiled).
+_course_queries = CompiledQueries("courses")
+_ID = BigIntegerField()
+
+
+def _departments_of(*, course_id: int) -> QuerySet[Department]:
+    return Department.objects.filter(recommended_courses=course_id)
+
+
+def target_departments(*, course: CoursePage) -> list[Department]:
+    """The departments the course is recommended to, as `course.target_departments.all()`
+    gives them (by name), in one compiled query. A page whose departments were set in
+    memory and not saved (a preview) gives those."""
+    if "target_departments" in getattr(course, "_cluster_related_objects", {}):
+        return list(course.target_departments.all())
+    return _course_queries.run(
+        "target-departments", _departments_of, params={"course_id": (_ID, course.pk)}
+    )
 
 
 def catalog_url(*, course: CoursePage, request: HttpRequest | None) -> str:

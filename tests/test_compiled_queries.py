@@ -154,3 +154,28 @@ def test_leaderboard_ranks_as_a_recount_in_every_shape(sales):
         board = selectors.leaderboard(period=period, limit=3, eligible=[])
         assert [str(entry.user.department) for entry in board]
     assert len(queries_made) == 1
+
+
+def test_course_departments_are_the_managers_and_a_previews_own(sales):
+    from courses import selectors as course_selectors
+    from courses.models import CoursePage
+
+    research = factories.department(name="Research", slug="research")
+    accounts = factories.department(name="Accounts", slug="accounts")
+    course = factories.course(departments=(sales, research, accounts))
+    bare = factories.course()
+    for page in (course, bare):
+        saved = CoursePage.objects.get(pk=page.pk)
+        with CaptureQueriesContext(connection) as queries_made:
+            departments = course_selectors.target_departments(course=saved)
+        assert departments == list(saved.target_departments.all())
+        assert len(queries_made) == 1
+    saved = CoursePage.objects.get(pk=course.pk)
+    assert [d.name for d in course_selectors.target_departments(course=saved)] == [
+        "Accounts",
+        "Research",
+        "Sales",
+    ]
+    # A preview: the departments chosen in the editor, not saved yet.
+    saved.target_departments.set([sales])
+    assert course_selectors.target_departments(course=saved) == [sales]
