@@ -118,7 +118,13 @@ def _learners(site, sales):
 def _normalise(html: str, names: dict[int, str]) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', html)
     html = re.sub(r"guideline-\d+", "guideline-N", html)
-    return re.sub(r"/(\d+)/", lambda match: f"/<{names.get(int(match[1]), '?')}>/", html)
+
+    def ids(attribute: re.Match) -> str:  # in links and form actions only, not in dates
+        return re.sub(
+            r"/(\d+)/", lambda match: f"/<{names.get(int(match[1]), '?')}>/", attribute[0]
+        )
+
+    return re.sub(r'(?:href|action)="[^"]*"', ids, html)
 
 
 def _pages(site, learners) -> dict[str, str]:
