@@ -19,7 +19,6 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.db.models import BigIntegerField, Subquery
 
 from lms.core.models import ContentVersion
@@ -65,24 +64,36 @@ def remembered(name: str, *, token: int | None, compute: Callable[[], T]) -> T:
     return value
 
 
-FRAGMENT_TIMEOUT = 60 * 60
+# Per process: the HTML fragments of the current token, {key: html}; dropped whole when a
+# request reads another token. In this process's memory rather than the cache: a card per
+# course and language would crowd the memory cache's entries (and its version keys) out.
+_fragments: dict[str, str] = {}
+_fragments_token: list[int | None] = [None]
+MAX_FRAGMENTS = 2_000
 
 
 def fragment(key: str, *, token: int | None, compute: Callable[[], str]) -> str:
     """A piece of HTML that depends on the content only (never on who reads it), kept in
-    the cache (the default memory cache per process, or the shared one) under `token` as
-    the page read it: a new token (a publish) makes every earlier fragment unreachable.
-    `key` names everything else it depends on: what it shows, the language, the site."""
+    this process under `token` as the page read it: a new token (a publish) drops every
+    earlier fragment. `key` names everything else it depends on: what it shows, the
+    language, the site."""
     if token is None:
         return compute()
-    name = f"content-fragment:{token}:{key}"
-    html = cache.get(name)
+    if _fragments_token[0] != token:
+        with _lock:
+            _fragments.clear()
+            _fragments_token[0] = token
+    html = _fragments.get(key)
     if html is None:
         html = compute()
-        cache.set(name, html, timeout=FRAGMENT_TIMEOUT)
+        with _lock:
+            if _fragments_token[0] == token and len(_fragments) < MAX_FRAGMENTS:
+                _fragments[key] = html
     return html
 
 
 def forget() -> None:
     """Drop what this process kept (tests; a rolled-back test restores an old token)."""
     _memory.clear()
+    _fragments.clear()
+    _fragments_token[0] = None
