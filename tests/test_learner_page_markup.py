@@ -124,6 +124,11 @@ def _normalise(html: str, names: dict[int, str]) -> str:
             r"/(\d+)/", lambda match: f"/<{names.get(int(match[1]), '?')}>/", attribute[0]
         )
 
+    html = re.sub(
+        r'(type="hidden" name="\w+" value=")(\d+)"',
+        lambda match: f'{match[1]}<{names.get(int(match[2]), "?")}>"',
+        html,
+    )
     return re.sub(r'(?:href|action)="[^"]*"', ids, html)
 
 
