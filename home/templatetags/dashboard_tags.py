@@ -78,9 +78,9 @@ def completed_items(context, courses) -> SafeString:
 # The cards of the dashboard that are the same for every learner (success stories, the
 # recommended courses) are kept as HTML in each process under the content token the
 # learner's query read (lms.core.content_version.fragment), per language and site: a
-# publish changes the token. Each card is rendered by its include, in the page's context, as before; only
-# what depends on the content alone is kept, never anything of the learner. Without a
-# token (a visitor's home page) they are rendered as before.
+# publish changes the token. Each card is rendered by its include, in the page's
+# context, as before; only what depends on the content alone is kept, never anything of
+# the learner. Without a token (a visitor's home page) they are rendered as before.
 
 STORY_CARD = "stories/includes/story_card.html"
 COURSE_CARD = "includes/course_card.html"
