@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
+    DateField,
     Exists,
     ExpressionWrapper,
     F,
@@ -27,6 +28,7 @@ from courses.models import CoursePage, Enrollment
 from courses.selectors import PAGE_LINK_FIELDS
 from lms.assignments.models import Assignment, AssignmentState
 from lms.core import exports, learner_rows
+from lms.core.compiled import CompiledQueries
 from lms.guidelines.selectors import members_with_outstanding_guidelines
 from lms.people.models import User
 from lms.workshops.models import Booking, WorkshopPage
@@ -175,30 +177,16 @@ def team_view(
         .order_by("last_name", "first_name", "username")
     )
     member_ids = [person.pk for person in people]
-    # The ids themselves, not the reporting-tree subquery: PostgreSQL cannot estimate a
-    # recursive query's size, planned for half the company and hashed every enrolment
-    # (90 ms at 10,000 employees instead of 5).
-    assignments = with_state(Assignment.objects.filter(assignee_id__in=member_ids))
     kind, item_id = _parse_item(item)
-    if kind == "course":
-        assignments = assignments.filter(course_id=item_id)
-    elif kind == "workshop":
-        assignments = assignments.filter(workshop_id=item_id)
-    if overdue_only:
-        assignments = assignments.filter(overdue_filter(today))
-
     by_member: dict[int, dict[str, TeamCell]] = {}
-    # Unordered: the cells go into a dict per person and item (one assignment each).
-    rows = assignments.order_by().values_list(
-        "pk",
-        "assignee_id",
-        "course_id",
-        "workshop_id",
-        "due_date",
-        "course_done",
-        "course_started",
-        "workshop_done",
-        "workshop_booked",
+    rows = (
+        _team_queries.run(
+            ("assignments", len(member_ids), kind, overdue_only),
+            functools.partial(_assignment_rows, kind=kind, overdue=overdue_only),
+            params=_params(member_ids, today=today if overdue_only else None, item_id=item_id),
+        )
+        if member_ids
+        else []
     )
     for pk, member_id, course_id, workshop_id, due_date, *flags in rows:
         course_done, course_started, workshop_done, workshop_booked = flags
@@ -247,6 +235,66 @@ def team_view(
     return TeamView(rows=team_rows, items=items, totals=totals)
 
 
+# The team view's queries, compiled once per process for each team size and filter
+# (lms.core.compiled): building them with the ORM (with_state's relation and subqueries,
+# hundreds of ids) cost more than running them.
+_team_queries = CompiledQueries("team-view")
+_DAY, _ID = DateField(), BigIntegerField()
+
+
+def _members(member_ids: list[int]) -> dict[str, tuple[BigIntegerField, int]]:
+    """The members' ids as the compiled queries' parameters (their number is in the key)."""
+    return {f"member_{index}": (_ID, pk) for index, pk in enumerate(member_ids)}
+
+
+def _params(member_ids: list[int], *, today: date | None = None, item_id: int | None = None):
+    """The compiled queries' parameters: those the query uses (a date first, as the
+    placeholders of dates are days of one month), then the members' ids."""
+    params: dict[str, tuple] = {}
+    if today is not None:
+        params["today"] = (_DAY, today)
+    if item_id is not None:
+        params["item_id"] = (_ID, item_id)
+    return params | _members(member_ids)
+
+
+def _member_ids(values: dict[str, int]) -> list[int]:
+    return [value for name, value in values.items() if name.startswith("member_")]
+
+
+def _assignment_rows(
+    *,
+    kind: str,
+    overdue: bool,
+    today: date | None = None,
+    item_id: int | None = None,
+    **members: int,
+) -> QuerySet[Assignment]:
+    """The members' assignments (of one item, overdue ones only) with their state's
+    facts, unordered: the cells go into a dict per person and item."""
+    # The ids themselves, not the reporting-tree subquery: PostgreSQL cannot estimate a
+    # recursive query's size, planned for half the company and hashed every enrolment
+    # (90 ms at 10,000 employees instead of 5).
+    assignments = with_state(Assignment.objects.filter(assignee_id__in=_member_ids(members)))
+    if kind == "course":
+        assignments = assignments.filter(course_id=item_id)
+    elif kind == "workshop":
+        assignments = assignments.filter(workshop_id=item_id)
+    if overdue:
+        assignments = assignments.filter(overdue_filter(today))
+    return assignments.order_by().values_list(
+        "pk",
+        "assignee_id",
+        "course_id",
+        "workshop_id",
+        "due_date",
+        "course_done",
+        "course_started",
+        "workshop_done",
+        "workshop_booked",
+    )
+
+
 def _parse_item(item: str) -> tuple[str, int | None]:
     """("course" or "workshop", id) of a filter value such as "course:12"; ("", None)
     for anything else, which filters nothing."""
@@ -256,16 +304,28 @@ def _parse_item(item: str) -> tuple[str, int | None]:
     return "", None
 
 
-def _plain_rows(rows: QuerySet) -> list[tuple]:
-    """The rows of a values_list() as the database gives them, without Django's converters
-    (for columns that need none: ids, 1/0)."""
-    try:
-        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
-    except EmptyResultSet:  # e.g. nobody's ids
-        return []
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+def _enrolment_rows(*, item_id: int | None = None, **members: int) -> QuerySet[Enrollment]:
+    # Hundreds of people with a dozen courses each: done as 1/0, not a completion time to
+    # parse per row.
+    enrolments = Enrollment.objects.filter(user_id__in=_member_ids(members), course__live=True)
+    if item_id is not None:
+        enrolments = enrolments.filter(course_id=item_id)
+    return enrolments.order_by().values_list(
+        "user_id", "course_id", Case(When(completed_at__isnull=False, then=1), default=0)
+    )
+
+
+def _booking_rows(*, item_id: int | None = None, **members: int) -> QuerySet[Booking]:
+    bookings = Booking.objects.filter(
+        Q(attended=True) | Q(status__in=Booking.ACTIVE),
+        user_id__in=_member_ids(members),
+        workshop__live=True,
+    )
+    if item_id is not None:
+        bookings = bookings.filter(workshop_id=item_id)
+    return bookings.order_by().values_list(
+        "user_id", "workshop_id", Case(When(attended=True, then=1), default=0)
+    )
 
 
 def _add_unassigned_learning(
@@ -273,38 +333,23 @@ def _add_unassigned_learning(
 ) -> None:
     """Cells for the live courses and workshops people took up without an assignment
     (two queries; none when the item filter names the other kind)."""
-    enrolments = Enrollment.objects.filter(user_id__in=member_ids, course__live=True)
-    bookings = Booking.objects.filter(user_id__in=member_ids, workshop__live=True).filter(
-        Q(attended=True) | Q(status__in=Booking.ACTIVE)
-    )
+    if not member_ids:
+        return
     kind, item_id = _parse_item(item)
-    if kind == "course":
-        enrolments, bookings = enrolments.filter(course_id=item_id), None
-    elif kind == "workshop":
-        enrolments, bookings = None, bookings.filter(workshop_id=item_id)
-    # Hundreds of people with a dozen courses each: done as 1/0, not a completion time to
-    # parse per row.
-    # Read as the database returns them (ids and 1/0): a few thousand rows, and Django's
-    # converter for the 1/0 column was a Python call per row.
+    params = _params(member_ids, item_id=item_id)
     found: list[tuple[int, str, int]] = []
-    if enrolments is not None:
+    if kind in ("", "course"):
         found.extend(
             (user_id, f"course:{course_id}", done)
-            for user_id, course_id, done in _plain_rows(
-                enrolments.order_by().values_list(
-                    "user_id",
-                    "course_id",
-                    Case(When(completed_at__isnull=False, then=1), default=0),
-                )
+            for user_id, course_id, done in _team_queries.run(
+                ("enrolments", len(member_ids), kind), _enrolment_rows, params=params
             )
         )
-    if bookings is not None:
+    if kind in ("", "workshop"):
         found.extend(
             (user_id, f"workshop:{workshop_id}", done)
-            for user_id, workshop_id, done in _plain_rows(
-                bookings.order_by().values_list(
-                    "user_id", "workshop_id", Case(When(attended=True, then=1), default=0)
-                )
+            for user_id, workshop_id, done in _team_queries.run(
+                ("bookings", len(member_ids), kind), _booking_rows, params=params
             )
         )
     completed = TeamCell(assignment_id=None, state=COMPLETED, due_date=None)
