@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     Case,
+    Exists,
     F,
     FilteredRelation,
     IntegerField,
@@ -352,10 +353,13 @@ def signoff_export_rows(
     time as a datetime), with the newest version they signed.
 
     A query per department (by name), then one for the people without one, joins people
-    to this document's sign-offs, newest first per person, and computes every column; for
-    CSV the database writes the finished cells (exports.DatabaseRows): the first rows go
-    out while later departments are unread. The document's few versions are read first
-    and their numbers written into the query, so no row joins the version table.
+    to their newest sign-off of this document and computes every column; for CSV the
+    database writes the finished cells (exports.DatabaseRows): the first rows go out
+    while later departments are unread. The document's few versions are read first and
+    their numbers written into the query, so no row joins the version table; a sign-off
+    of an older version is joined only when the person signed no newer one (a look-up
+    by the sign-off's (user, version) key), so each person is one row, in the order of
+    the (department, last name, username) index, with nothing to sort.
     """
     numbers = dict(GuidelineVersion.objects.filter(document=document).values_list("pk", "number"))
     current_number = max(numbers.values(), default=0)
@@ -367,9 +371,16 @@ def signoff_export_rows(
         output_field=IntegerField(),
     )
     current_ids = [pk for pk, number in numbers.items() if number >= current_number]
+    newest = Q(guideline_signoffs__version_id__in=current_ids)
+    for pk, number in numbers.items():
+        if number < current_number:
+            newer = [other for other, higher in numbers.items() if higher > number]
+            newest |= Q(guideline_signoffs__version_id=pk) & ~Exists(
+                SignOff.objects.filter(user_id=OuterRef("pk"), version_id__in=newer)
+            )
     rows = employees.annotate(
         document_signoff=FilteredRelation(
-            "guideline_signoffs", condition=Q(guideline_signoffs__document=document)
+            "guideline_signoffs", condition=Q(guideline_signoffs__document=document) & newest
         ),
         full_name=Trim(Concat("first_name", Value(" "), "last_name")),
         department_name=Coalesce("department__name", Value("")),
@@ -387,7 +398,7 @@ def signoff_export_rows(
             default=Value(0),
             output_field=IntegerField(),
         ),
-    ).order_by("last_name", "username", F("signed_version").desc(nulls_last=True))
+    ).order_by("last_name", "username")
     if department is not None:
         parts = (department.pk,)
     else:
@@ -412,8 +423,6 @@ def signoff_export_rows(
             "signed_at",
             "on_behalf",
         ),
-        # Usernames are unique: a repeat is an older version the same person signed.
-        skip_repeats=True,
     )
 
 
