@@ -414,41 +414,21 @@ class DatabaseRows:
     sorted as one query sends nothing until every row is sorted; in parts (e.g. by
     department) the first part goes out while the others are unread. The query is
     compiled once and run with each part's value.
-
-    ``skip_repeats``: a row whose first value is the previous row's is left out (e.g.
-    older sign-offs of the same person, ordered after the newest).
     """
 
     queryset: QuerySet
     fields: tuple[str, ...]
     parts: tuple[str, tuple[Any, ...]] | None = None
-    skip_repeats: bool = False
 
     def _part(self, queryset: QuerySet, value: Any) -> QuerySet:
         name = self.parts[0]
         return queryset.filter(**({f"{name}__isnull": True} if value is None else {name: value}))
 
-    def _first_of_each(self) -> Callable[[Sequence], bool]:
-        """Whether a row is to be written: with skip_repeats, not if its first value is the
-        previous row's."""
-        if not self.skip_repeats:
-            return lambda row: True
-        previous = [_NOTHING]
-
-        def new(row: Sequence) -> bool:
-            if row[0] == previous[0]:
-                return False
-            previous[0] = row[0]
-            return True
-
-        return new
-
     def __iter__(self) -> Iterator[tuple]:
         rows = self.queryset.values_list(*self.fields)
         parts = [rows] if self.parts is None else [self._part(rows, v) for v in self.parts[1]]
-        keep = self._first_of_each()
         for part in parts:
-            yield from filter(keep, part.iterator(chunk_size=ROWS_PER_CHUNK))
+            yield from part.iterator(chunk_size=ROWS_PER_CHUNK)
 
     def _statements(self, queryset: QuerySet) -> Iterator[tuple[str, Sequence[Any]]]:
         """SQL and parameters of each part; the parts with a value share one compiled
@@ -478,21 +458,17 @@ class DatabaseRows:
         cells = _cell_annotations(spec, self.queryset, self.fields, dialect)
         queryset = self.queryset.annotate(**cells).values_list(*cells)
         connection = connections[queryset.db]
-        keep = self._first_of_each()
         for sql, params in self._statements(queryset):
             # Raw rows, without Django's converters: the cells are finished text.
             with connection.chunked_cursor() as cursor:
                 cursor.execute(sql, params)
                 while chunk := cursor.fetchmany(ROWS_PER_CHUNK):
-                    yield chunk if not self.skip_repeats else list(filter(keep, chunk))
+                    yield chunk
 
 
 # Stands for a part's value while the statement is compiled; never a real value (ids are
 # positive).
 _PART_MARK = -(2**62) + 20_261_202
-
-
-_NOTHING = object()
 
 
 def _cell_annotations(
