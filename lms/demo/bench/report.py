@@ -64,18 +64,19 @@ def format_table(run_result: ScaleRun) -> str:
             f"  Learner floor p50 {floor.p50_ms:.1f} ms, {floor.queries} queries; anonymous floor "
             f"p50 {anonymous.p50_ms:.1f} ms, {anonymous.queries} queries."
         )
-    collected = [result for result in run_result.requests if result.gc_full_collections]
+    collected = [result for result in run_result.requests if result.gc_ms >= 0.5]
     lines.append(
         "  Garbage collection in the timed runs (part of their time): "
         + (
             ", ".join(
-                f"{result.name} {result.gc_full_collections} full ({result.gc_ms:.0f} ms)"
+                f"{result.name} {result.gc_ms:.0f} ms ({result.gc_full_collections} full)"
                 for result in collected
             )
             if collected
-            else "no full collection"
+            else "none"
         )
-        + f"; all collections {sum(result.gc_ms for result in run_result.requests):.0f} ms CPU."
+        + f"; {sum(result.gc_ms for result in run_result.requests):.0f} ms of CPU in all"
+        " (all generations; a full collection is one of the oldest)."
     )
     for result in run_result.requests:
         if result.kind == "export" and result.ok:
