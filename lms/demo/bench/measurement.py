@@ -659,11 +659,17 @@ class _Measurement:
             return client
         return self.clients.of(variant.user_id)
 
-    def send(self, variant: Variant) -> Sent:
+    def send(self, variant: Variant, meter: GcMeter | None = None) -> Sent:
         if self.spec.before is not None:
             self.spec.before()
         client = self._client(variant)
-        sent = send(client, self.spec.method, variant)
+        if meter is not None:  # the collections of the timed request only
+            meter.current = self.result
+        try:
+            sent = send(client, self.spec.method, variant)
+        finally:
+            if meter is not None:
+                meter.current = None
         self.run += 1
         if sent.status != self.spec.expected_status:
             raise AssertionError(
@@ -718,16 +724,11 @@ class _Measurement:
             return
         variant = self.spec.pick(rng, learner, self.run)
         self.seen.add(f"{variant.user_id}:{variant.path}")
-        if meter is not None:
-            meter.current = self.result
         try:
-            sent = self.send(variant)
+            sent = self.send(variant, meter)
         except Exception as error:  # a broken page is a result, not the end of the bench
             self.result.error = f"{type(error).__name__}: {error}"
             return
-        finally:
-            if meter is not None:
-                meter.current = None
         self.timings.append(sent.total_ms)
         self.first_bytes.append(sent.first_byte_ms)
 
