@@ -180,3 +180,22 @@ def test_course_departments_are_the_managers_and_a_previews_own(sales):
     # A preview: the departments chosen in the editor, not saved yet.
     saved.target_departments.set([sales])
     assert course_selectors.target_departments(course=saved) == [sales]
+
+
+def test_a_list_is_a_parameter_per_item_and_its_length_part_of_the_key(scores):
+    queries = CompiledQueries("test")
+    people = list(User.objects.order_by("pk").values_list("pk", flat=True))
+
+    def build(*, ids, joined):
+        return (
+            User.objects.filter(pk__in=ids, date_joined__date__gte=joined)
+            .order_by("pk")
+            .values_list("pk", flat=False)
+        )
+
+    # Forty items before a date: each placeholder stays apart from the others.
+    for chosen in (people[:2], people[1:3], people[:3], people * 10):
+        params = {"ids": (IntegerField(), chosen), "joined": (DateField(), date(2000, 1, 1))}
+        rows = queries.run("users", build, params=params)
+        assert rows == list(build(ids=chosen, joined=date(2000, 1, 1)))
+    assert sorted(key[3][0][1] for key in queries._compiled) == [2, 3, 10 * len(people)]

@@ -181,7 +181,7 @@ def team_view(
     by_member: dict[int, dict[str, TeamCell]] = {}
     rows = (
         _team_queries.run(
-            ("assignments", len(member_ids), kind, overdue_only),
+            ("assignments", kind, overdue_only),
             functools.partial(_assignment_rows, kind=kind, overdue=overdue_only),
             params=_params(member_ids, today=today if overdue_only else None, item_id=item_id),
         )
@@ -242,40 +242,31 @@ _team_queries = CompiledQueries("team-view")
 _DAY, _ID = DateField(), BigIntegerField()
 
 
-def _members(member_ids: list[int]) -> dict[str, tuple[BigIntegerField, int]]:
-    """The members' ids as the compiled queries' parameters (their number is in the key)."""
-    return {f"member_{index}": (_ID, pk) for index, pk in enumerate(member_ids)}
-
-
 def _params(member_ids: list[int], *, today: date | None = None, item_id: int | None = None):
-    """The compiled queries' parameters: those the query uses (a date first, as the
-    placeholders of dates are days of one month), then the members' ids."""
-    params: dict[str, tuple] = {}
+    """The compiled queries' parameters: the members' ids, and those of the filters that
+    the query uses."""
+    params: dict[str, tuple] = {"members": (_ID, member_ids)}
     if today is not None:
         params["today"] = (_DAY, today)
     if item_id is not None:
         params["item_id"] = (_ID, item_id)
-    return params | _members(member_ids)
-
-
-def _member_ids(values: dict[str, int]) -> list[int]:
-    return [value for name, value in values.items() if name.startswith("member_")]
+    return params
 
 
 def _assignment_rows(
     *,
     kind: str,
     overdue: bool,
+    members: list[int],
     today: date | None = None,
     item_id: int | None = None,
-    **members: int,
 ) -> QuerySet[Assignment]:
     """The members' assignments (of one item, overdue ones only) with their state's
     facts, unordered: the cells go into a dict per person and item."""
     # The ids themselves, not the reporting-tree subquery: PostgreSQL cannot estimate a
     # recursive query's size, planned for half the company and hashed every enrolment
     # (90 ms at 10,000 employees instead of 5).
-    assignments = with_state(Assignment.objects.filter(assignee_id__in=_member_ids(members)))
+    assignments = with_state(Assignment.objects.filter(assignee_id__in=members))
     if kind == "course":
         assignments = assignments.filter(course_id=item_id)
     elif kind == "workshop":
@@ -304,10 +295,10 @@ def _parse_item(item: str) -> tuple[str, int | None]:
     return "", None
 
 
-def _enrolment_rows(*, item_id: int | None = None, **members: int) -> QuerySet[Enrollment]:
+def _enrolment_rows(*, members: list[int], item_id: int | None = None) -> QuerySet[Enrollment]:
     # Hundreds of people with a dozen courses each: done as 1/0, not a completion time to
     # parse per row.
-    enrolments = Enrollment.objects.filter(user_id__in=_member_ids(members), course__live=True)
+    enrolments = Enrollment.objects.filter(user_id__in=members, course__live=True)
     if item_id is not None:
         enrolments = enrolments.filter(course_id=item_id)
     return enrolments.order_by().values_list(
@@ -315,10 +306,10 @@ def _enrolment_rows(*, item_id: int | None = None, **members: int) -> QuerySet[E
     )
 
 
-def _booking_rows(*, item_id: int | None = None, **members: int) -> QuerySet[Booking]:
+def _booking_rows(*, members: list[int], item_id: int | None = None) -> QuerySet[Booking]:
     bookings = Booking.objects.filter(
         Q(attended=True) | Q(status__in=Booking.ACTIVE),
-        user_id__in=_member_ids(members),
+        user_id__in=members,
         workshop__live=True,
     )
     if item_id is not None:
@@ -342,14 +333,14 @@ def _add_unassigned_learning(
         found.extend(
             (user_id, f"course:{course_id}", done)
             for user_id, course_id, done in _team_queries.run(
-                ("enrolments", len(member_ids), kind), _enrolment_rows, params=params
+                ("enrolments", kind), _enrolment_rows, params=params
             )
         )
     if kind in ("", "workshop"):
         found.extend(
             (user_id, f"workshop:{workshop_id}", done)
             for user_id, workshop_id, done in _team_queries.run(
-                ("bookings", len(member_ids), kind), _booking_rows, params=params
+                ("bookings", kind), _booking_rows, params=params
             )
         )
     completed = TeamCell(assignment_id=None, state=COMPLETED, due_date=None)

@@ -103,7 +103,7 @@ def _counted(period: AwardPeriod) -> QuerySet[CountedPeriod]:
 
 
 def _top_points_query(
-    *, limit: int, starts_on: date, ends_on: date, **departments: int
+    *, limit: int, starts_on: date, ends_on: date, departments: list[int]
 ) -> QuerySet[PeriodPoints]:
     """The period's rows at or above its limit-th score above zero (at least 1 point), of
     active people (in these departments, if any), with the person and department."""
@@ -112,7 +112,7 @@ def _top_points_query(
         Exists(counted), starts_on=starts_on, ends_on=ends_on, user__is_active=True
     )
     if departments:
-        rows = rows.filter(user__department_id__in=list(departments.values()))
+        rows = rows.filter(user__department_id__in=departments)
     # Ties at the edge stay together. No `points > 0` beside the `>=` of the outer query:
     # SQLite would take that range of the index and walk every scorer, not the top rows.
     edge = rows.filter(points__gt=0).order_by("-points").values("points")[limit - 1 : limit]
@@ -135,16 +135,15 @@ def leaderboard(
     empty until it is counted."""
     if eligible is None:
         eligible = list(AwardSettings.load().eligible_departments.values_list("pk", flat=True))
-    params: dict = {
+    params = {
         "starts_on": (_DAY, period.starts_on),
         "ends_on": (_DAY, period.ends_on),
+        "departments": (_ID, eligible),
     }
-    for index, department_id in enumerate(eligible):
-        params[f"department_{index}"] = (_ID, department_id)
 
     def run() -> list[PeriodPoints]:
         return _top_points.run(
-            (limit, len(eligible)),
+            limit,
             lambda **values: _top_points_query(limit=limit, **values),
             params=params,
         )

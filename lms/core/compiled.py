@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from datetime import date, datetime, time
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -35,12 +35,13 @@ class _Param:
     def __init__(self, index: int, field: Field) -> None:
         self.field = field
         internal = field.get_internal_type()
+        # One apart per parameter: a day, a second (whatever the number of parameters).
         if internal == "DateTimeField":
-            self.placeholder: Any = _SENTINEL_DATETIME.replace(second=index % 60, minute=index)
+            self.placeholder: Any = _SENTINEL_DATETIME + timedelta(seconds=index)
         elif internal == "DateField":
-            self.placeholder = _SENTINEL_DATE.replace(day=index + 1)
+            self.placeholder = _SENTINEL_DATE + timedelta(days=index)
         elif internal == "TimeField":
-            self.placeholder = time(1, 1, index)
+            self.placeholder = (_SENTINEL_DATETIME + timedelta(seconds=index)).time()
         else:
             self.placeholder = _SENTINEL_INT + index
 
@@ -106,8 +107,10 @@ class CompiledQueries:
     alias and vendor, then run with the values of each call.
 
     `params` names the values the query filters on and their field (which turns a value
-    into the database's parameter, as the ORM would): `{"starts_on": DateField()}`.
-    Everything else the query depends on must be in the key (or fixed).
+    into the database's parameter, as the ORM would): `{"starts_on": (DateField(), day)}`.
+    A list of values (`{"members": (IntegerField(), ids)}`, for an `__in`) is one
+    parameter per item; `build` gets a list of placeholders, and the list's length is part
+    of the key. Everything else the query depends on must be in the key (or fixed).
     """
 
     def __init__(self, name: str) -> None:
@@ -123,17 +126,32 @@ class CompiledQueries:
         params: dict[str, tuple[Field, Any]],
         using: str = DEFAULT_DB_ALIAS,
     ) -> list:
+        # A list is a parameter per item, named "name[index]".
+        shape: list[tuple[str, int | None]] = []
+        flat: dict[str, tuple[Field, Any]] = {}
+        for name, (field, value) in params.items():
+            if isinstance(value, list | tuple):
+                shape.append((name, len(value)))
+                flat.update({f"{name}[{i}]": (field, item) for i, item in enumerate(value)})
+            else:
+                shape.append((name, None))
+                flat[name] = (field, value)
         specs = {
-            name: _Param(index, field) for index, (name, (field, _)) in enumerate(params.items())
+            name: _Param(index, field) for index, (name, (field, _)) in enumerate(flat.items())
         }
-        full_key = (key, using, connections[using].vendor, tuple(params))
+        full_key = (key, using, connections[using].vendor, tuple(shape))
         compiled = self._compiled.get(full_key)
         if compiled is None:
-            placeholders = {name: spec.placeholder for name, spec in specs.items()}
+            placeholders = {
+                name: specs[name].placeholder
+                if length is None
+                else [specs[f"{name}[{i}]"].placeholder for i in range(length)]
+                for name, length in shape
+            }
             compiled = _Compiled(build(**placeholders).using(using), specs, using)
             with self._lock:
                 self._compiled[full_key] = compiled
-        return compiled.run({name: value for name, (_, value) in params.items()}, specs, using)
+        return compiled.run({name: value for name, (_, value) in flat.items()}, specs, using)
 
     def forget(self) -> None:
         self._compiled.clear()
