@@ -154,7 +154,9 @@ def test_leaderboard_ranks_as_a_recount_in_every_shape(sales):
     with CaptureQueriesContext(connection) as queries_made:
         board = selectors.leaderboard(period=period, limit=3, eligible=[])
         assert [str(entry.user.department) for entry in board]
-    assert len(queries_made) == 1
+    # The edge score, then the rows at or above it with their people and departments.
+    assert len(queries_made) == 2
+    assert "points" in queries_made[0]["sql"] and "people_user" in queries_made[1]["sql"]
 
 
 def test_course_departments_are_the_managers_and_a_previews_own(sales):

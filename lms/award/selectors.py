@@ -13,11 +13,9 @@ from django.db.models import (
     F,
     IntegerField,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from courses.models import ModuleCompletion
@@ -92,32 +90,49 @@ def current_period(*, today: date | None = None, length: str | None = None) -> A
     return AwardPeriod(name=name, starts_on=starts_on, ends_on=ends_on)
 
 
-# The leaderboard's query, compiled once per limit and number of departments: building it
-# with the ORM cost more than running it, and the home page runs it on every request.
+# The leaderboard's two queries, compiled once per limit and number of departments: building
+# them with the ORM cost more than running them, and the home page runs them on every request.
+_edge_points = CompiledQueries("award-leaderboard-edge")
 _top_points = CompiledQueries("award-leaderboard")
-_DAY, _ID = DateField(), IntegerField()
+_DAY, _ID, _POINTS = DateField(), IntegerField(), IntegerField()
 
 
 def _counted(period: AwardPeriod) -> QuerySet[CountedPeriod]:
     return CountedPeriod.objects.filter(starts_on=period.starts_on, ends_on=period.ends_on)
 
 
-def _top_points_query(
-    *, limit: int, starts_on: date, ends_on: date, departments: list[int]
-) -> QuerySet[PeriodPoints]:
-    """The period's rows at or above its limit-th score above zero (at least 1 point), of
-    active people (in these departments, if any), with the person and department."""
+def _period_rows(*, starts_on: date, ends_on: date, departments: list[int]) -> QuerySet:
+    """The period's kept points of active people (in these departments, if any)."""
     counted = CountedPeriod.objects.filter(starts_on=starts_on, ends_on=ends_on)
     rows = PeriodPoints.objects.filter(
         Exists(counted), starts_on=starts_on, ends_on=ends_on, user__is_active=True
     )
     if departments:
         rows = rows.filter(user__department_id__in=departments)
-    # Ties at the edge stay together. No `points > 0` beside the `>=` of the outer query:
-    # SQLite would take that range of the index and walk every scorer, not the top rows.
-    edge = rows.filter(points__gt=0).order_by("-points").values("points")[limit - 1 : limit]
+    return rows
+
+
+def _edge_query(*, limit: int, **period) -> QuerySet:
+    """The limit-th score above zero: the top rows of the (period, points) index."""
     return (
-        rows.filter(points__gte=Coalesce(Subquery(edge), Value(1)))
+        _period_rows(**period)
+        .filter(points__gt=0)
+        .order_by("-points")
+        .values_list("points")[limit - 1 : limit]
+    )
+
+
+def _top_points_query(*, edge: int, **period) -> QuerySet[PeriodPoints]:
+    """The period's rows at or above the edge score, with the person and department.
+
+    The edge is a value, not a subquery: PostgreSQL plans a subquery's result as a third of
+    the period's rows and hash-joins every person of the company to them (5.7 ms at 50,000
+    people against 1.7 ms at 10,000); with the value it looks up the few people by key. No
+    `points > 0` beside the `>=` either: SQLite would take that range of the index and walk
+    every scorer, not the top rows."""
+    return (
+        _period_rows(**period)
+        .filter(points__gte=edge)
         .select_related("user", "user__department")
         .order_by("-points", "user__last_name", "user__first_name", "user__username")
     )
@@ -128,8 +143,9 @@ def leaderboard(
 ) -> list[LeaderboardEntry]:
     """Employees ranked by award points in the period; equal points share a rank.
 
-    Read from the points kept per person (lms/award/points.py): one query on the top rows
-    of an index, whatever the headcount. ``eligible``: the ids of the departments that
+    Read from the points kept per person (lms/award/points.py): two queries on the top
+    rows of an index (the limit-th score, then the rows at or above it), whatever the
+    headcount. ``eligible``: the ids of the departments that
     take part (empty: all), if the caller has them; else read from the settings. A period
     nobody has counted yet (a new calendar quarter) is handed to the task worker, and is
     empty until it is counted."""
@@ -142,11 +158,12 @@ def leaderboard(
     }
 
     def run() -> list[PeriodPoints]:
-        return _top_points.run(
-            limit,
-            lambda **values: _top_points_query(limit=limit, **values),
-            params=params,
+        edge = _edge_points.run(
+            limit, lambda **values: _edge_query(limit=limit, **values), params=params
         )
+        # Ties at the edge stay together; at least 1 point.
+        scores = {**params, "edge": (_POINTS, edge[0][0] if edge else 1)}
+        return _top_points.run(limit, _top_points_query, params=scores)
 
     ranked = run()
     if not ranked and not _counted(period).exists():
