@@ -687,11 +687,17 @@ class _Measurement:
                 self.result.first_ms = round(sent.total_ms, 2)
 
     def count_queries(self) -> None:
+        """The queries of each sample as the timed rounds see it: after one untimed request
+        of the same variant, so that a cache the first request fills (the per-learner
+        cache, a cached session) does not make the count depend on which variants the
+        warm-up happened to draw. A POST is a fresh attempt each time: counted as it is."""
         counts = []
         for variant in self.spec.samples:
             if self.spec.method == "POST":
                 variant = self.spec.pick(random.Random(0), 0, self.run)
             client = self._client(variant)
+            if self.spec.method != "POST":
+                send(client, self.spec.method, variant)
             if self.spec.before is not None:
                 self.spec.before()
             with CaptureQueriesContext(connection) as captured:
