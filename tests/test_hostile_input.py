@@ -928,6 +928,29 @@ def test_a_cookie_with_nul_is_ignored(employee_client):
     assert employee_client.get("/").status_code == 200
 
 
+def test_a_page_repeats_a_short_query_string_but_not_a_huge_one(employee, client):
+    """The forms that bring the visitor back (language switch, mark as read, sign-in) carry
+    the page's address; a query string of a megabyte is left out of it, not repeated per
+    form."""
+    for number in range(3):
+        notification_services.notify(
+            kind="essay_marked", recipient=employee, key=f"n{number}", params={"title": "Quiz"}
+        )
+    signed_in = login(employee)
+    url = reverse("notifications:list")
+    page = signed_in.get(f"{url}?page=1&q=short").content.decode()
+    assert page.count(f'name="next" type="hidden" value="{url}?page=1&amp;q=short"') == 1
+    assert page.count(f'name="next" value="{url}?page=1&amp;q=short"') == 3
+    huge = "x" * 100_000
+    response = signed_in.get(f"{url}?q={huge}")
+    assert response.status_code == 200
+    assert huge not in response.content.decode()
+    assert response.content.decode().count(f'value="{url}"') == 4  # the path alone
+    sign_in_link = client.get(f"/?q={huge}").content.decode()
+    assert huge not in sign_in_link
+    assert f'href="{reverse("login")}?next=/"' in sign_in_link
+
+
 @pytest.fixture
 def token(db):
     _token, raw = factories.kpi_token(name="CRM")
