@@ -31,6 +31,7 @@ from urllib.parse import quote_from_bytes
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -57,6 +58,7 @@ from lms.notifications import services as notification_services
 from lms.notifications.forms import EmailChoicesForm
 from lms.people import roles
 from lms.people.admin_views import UnlockForm
+from lms.people.forms import AccountForm
 from lms.people.models import User
 from lms.quizzes import services as quiz_services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
@@ -314,6 +316,20 @@ def build_world(sales) -> World:
         Target(reverse("wagtailcore_login"), ["username", "password"]),
         Target(reverse("login"), ["username", "password"]),
         Target(reverse("logout")),
+        Target(
+            reverse("account"),
+            names(AccountForm()),
+            {"first_name": "Emma", "last_name": "Berg", "language": "en"},
+        ),
+        Target(reverse("password_change"), names(PasswordChangeForm(user=employee))),
+        Target(reverse("password_change_done")),
+        Target(reverse("password_reset"), ["email"]),
+        Target(reverse("password_reset_done")),
+        Target(
+            reverse("password_reset_confirm", args=["MQ", "set-password"]),
+            ["new_password1", "new_password2"],
+        ),
+        Target(reverse("password_reset_complete")),
         Target(reverse("set_language"), ["language"]),
         Target(reverse("courses:catalog")),
         Target(reverse("workshops:index")),

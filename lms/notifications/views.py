@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lms.core.input_safety import whole_number
 from lms.notifications import selectors, services
 from lms.notifications.forms import EmailChoicesForm
+from lms.people.forms import AccountForm
 
 
 def _back(request, default: str = "notifications:list"):
@@ -66,4 +67,7 @@ def profile(request):
         services.save_email_choices(user=request.user, choices=form.choices())
         messages.success(request, _("Your e-mail settings have been saved."))
         return redirect("notifications:profile")
-    return render(request, "notifications/profile.html", {"form": form})
+    account_form = AccountForm.of(request.user)
+    return render(
+        request, "notifications/profile.html", {"form": form, "account_form": account_form}
+    )

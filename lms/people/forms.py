@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
@@ -29,6 +30,39 @@ class LockoutMessageMixin:
 
 class SiteLoginForm(LockoutMessageMixin, AuthenticationForm):
     pass
+
+
+class SitePasswordResetForm(PasswordResetForm):
+    """Django's reset by e-mail, for every active account with this address.
+
+    Unlike Django's form it includes accounts without a usable password: people imported
+    from the HR system get none and set their first one this way. The e-mail is written in
+    the person's own language, not the one the request came in."""
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email.strip(), is_active=True).exclude(email="")
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(context["user"].language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+def _account_field(name: str, **kwargs):
+    return User._meta.get_field(name).formfield(**kwargs)
+
+
+class AccountForm(forms.Form):
+    """What people change on their own account: their name and language (the account's
+    own field rules; a plain form, so that validating leaves the signed-in user as it is)."""
+
+    first_name = _account_field("first_name", label=_("First name"))
+    last_name = _account_field("last_name", label=_("Last name"))
+    language = _account_field("language", label=_("Language"))
+
+    @classmethod
+    def of(cls, user: User, data=None) -> "AccountForm":
+        initial = {name: getattr(user, name) for name in cls.base_fields}
+        return cls(data, initial=initial)
 
 
 class AdminLoginForm(LockoutMessageMixin, WagtailLoginForm):

@@ -36,6 +36,22 @@ def set_language(*, user: User, language: str) -> bool:
     return True
 
 
+def update_account(*, user: User, first_name: str, last_name: str, language: str) -> list[str]:
+    """A person's own name and language (AccountForm's cleaned values); returns the fields
+    that changed, and saves only those."""
+    if language not in site_languages():
+        raise ValueError(f"Unknown language {language!r}")
+    values = {"first_name": first_name.strip(), "last_name": last_name.strip()}
+    values["language"] = language
+    changed = [name for name, value in values.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, values[name])
+    if changed:
+        # The post_save signal copies a new language to the Wagtail profile.
+        user.save(update_fields=changed)
+    return changed
+
+
 def copy_language_to_admin_profile(*, user: User) -> None:
     """Give the person's Wagtail profile (if Wagtail created one yet) the account language."""
     from wagtail.users.models import UserProfile
