@@ -171,6 +171,18 @@ class TestPasswordReset:
         assert "Too many requests to reset a password" in refused.content.decode()
         assert len(mail.outbox) == 3
 
+    def test_requests_from_one_client_are_limited_across_addresses(self, client):
+        for number in range(20):
+            response = client.post(reverse("password_reset"), {"email": f"p{number}@example.com"})
+            assert response.status_code == 302
+        refused = client.post(reverse("password_reset"), {"email": "another@example.com"})
+        assert refused.status_code == 429
+        other_client = Client(REMOTE_ADDR="10.0.0.9")
+        assert (
+            other_client.post(reverse("password_reset"), {"email": "x@example.com"}).status_code
+            == 302
+        )
+
     def test_a_malformed_address_is_a_form_error(self, client):
         response = client.post(reverse("password_reset"), {"email": "not an address"})
         assert response.status_code == 200

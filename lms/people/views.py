@@ -81,21 +81,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         address = form.cleaned_data["email"].strip().lower()[:254]
         client = throttling.client_ip(self.request) or "unknown"
+        limits = (
+            ("password-reset-address", address, RESET_RATE_PER_ADDRESS),
+            ("password-reset-client", client, RESET_RATE_PER_CLIENT),
+        )
+        # Both are counted, whichever refuses.
         seconds = max(
-            throttling.retry_after(
-                self.request,
-                group="password-reset-address",
-                key=address,
-                rate=RESET_RATE_PER_ADDRESS,
-                count=True,
-            ),
-            throttling.retry_after(
-                self.request,
-                group="password-reset-client",
-                key=client,
-                rate=RESET_RATE_PER_CLIENT,
-                count=True,
-            ),
+            [
+                throttling.retry_after(self.request, group=group, key=key, rate=rate, count=True)
+                for group, key, rate in limits
+            ]
         )
         if seconds:
             minutes = max(1, (seconds + 59) // 60)
