@@ -142,3 +142,10 @@ def assert_accessible(page, what: str) -> None:
         for v in violations
     )
     assert not violations, f"axe-core: {what} ({page.url}) has violations:\n{report}"
+
+
+def submit(page, target) -> None:
+    """Click a link or submit button (a selector or a locator) and wait for the next page."""
+    locator = page.locator(target) if isinstance(target, str) else target
+    with page.expect_navigation():
+        locator.click()

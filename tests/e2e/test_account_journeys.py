@@ -8,17 +8,18 @@ from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, screenshot, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NEW_PASSWORD = "Neues-Passwort-fuer-Emma-2026"
 
 
-def submit(page, target) -> None:
-    locator = page.locator(target) if isinstance(target, str) else target
-    with page.expect_navigation():
-        locator.click()
+def change_password(page, *, old: str) -> None:
+    page.fill("#id_old_password", old)
+    page.fill("#id_new_password1", NEW_PASSWORD)
+    page.fill("#id_new_password2", NEW_PASSWORD)
+    submit(page, page.get_by_role("button", name="Change password"))
 
 
 def test_learner_renames_switches_language_and_changes_password(seeded, page_for, live_server):
@@ -37,16 +38,10 @@ def test_learner_renames_switches_language_and_changes_password(seeded, page_for
 
     submit(page, page.get_by_role("link", name="Change your password"))
     expect(page.locator("h1")).to_have_text("Change your password")
-    page.fill("#id_old_password", "wrong")
-    page.fill("#id_new_password1", NEW_PASSWORD)
-    page.fill("#id_new_password2", NEW_PASSWORD)
-    submit(page, page.get_by_role("button", name="Change password"))
+    change_password(page, old="wrong")
     expect(page.locator("main .field-error")).to_contain_text("incorrectly")
     assert_accessible(page, "the password change with an error")
-    page.fill("#id_old_password", "bootcamp-demo")
-    page.fill("#id_new_password1", NEW_PASSWORD)
-    page.fill("#id_new_password2", NEW_PASSWORD)
-    submit(page, page.get_by_role("button", name="Change password"))
+    change_password(page, old="bootcamp-demo")
     expect(page.locator("h1")).to_have_text("Password changed")
     assert_accessible(page, "the changed password")
     screenshot(page, "password-changed")

@@ -8,17 +8,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, screenshot, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 LINKEDIN_COURSE = "/kurse/linkedin-fuer-fuehrungskraefte/"
-
-
-def submit(page, target) -> None:
-    locator = page.locator(target) if isinstance(target, str) else target
-    with page.expect_navigation():
-        locator.click()
 
 
 def test_cancelling_a_booking_asks_first(seeded, page_for, live_server):

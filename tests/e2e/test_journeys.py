@@ -10,19 +10,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, screenshot, watch_content_security_policy
+from tests.e2e.conftest import assert_accessible, screenshot, submit, watch_content_security_policy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SOCIAL_SELLING = "Social Selling: Kunden verstehen, bevor Sie anrufen"
 LINKEDIN_WORKSHOP = "LinkedIn für Führungskräfte – Live-Workshop"
-
-
-def submit(page, target) -> None:
-    """Click a link or submit button (a selector or a locator) and wait for the next page."""
-    locator = page.locator(target) if isinstance(target, str) else target
-    with page.expect_navigation():
-        locator.click()
 
 
 def message(page):

@@ -6,16 +6,11 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, screenshot, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 STORYTELLING = "Storytelling im B2B: Geschichten statt Produktlisten"
-
-
-def submit(page, locator) -> None:
-    with page.expect_navigation():
-        locator.click()
 
 
 def test_manager_reminds_an_overdue_colleague(seeded, page_for):

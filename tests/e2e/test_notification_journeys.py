@@ -3,15 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, screenshot, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def submit(page, target) -> None:
-    locator = page.locator(target) if isinstance(target, str) else target
-    with page.expect_navigation():
-        locator.click()
 
 
 def test_learner_reads_notifications_and_chooses_emails(seeded, page_for, live_server):
@@ -64,7 +58,7 @@ def test_learner_reads_notifications_and_chooses_emails(seeded, page_for, live_s
     essay = page.get_by_label("Freitextantwort bewertet")
     expect(essay).to_be_checked()
     essay.uncheck()
-    submit(page, page.get_by_role("button", name="Speichern"))
+    submit(page, page.get_by_role("button", name="E-Mail-Einstellungen speichern"))
     expect(page.locator("main .messages")).to_contain_text(
         "Ihre E-Mail-Einstellungen wurden gespeichert."
     )
