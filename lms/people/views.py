@@ -38,16 +38,15 @@ def account(request):
     form = AccountForm.of(request.user, request.POST)
     if not form.is_valid():
         return render(request, "people/account_form.html", {"form": form}, status=400)
-    changed = services.update_account(
+    services.update_account(
         user=request.user,
         first_name=form.cleaned_data["first_name"],
         last_name=form.cleaned_data["last_name"],
         language=form.cleaned_data["language"],
     )
-    if changed:
-        # In the new language: the next request's middleware reads the account's.
-        with translation.override(request.user.language):
-            messages.success(request, _("Your name and language have been saved."))
+    # In the language just saved: the next page's middleware reads the account's.
+    with translation.override(request.user.language):
+        messages.success(request, _("Your name and language have been saved."))
     return redirect("notifications:profile")
 
 
