@@ -27,6 +27,7 @@ def test_learner_renames_switches_language_and_changes_password(seeded, page_for
     page.goto(f"{live_server.url}{reverse('notifications:profile')}")
     expect(page.locator("h1")).to_have_text("Ihr Profil")
     assert_accessible(page, "the profile")
+    screenshot(page, "profile")
     page.fill("#id_last_name", "Berg-Müller")
     page.select_option("#id_language", "en")
     submit(page, page.get_by_role("button", name="Name und Sprache speichern"))
