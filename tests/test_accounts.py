@@ -104,6 +104,12 @@ class TestPasswordReset:
         assert response["Location"] == reverse("password_reset_done")
         assert mail.outbox == []
 
+    def test_an_address_that_only_case_folding_makes_equal_gets_nothing(self, client, employee):
+        # PostgreSQL's UPPER() turns the dotless "ı" into "I": iexact alone would match.
+        User.objects.filter(pk=employee.pk).update(email="emma@ıxample.org")
+        client.post(reverse("password_reset"), {"email": "emma@ixample.org"})
+        assert mail.outbox == []
+
     def test_the_link_sets_a_new_password_once(self, client, employee):
         employee.email = "emma@example.com"
         employee.save(update_fields=["email"])

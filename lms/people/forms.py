@@ -1,5 +1,9 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordResetForm,
+    _unicode_ci_compare,
+)
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
@@ -40,7 +44,13 @@ class SitePasswordResetForm(PasswordResetForm):
     the person's own language, not the one the request came in."""
 
     def get_users(self, email):
-        return User.objects.filter(email__iexact=email.strip(), is_active=True).exclude(email="")
+        # Django's own, without its has_usable_password() condition; the Unicode-aware
+        # comparison stays (iexact alone would let "ı" or "ß" match another address).
+        return (
+            user
+            for user in User.objects.filter(email__iexact=email, is_active=True)
+            if _unicode_ci_compare(email, user.email)
+        )
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         with translation.override(context["user"].language):
