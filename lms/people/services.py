@@ -41,8 +41,7 @@ def update_account(*, user: User, first_name: str, last_name: str, language: str
     that changed, and saves only those."""
     if language not in site_languages():
         raise ValueError(f"Unknown language {language!r}")
-    values = {"first_name": first_name.strip(), "last_name": last_name.strip()}
-    values["language"] = language
+    values = {"first_name": first_name, "last_name": last_name, "language": language}
     changed = [name for name, value in values.items() if getattr(user, name) != value]
     for name in changed:
         setattr(user, name, values[name])

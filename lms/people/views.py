@@ -78,7 +78,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         }
 
     def form_valid(self, form):
-        address = form.cleaned_data["email"].strip().lower()[:254]
+        address = form.cleaned_data["email"].lower()[:254]  # EmailField has stripped it
         client = throttling.client_ip(self.request) or "unknown"
         limits = (
             ("password-reset-address", address, RESET_RATE_PER_ADDRESS),
