@@ -104,9 +104,9 @@ class OrganisationFieldsMixin(forms.Form):
 
 class LmsUserCreationForm(OrganisationFieldsMixin, UserCreationForm):
     class Meta(UserCreationForm.Meta):
-        fields = UserCreationForm.Meta.fields | {"department", "manager"}
+        fields = UserCreationForm.Meta.fields | {"department", "manager", "employee_id"}
 
 
 class LmsUserEditForm(OrganisationFieldsMixin, UserEditForm):
     class Meta(UserEditForm.Meta):
-        fields = UserEditForm.Meta.fields | {"department", "manager"}
+        fields = UserEditForm.Meta.fields | {"department", "manager", "employee_id"}

@@ -58,6 +58,15 @@ class User(AbstractUser):
         related_name="direct_reports",
         help_text=_("The person this user reports to."),
     )
+    # The company's own number for the person (HR system, directory): how an HR export, a
+    # directory sync and a first single sign-on find a person they did not create.
+    employee_id = models.CharField(
+        _("employee ID"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The person's number in the HR system or company directory."),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -66,6 +75,12 @@ class User(AbstractUser):
                 condition=~Q(manager=F("id")),
                 name="user_is_not_own_manager",
                 violation_error_message=_("A person cannot be their own manager."),
+            ),
+            models.UniqueConstraint(
+                fields=["employee_id"],
+                condition=~Q(employee_id=""),
+                name="user_employee_id_unique",
+                violation_error_message=_("Another person has this employee ID."),
             ),
         ]
         indexes = [
