@@ -4,20 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('people', '0005_user_department_name'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("people", "0005_user_department_name"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='employee_id',
-            field=models.CharField(blank=True, default='', help_text="The person's number in the HR system or company directory.", max_length=64, verbose_name='employee ID'),
+            model_name="user",
+            name="employee_id",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="The person's number in the HR system or company directory.",
+                max_length=64,
+                verbose_name="employee ID",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(condition=models.Q(('employee_id', ''), _negated=True), fields=('employee_id',), name='user_employee_id_unique', violation_error_message='Another person has this employee ID.'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("employee_id", ""), _negated=True),
+                fields=("employee_id",),
+                name="user_employee_id_unique",
+                violation_error_message="Another person has this employee ID.",
+            ),
         ),
     ]
