@@ -18,6 +18,8 @@ from django.conf import settings
 
 from lms.people.models import User
 
+logger = logging.getLogger(__name__)
+
 
 def site_languages() -> set[str]:
     return {code for code, _name in settings.LANGUAGES}
@@ -51,6 +53,25 @@ def update_account(*, user: User, first_name: str, last_name: str, language: str
     return changed
 
 
+def set_active(*, user: User, active: bool, source: str) -> bool:
+    """Deactivate a leaver (``active=False``) or bring them back; returns whether it changed.
+
+    Nobody is deleted: every record, sign-off and certificate stays. An inactive person cannot
+    sign in (Django's backends refuse them) and a session they still hold ends at its next
+    request (``RoleAwareModelBackend.get_user``). The User save reaches the apps above, which
+    leave inactive people out of team views, assignments, reminders and leaderboards.
+    ``source`` says who did it ("admin", "scim", "hr import", ...) for the log.
+    """
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    logger.info(
+        "%s %r (%s).", "Reactivated" if active else "Deactivated", user.get_username(), source
+    )
+    return True
+
+
 def copy_language_to_admin_profile(*, user: User) -> None:
     """Give the person's Wagtail profile (if Wagtail created one yet) the account language."""
     from wagtail.users.models import UserProfile
@@ -75,9 +96,6 @@ def take_language_from_admin_profile(*, profile) -> None:
             User.objects.filter(pk=user.pk).update(language=user.language)
     else:
         profile.preferred_language = user.language
-
-
-logger = logging.getLogger(__name__)
 
 
 def unlock_sign_in(*, username: str, ip_address: str | None, unlocked_by: User) -> int:
