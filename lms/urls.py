@@ -15,15 +15,22 @@ from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
 from lms.reminders import urls as reminder_urls
 from lms.rollout import urls as rollout_urls
+from lms.sso import urls as sso_urls
+from lms.sso import views as sso_views
 from lms.workshops import urls as workshop_urls
 
 # Bad requests (e.g. too many form fields) get the same page as malformed input.
 handler400 = "lms.core.input_safety.bad_request"
 
 urlpatterns = [
+    # Signing out of the site or the admin also ends a company sign-in at the provider
+    # (lms/sso); before Wagtail's admin URLs, so that its own sign-out button comes here.
+    path("admin/logout/", sso_views.logout, name="admin_logout"),
+    path("accounts/logout/", sso_views.logout, name="logout"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(people_urls)),
+    path("accounts/", include(sso_urls)),
     path("", include(notification_urls)),
     path("i18n/setlang/", people_views.set_language, name="set_language"),
     path("learn/", include(course_urls)),

@@ -316,6 +316,9 @@ def build_world(sales) -> World:
         Target(reverse("wagtailcore_login"), ["username", "password"]),
         Target(reverse("login"), ["username", "password"]),
         Target(reverse("logout")),
+        Target(reverse("admin_logout")),
+        Target(reverse("sso:start"), ["next"]),
+        Target(reverse("sso:callback"), ["code", "state", "error", "error_description"]),
         Target(
             reverse("account"),
             names(AccountForm()),

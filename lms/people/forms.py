@@ -11,6 +11,19 @@ from wagtail.users.forms import UserCreationForm, UserEditForm
 
 from lms.people import lockouts
 from lms.people.models import Department, User
+from lms.people.selectors import password_sign_in_allowed
+
+
+class PasswordPolicyMixin:
+    """A password sign-in is refused, after the password check, when local passwords are
+    off for this account (people.selectors.password_sign_in_allowed)."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not password_sign_in_allowed(username=user.get_username()):
+            raise forms.ValidationError(
+                _("Please sign in with your company account."), code="password_login_off"
+            )
 
 
 class LockoutMessageMixin:
@@ -32,7 +45,7 @@ class LockoutMessageMixin:
         return super().get_invalid_login_error()
 
 
-class SiteLoginForm(LockoutMessageMixin, AuthenticationForm):
+class SiteLoginForm(PasswordPolicyMixin, LockoutMessageMixin, AuthenticationForm):
     pass
 
 
@@ -50,6 +63,7 @@ class SitePasswordResetForm(PasswordResetForm):
             user
             for user in User.objects.filter(email__iexact=email, is_active=True)
             if _unicode_ci_compare(email, user.email)
+            and password_sign_in_allowed(username=user.username)
         )
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
@@ -75,7 +89,7 @@ class AccountForm(forms.Form):
         return cls(data, initial=initial)
 
 
-class AdminLoginForm(LockoutMessageMixin, WagtailLoginForm):
+class AdminLoginForm(PasswordPolicyMixin, LockoutMessageMixin, WagtailLoginForm):
     """The Wagtail admin's login form (WAGTAILADMIN_USER_LOGIN_FORM)."""
 
     def __init__(self, *args, **kwargs):

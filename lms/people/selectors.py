@@ -26,6 +26,18 @@ TEAM_SQL = """
 """
 
 
+def password_sign_in_allowed(*, username: str) -> bool:
+    """Whether this account may sign in, reset or change a password here.
+
+    Always, unless local passwords are off (``LMS_PASSWORD_LOGIN``, when the company signs
+    in by single sign-on): then only the break-glass accounts of
+    ``LMS_PASSWORD_LOGIN_USERS`` may.
+    """
+    if settings.LMS_PASSWORD_LOGIN:
+        return True
+    return username.casefold() in {name.casefold() for name in settings.LMS_PASSWORD_LOGIN_USERS}
+
+
 def team_of(*, manager: User) -> QuerySet[User]:
     """Everyone who reports to the manager, directly or through other managers (one query)."""
     return User.objects.filter(pk__in=RawSQL(TEAM_SQL, (manager.pk,))).exclude(pk=manager.pk)

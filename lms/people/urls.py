@@ -12,7 +12,6 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", views.account, name="account"),
     # Django's names: its views redirect to each other by them.
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),

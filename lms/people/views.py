@@ -15,6 +15,7 @@ from django.views.i18n import set_language as django_set_language
 from lms.core import throttling
 from lms.people import services
 from lms.people.forms import AccountForm, SitePasswordResetForm
+from lms.people.selectors import password_sign_in_allowed
 
 # Reset e-mails: per address (a mailbox is not flooded) and per client (addresses are
 # not tried in bulk). Counted in the shared cache, as the API's limits.
@@ -55,6 +56,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     yet set) are sent to the reset by e-mail instead, which sets the first one."""
 
     def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not password_sign_in_allowed(
+            username=request.user.username
+        ):
+            return render(
+                request,
+                "registration/password_change_unavailable.html",
+                {"company_account": True},
+                status=409,
+            )
         if request.user.is_authenticated and not request.user.has_usable_password():
             return render(request, "registration/password_change_unavailable.html", status=409)
         return super().dispatch(request, *args, **kwargs)

@@ -38,6 +38,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "lms.core",
     "lms.people",
+    "lms.sso",
     "lms.demo",
     "lms.quizzes",
     "lms.guidelines",
@@ -128,6 +129,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "lms.guidelines.context_processors.outstanding_guidelines",
                 "lms.notifications.context_processors.unread_notifications",
+                "lms.sso.context_processors.company_sign_in",
             ],
         },
     },
@@ -211,6 +213,54 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+
+def env_pairs(name: str) -> dict[str, str]:
+    """``NAME="a=b,c d=e"`` → {"a": "b", "c d": "e"} (also separated by semicolons)."""
+    pairs = {}
+    for item in os.environ.get(name, "").replace(";", ",").split(","):
+        if not item.strip():
+            continue
+        key, sep, value = item.rpartition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {item.strip()!r} is not of the form name=value")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+# Single sign-on with OpenID Connect (lms/sso, README "Company sign-in and provisioning"):
+# on when OIDC_ISSUER and OIDC_CLIENT_ID are set. Authorization code flow with PKCE
+# (mozilla-django-oidc); the endpoints come from the issuer's discovery document unless
+# set one by one (OIDC_OP_AUTHORIZATION_ENDPOINT, _TOKEN_, _USER_, _JWKS_, _LOGOUT_).
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_DISCOVERY_URL = os.environ.get("OIDC_DISCOVERY_URL", "")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+# Seconds to wait for the provider's answers (discovery, token, keys, userinfo).
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+# Which claim fills which field (lms/sso/claims.py), e.g. "employee_id=employeeid".
+LMS_OIDC_CLAIMS = env_pairs("LMS_OIDC_CLAIMS")
+# Directory group (name or id, as the groups claim sends it) → role, e.g.
+# "LMS Trainers=Trainers,LMS Managers=Managers". The roles named here follow the
+# directory at every sign-in; other roles are left as they are.
+LMS_OIDC_GROUP_ROLES = env_pairs("LMS_OIDC_GROUP_ROLES")
+# Local passwords (site and admin). Off: only the usernames in LMS_PASSWORD_LOGIN_USERS
+# (the break-glass admin) sign in, reset or change a password; everyone else signs in with
+# the company account.
+LMS_PASSWORD_LOGIN = env_bool("LMS_PASSWORD_LOGIN", True)
+LMS_PASSWORD_LOGIN_USERS = env_list("LMS_PASSWORD_LOGIN_USERS", [])
+# The admin's own password reset and change follow: with local passwords off, the
+# break-glass admin resets and changes theirs on the site (/accounts/password/...).
+WAGTAIL_PASSWORD_RESET_ENABLED = LMS_PASSWORD_LOGIN
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = LMS_PASSWORD_LOGIN
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SsoConfig(AppConfig):
+    name = "lms.sso"
+    label = "sso"
+    verbose_name = _("Company sign-in")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from lms.sso import checks  # noqa: F401  (registers the system checks)
