@@ -488,3 +488,46 @@ class TestSettingsChecks:
         settings.LMS_PASSWORD_LOGIN = False
         settings.LMS_PASSWORD_LOGIN_USERS = ["root"]
         assert self._errors() == ""
+
+
+class TestIdentityAdmin:
+    def test_admins_see_and_remove_a_link_and_the_next_sign_in_links_again(
+        self, client, idp, django_assert_num_queries
+    ):
+        sub = new_subject()
+        person = factories.user(username="petra", email=f"{sub}@contoso.example")
+        idp.set_user(sub, email=f"{sub}@contoso.example")
+        sign_in(client, idp, sub)
+        client.logout()
+        for other in range(30):
+            ExternalIdentity.objects.create(
+                user=factories.user(username=f"zz-other{other}"),
+                issuer="https://x",
+                subject=str(other),
+            )
+        admin = factories.user(username="admin1", groups=[roles.ADMINS])
+        client.force_login(admin)
+
+        # The same number for 1 link or 30: the people come with the links.
+        with django_assert_num_queries(11):
+            listing = client.get(reverse("sso_identities:index"))
+        assert listing.status_code == 200
+        assert sub in listing.content.decode()
+
+        identity = ExternalIdentity.objects.get(user=person)
+        assert client.get(reverse("sso_identities:edit", args=[identity.pk])).status_code == 302
+        response = client.post(reverse("sso_identities:delete", args=[identity.pk]))
+        assert response.status_code == 302
+        assert not ExternalIdentity.objects.filter(user=person).exists()
+        assert User.objects.filter(pk=person.pk).exists()
+
+        client.logout()
+        sign_in(client, idp, sub)
+        assert signed_in_user(client) == person
+
+    def test_others_cannot_see_the_links(self, client, employee):
+        trainer = factories.user(username="t1", groups=[roles.TRAINERS])
+        client.force_login(trainer)
+        assert client.get(reverse("sso_identities:index")).status_code in (302, 403)
+        client.force_login(employee)
+        assert client.get(reverse("sso_identities:index")).status_code in (302, 403)
