@@ -531,3 +531,12 @@ class TestIdentityAdmin:
         assert client.get(reverse("sso_identities:index")).status_code in (302, 403)
         client.force_login(employee)
         assert client.get(reverse("sso_identities:index")).status_code in (302, 403)
+
+
+def test_the_sign_out_form_may_lead_to_the_provider(client, idp, settings, employee):
+    client.force_login(employee)
+    policy = client.get(reverse("notifications:profile"))["Content-Security-Policy"]
+    assert f"form-action 'self' {idp.url}" in policy
+    settings.OIDC_ISSUER = ""
+    policy = client.get(reverse("notifications:profile"))["Content-Security-Policy"]
+    assert "form-action 'self';" in policy + ";"

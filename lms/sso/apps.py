@@ -9,4 +9,8 @@ class SsoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from lms.core.security import register_form_action_source
         from lms.sso import checks  # noqa: F401  (registers the system checks)
+        from lms.sso.provider import sign_out_origins
+
+        register_form_action_source(sign_out_origins)

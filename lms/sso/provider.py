@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 
 import requests
@@ -111,3 +112,16 @@ def endpoints() -> Endpoints:
     if missing:
         raise DiscoveryError(f"The provider names no {', '.join(missing)}.")
     return Endpoints(issuer=issuer, **values)
+
+
+def sign_out_origins() -> list[str]:
+    """Where the sign-out form may lead: the provider's origin (its end-session page),
+    known from the settings alone, without asking the provider."""
+    if not enabled():
+        return []
+    origins = []
+    for url in (settings.OIDC_ISSUER, getattr(settings, "OIDC_OP_LOGOUT_ENDPOINT", "")):
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return list(dict.fromkeys(origins))
