@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 
-
 # Callables an app above registers (lms.sso: the OpenID provider's sign-out page), each
 # returning origins that forms may lead to, e.g. a sign-out form the site answers with a
 # redirect to the provider: Chromium applies form-action to redirects after a submit.

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from urllib.parse import urlsplit
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
