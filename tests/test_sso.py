@@ -162,6 +162,16 @@ class TestRoles:
         assert set(user.groups.values_list("name", flat=True)) == {roles.EMPLOYEES, roles.MANAGERS}
         assert client.get("/admin/").status_code == 302
 
+    def test_no_groups_claim_changes_no_role(self, client, idp):
+        sub = new_subject()
+        idp.set_user(sub, email=f"{sub}@contoso.example", groups=["lms-trainers"])
+        sign_in(client, idp, sub)
+        user = signed_in_user(client)
+        client.logout()
+        idp.set_user(sub, email=f"{sub}@contoso.example")
+        sign_in(client, idp, sub)
+        assert set(user.groups.values_list("name", flat=True)) == {roles.EMPLOYEES, roles.TRAINERS}
+
     def test_roles_the_directory_does_not_manage_are_left_alone(self, client, idp):
         sub = new_subject()
         person = factories.user(
@@ -540,3 +550,16 @@ def test_the_sign_out_form_may_lead_to_the_provider(client, idp, settings, emplo
     settings.OIDC_ISSUER = ""
     policy = client.get(reverse("notifications:profile"))["Content-Security-Policy"]
     assert "form-action 'self';" in policy + ";"
+
+
+def test_failed_company_sign_ins_do_not_lock_anyone_out(client, idp):
+    from axes.models import AccessAttempt
+
+    for _attempt in range(8):
+        client.get(reverse("sso:callback"), {"code": "x", "state": "forged"})
+        back = idp.authorize(start(client), deny=True)
+        client.get(path_of(back))
+    assert AccessAttempt.objects.count() == 0
+    factories.user(username="anna", password="secret-pass-123")
+    response = client.post(reverse("login"), {"username": "anna", "password": "secret-pass-123"})
+    assert response.status_code == 302

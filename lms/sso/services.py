@@ -209,7 +209,9 @@ def _update_person(user: User, claims: dict) -> None:
 def _update_roles(user: User, claims: dict) -> None:
     """Roles the directory manages follow its groups; others are left as they are."""
     mapping = claim_map.group_roles()
-    if not mapping:
+    if not mapping or claim_map.claim_names()["groups"] not in claims:
+        # No groups claim at all (not configured, or Entra ID's "overage" for people in
+        # more than 200 groups) says nothing about the roles: they stay as they are.
         return
     managed = set(mapping.values())
     wanted = {mapping[group] for group in claim_map.groups(claims) if group in mapping}
