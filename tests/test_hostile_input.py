@@ -468,6 +468,8 @@ def build_world(sales) -> World:
         Target(reverse("people_lockouts"), names(UnlockForm())),
         Target(reverse("workshop-sessions:index"), ["q", "p", "workshop", "ordering"]),
         Target(reverse("workshop-sessions:index_results"), ["q", "p", "workshop", "ordering"]),
+        Target(reverse("sso_identities:index"), ["q", "p", "issuer", "ordering"]),
+        Target(reverse("sso_identities:index_results"), ["q", "p", "issuer", "ordering"]),
         Target(reverse("wagtailsnippets_quizzes_quiz:delete", args=[quiz.pk])),
         Target(reverse("wagtailsnippets_quizzes_question:delete", args=[essay.question_id])),
         Target(reverse("wagtailsnippets_quizzes_quiz:delete", args=[spare_quiz.pk])),
