@@ -11,6 +11,7 @@ class WorkshopsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from lms.workshops import signals
+        from lms.workshops import receivers, signals
 
         signals.connect()
+        receivers.connect()

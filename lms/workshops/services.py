@@ -177,6 +177,41 @@ def cancel_booking(*, user: User, booking: Booking, now=None) -> Booking | None:
         return promoted[0] if promoted else None
 
 
+def release_bookings(*, user: User, now=None) -> list[Booking]:
+    """A leaver's coming bookings: every seat and waiting-list place in a session that has
+    not started is cancelled (the rows stay, marked cancelled), and each freed seat goes to
+    the first person waiting, as when the person cancels. Sessions that have started keep
+    their bookings: attendance is a record. Returns the bookings cancelled.
+
+    Called when a person is deactivated (lms/workshops/receivers.py). Reactivation does not
+    bring the places back: the seat may have gone to someone else; they book again."""
+    now = now or timezone.now()
+    coming = Booking.objects.filter(
+        user=user, status__in=Booking.ACTIVE, session__starts_at__gt=now
+    ).order_by("pk")
+    found = list(coming.values_list("workshop_id", "session_id"))
+    if not found:
+        return []
+    released = []
+    with _workshop_locked(*{workshop_id for workshop_id, _session in found}):
+        sessions = {
+            session_id: _lock_session(session_id, workshop_id=workshop_id)
+            for workshop_id, session_id in sorted(found, key=lambda pair: pair[1])
+        }
+        for booking in coming.filter(session_id__in=sessions).select_for_update(of=("self",)):
+            session = sessions[booking.session_id]
+            if session.starts_at <= now:
+                continue
+            freed_seat = booking.status == Booking.Status.BOOKED
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = now
+            booking.save(update_fields=["status", "cancelled_at"])
+            released.append(booking)
+            if freed_seat:
+                _promote_from_waiting_list(session, now=now)
+    return released
+
+
 def _promote_from_waiting_list(session: WorkshopSession, *, now) -> list[Booking]:
     """Give every free seat to the people waiting, first come first served.
 
