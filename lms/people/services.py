@@ -15,6 +15,7 @@ import logging
 
 from axes.utils import reset as reset_failed_logins
 from django.conf import settings
+from django.db import transaction
 
 from lms.people.models import User
 
@@ -59,13 +60,21 @@ def set_active(*, user: User, active: bool, source: str) -> bool:
     Nobody is deleted: every record, sign-off and certificate stays. An inactive person cannot
     sign in (Django's backends refuse them) and a session they still hold ends at its next
     request (``RoleAwareModelBackend.get_user``). The User save reaches the apps above, which
-    leave inactive people out of team views, assignments, reminders and leaderboards.
-    ``source`` says who did it ("admin", "scim", "hr import", ...) for the log.
+    leave inactive people out of team views, assignments, reminders and leaderboards, keep
+    their summaries (rollout board, sign-off report) and give a leaver's coming workshop
+    seats to the waiting list, all in this one transaction: a receiver that fails leaves
+    the person as they were. ``source`` says who did it ("admin", "scim", "hr import", ...)
+    for the log.
     """
     if user.is_active == active:
         return False
-    user.is_active = active
-    user.save(update_fields=["is_active"])
+    with transaction.atomic():
+        user.is_active = active
+        try:
+            user.save(update_fields=["is_active"])
+        except BaseException:
+            user.is_active = not active
+            raise
     logger.info(
         "%s %r (%s).", "Reactivated" if active else "Deactivated", user.get_username(), source
     )
