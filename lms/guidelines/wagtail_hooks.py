@@ -10,7 +10,6 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from lms.guidelines import tallies
 from lms.guidelines.models import (
     GuidelineApproval,
     GuidelinePage,
@@ -18,7 +17,6 @@ from lms.guidelines.models import (
     GuidelineVersion,
     SignOff,
 )
-from lms.people.models import User
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
@@ -123,23 +121,3 @@ def register_report_menu_item():
         icon_name="doc-full-inverse",
         order=245,
     )
-
-
-@hooks.register("after_bulk_action")
-def count_people_activated_in_bulk(request, action_type, objects, action_class_instance):
-    """Wagtail's "set active state" on users is a QuerySet.update (no model signal): the
-    sign-off report's headcounts follow in the same transaction. ``objects`` were read
-    before the update, so they hold the state before."""
-    if action_type != "set_active_state" or User not in getattr(
-        action_class_instance, "models", ()
-    ):
-        return None
-    before = {user.pk: (user.department_id, user.is_active) for user in objects}
-    after = dict(
-        (pk, (department_id, is_active))
-        for pk, department_id, is_active in User.objects.filter(pk__in=before).values_list(
-            "pk", "department_id", "is_active"
-        )
-    )
-    tallies.people_changed((pk, before[pk], after.get(pk)) for pk in before)
-    return None

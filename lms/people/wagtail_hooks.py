@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -8,8 +9,9 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.users.views.bulk_actions import SetActiveStateBulkAction
 
-from lms.people import admin_views
+from lms.people import admin_views, services
 from lms.people.models import Department
 
 
@@ -81,3 +83,23 @@ def keep_help_on_the_intranet(request, menu_items):
     """Wagtail's help menu links to guide.wagtail.org, which an intranet cannot reach;
     what stays are the entries inside the admin (the keyboard shortcuts)."""
     menu_items[:] = [item for item in menu_items if not urlsplit(str(item.url)).netloc]
+
+
+class LeaverAwareSetActiveStateBulkAction(SetActiveStateBulkAction):
+    """Wagtail's "Set active state" on the user list, person by person through
+    people.services.set_active instead of one QuerySet.update (which sends no signal): the
+    rollout board, the sign-off report, the award and the workshops' waiting lists follow
+    as when one person is deactivated. All of the selection, or none of it."""
+
+    @classmethod
+    def execute_action(cls, objects, mark_as_active=False, model=None, **kwargs):
+        user = kwargs.get("user")
+        people = [person for person in objects if user is None or person.pk != user.pk]
+        with transaction.atomic():
+            for person in people:
+                services.set_active(user=person, active=mark_as_active, source="admin (bulk)")
+        return len(people), 0
+
+
+# Registered after Wagtail's own (order 0), which it replaces under the same action type.
+hooks.register("register_bulk_action", LeaverAwareSetActiveStateBulkAction, order=1)
