@@ -4,12 +4,14 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     _unicode_ci_compare,
 )
+from django.db.models import Q
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
-from lms.people import lockouts
+from lms.people import lockouts, services
 from lms.people.models import Department, User
 from lms.people.selectors import password_sign_in_allowed
 
@@ -99,15 +101,33 @@ class AdminLoginForm(PasswordPolicyMixin, LockoutMessageMixin, WagtailLoginForm)
         self.fields["password"].label = _("Password")
 
 
+class ManagerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        if obj.is_active:
+            return super().label_from_instance(obj)
+        return gettext("%(name)s (inactive)") % {"name": super().label_from_instance(obj)}
+
+
 class OrganisationFieldsMixin(forms.Form):
     department = forms.ModelChoiceField(
         queryset=Department.objects.all(), required=False, label=_("Department")
     )
-    manager = forms.ModelChoiceField(
+    # Active people only: a leaver is nobody's new manager. A person whose manager left
+    # keeps them (marked inactive) until someone else is chosen, so that the rest of their
+    # account can still be saved.
+    manager = ManagerChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username"),
         required=False,
         label=_("Manager"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = getattr(self.instance, "manager_id", None)
+        if current is not None:
+            self.fields["manager"].queryset = User.objects.filter(
+                Q(is_active=True) | Q(pk=current)
+            ).order_by("username")
 
     def clean_manager(self):
         manager = self.cleaned_data.get("manager")
@@ -124,3 +144,14 @@ class LmsUserCreationForm(OrganisationFieldsMixin, UserCreationForm):
 class LmsUserEditForm(OrganisationFieldsMixin, UserEditForm):
     class Meta(UserEditForm.Meta):
         fields = UserEditForm.Meta.fields | {"department", "manager", "employee_id"}
+
+    def save(self, commit=True):
+        """Wagtail's "active" box goes through people.services.set_active, as SCIM and the
+        HR import do: a leaver is deactivated one way, whoever does it."""
+        if not commit or "is_active" not in self.changed_data:
+            return super().save(commit)
+        active = self.instance.is_active  # the form's value
+        self.instance.is_active = not active
+        user = super().save(commit)
+        services.set_active(user=user, active=active, source="admin")
+        return user
