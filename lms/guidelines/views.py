@@ -134,7 +134,9 @@ def audit(request, user_id: int):
 
 @login_required
 def team(request):
-    members = team_of(manager=request.user)
+    # Leavers drop out of the matrix, as out of the assignments' team view; their
+    # sign-offs stay on their audit trail.
+    members = team_of(manager=request.user).filter(is_active=True)
     if not members.exists() and not _can_see_all(request.user):
         raise PermissionDenied
     documents = selectors.reportable_documents()
