@@ -27,6 +27,12 @@ urlpatterns = [
     # (lms/sso); before Wagtail's admin URLs, so that its own sign-out button comes here.
     path("admin/logout/", sso_views.logout, name="admin_logout"),
     path("accounts/logout/", sso_views.logout, name="logout"),
+    # Before the admin's own: a leaver's reset link opens nothing there either.
+    path(
+        "admin/password_reset/confirm/<uidb64>/<token>/",
+        people_views.AdminPasswordResetConfirmView.as_view(),
+        name="wagtailadmin_password_reset_confirm",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include(people_urls)),

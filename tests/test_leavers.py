@@ -12,11 +12,14 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from courses import services as course_services
 from courses.models import Enrollment, ModuleCompletion
@@ -478,3 +481,31 @@ def test_a_coming_seat_is_freed_but_past_attendance_stays(company):
     assert queued.status == Booking.CANCELLED
     assert Booking.objects.get(user=company["carl"], session=full).status == Booking.BOOKED
     assert_summaries_agree_with_a_recount(company["period"])
+
+
+@pytest.mark.parametrize(
+    "confirm", ["password_reset_confirm", "wagtailadmin_password_reset_confirm"]
+)
+def test_a_reset_link_mailed_before_leaving_sets_no_password(sales, confirm, response_context):
+    lea = factories.user(username="lea", email="lea@example.com", department=sales)
+    link = reverse(
+        confirm,
+        args=[urlsafe_base64_encode(force_bytes(lea.pk)), default_token_generator.make_token(lea)],
+    )
+    new = {"new_password1": "a-new-pass-4567", "new_password2": "a-new-pass-4567"}
+
+    set_active(user=lea, active=False, source="test")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(link, follow=True)
+    assert response.status_code == 200 and not response.context["validlink"]
+    client.post(response.redirect_chain[-1][0] if response.redirect_chain else link, new)
+    lea.refresh_from_db()
+    assert lea.check_password(PASSWORD)
+
+    set_active(user=lea, active=True, source="test")
+    response = client.get(link, follow=True)
+    assert response.context["validlink"]
+    response = client.post(response.redirect_chain[-1][0], new)
+    assert response.status_code == 302
+    lea.refresh_from_db()
+    assert lea.check_password("a-new-pass-4567")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+from wagtail.admin.views import account as wagtail_account
 
 from lms.core import throttling
 from lms.people import services
@@ -112,3 +113,21 @@ class PasswordResetView(auth_views.PasswordResetView):
             response["Retry-After"] = str(seconds)
             return response
         return super().form_valid(form)
+
+
+class RefuseLeaversMixin:
+    """A reset link mailed before the person was deactivated opens nothing: the link is
+    shown as invalid and no password is set (their account stays as they left it)."""
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+
+class PasswordResetConfirmView(RefuseLeaversMixin, auth_views.PasswordResetConfirmView):
+    pass
+
+
+class AdminPasswordResetConfirmView(RefuseLeaversMixin, wagtail_account.PasswordResetConfirmView):
+    """The Wagtail admin's own reset confirmation (lms/urls.py routes it before the
+    admin's), with the same rule."""
