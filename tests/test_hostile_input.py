@@ -333,6 +333,10 @@ def build_world(sales) -> World:
             ["new_password1", "new_password2"],
         ),
         Target(reverse("password_reset_complete")),
+        Target(
+            reverse("wagtailadmin_password_reset_confirm", args=["MQ", "set-password"]),
+            ["new_password1", "new_password2"],
+        ),
         Target(reverse("set_language"), ["language"]),
         Target(reverse("courses:catalog")),
         Target(reverse("workshops:index")),
