@@ -39,6 +39,7 @@ from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Question, Sitting
 from lms.reminders.services import send_due_reminders
 from lms.rollout import metrics
+from lms.rollout import selectors as rollout_selectors
 from lms.workshops import services as workshop_services
 from lms.workshops.models import Booking
 from tests import factories
@@ -68,6 +69,11 @@ def assert_summaries_agree_with_a_recount(period: AwardPeriod) -> None:
 def headcount(department) -> int:
     """The rollout board's headcount of the department (what its shares are of)."""
     return metrics.MetricContext().headcount.get(department.pk, 0)
+
+
+def signed_share(department) -> int:
+    """The board's (cached) "accepted the current guidelines" share of the department."""
+    return rollout_selectors.evidence_values()[("guidelines_signed", None)].get(department.pk, 0)
 
 
 def signoff_counts(document, department) -> tuple[int, int, int]:
@@ -211,6 +217,11 @@ def test_a_leaver_drops_out_everywhere_keeps_every_record_and_comes_back(
     members, signed = headcount(sales), signoff_counts(company["document"], sales)
     assert members == 4 and signed == (1, 0, 3)
     assert signs_in("login", "lea") and signs_in("wagtailadmin_login", "lea")
+    # The award page and the board's (cached) evidence, read before: the caches must follow.
+    board = Client(HTTP_ACCEPT_LANGUAGE="en")
+    board.force_login(factories.user(username="lead", groups=(roles.LEADERSHIP,)))
+    assert "Leaver" in board.get(reverse("award:leaderboard")).content.decode()
+    assert signed_share(sales) == 25  # Lea of Mark, Lea, Carl and Wanda
 
     with django_capture_on_commit_callbacks(execute=True):  # Wanda is told after the commit
         assert set_active(user=lea, active=False, source="test") is True
@@ -270,8 +281,6 @@ def test_a_leaver_drops_out_everywhere_keeps_every_record_and_comes_back(
 
     # Not on the leaderboard; the points stay stored.
     assert award_selectors.leaderboard(period=period) == []
-    board = Client(HTTP_ACCEPT_LANGUAGE="en")
-    board.force_login(factories.user(username="lead", groups=(roles.LEADERSHIP,)))
     page = board.get(reverse("award:leaderboard")).content.decode()
     assert "Colleague" not in page and "Leaver" not in page
 
@@ -285,6 +294,7 @@ def test_a_leaver_drops_out_everywhere_keeps_every_record_and_comes_back(
 
     # The board's headcount and the sign-off report leave her out.
     assert headcount(sales) == members - 1
+    assert signed_share(sales) == 0
     assert signoff_counts(company["document"], sales) == (0, 0, 3)
     assert_summaries_agree_with_a_recount(period)
 
@@ -308,6 +318,7 @@ def test_a_leaver_drops_out_everywhere_keeps_every_record_and_comes_back(
     assert [entry.user for entry in award_selectors.leaderboard(period=period)] == [lea]
     assert "Leaver" in board.get(reverse("award:leaderboard")).content.decode()
     assert headcount(sales) == members
+    assert signed_share(sales) == 25
     assert signoff_counts(company["document"], sales) == signed
     assert_summaries_agree_with_a_recount(period)
     # The overdue reminder held back while she was away goes out now.
