@@ -25,6 +25,7 @@ from courses import services as course_services
 from courses.models import Enrollment, ModuleCompletion
 from lms.assignments.models import Assignment
 from lms.award import selectors as award_selectors
+from lms.award import services as award_services
 from lms.award.models import AwardPeriod, PeriodPoints
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import services as guideline_services
@@ -520,3 +521,17 @@ def test_a_reset_link_mailed_before_leaving_sets_no_password(sales, confirm, res
     assert response.status_code == 302
     lea.refresh_from_db()
     assert lea.check_password("a-new-pass-4567")
+
+
+def test_a_leaver_cannot_be_announced_the_winner_and_the_next_leads(company):
+    lea, carl, period = company["lea"], company["carl"], company["period"]
+    course_services.complete_module(user=carl, module=factories.modules_of(company["course"])[0])
+    admin = factories.user(username="root", is_superuser=True, groups=(roles.ADMINS,))
+    assert [entry.user for entry in award_selectors.leaders(period=period)] == [lea]
+
+    set_active(user=lea, active=False, source="test")
+
+    assert [entry.user for entry in award_selectors.leaders(period=period)] == [carl]
+    with pytest.raises(award_services.AwardError):
+        award_services.announce_winner(period=period, winner=lea, by=admin)
+    assert award_services.announce_winner(period=period, winner=carl, by=admin).winner == carl
