@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from lms.people.models import User
 
 # Lock order. Every write to a workshop's sessions or bookings (booking, cancelling,
-# promotion from the waiting list, attendance, changing or cancelling a session) takes
-# its row locks in this one order, inside one transaction:
+# promotion from the waiting list, attendance, changing or cancelling a session, a leaver's
+# places given up) takes its row locks in this one order, inside one transaction:
 #
 #   1. the workshop row (courses_workshoppage), so that everything a person or a trainer
 #      does to one workshop happens one after the other;
