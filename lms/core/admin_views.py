@@ -19,7 +19,8 @@ all again inside the import's transaction, so nothing changed meanwhile goes unn
 are shown as a headline and a table of row, column and message. The template is
 ``core/tabular_import.html``. Hooks for imports that need more: ``read_table`` (other
 formats, e.g. JSON), ``run_import`` (gets the uploaded file's name, e.g. as the KPI records'
-source), ``upload_form_class``/``apply_form_class`` and ``summary_template_name`` (shown under
+source), ``upload_form_class``/``apply_form_class``, ``apply_initial`` (what "Import now"
+posts back) and ``summary_template_name`` (shown under
 the table of rows).
 """
 
@@ -162,6 +163,10 @@ class TabularImportView(PermissionAdminView):
             data = Table.posted(*data)
         return self.importer.spec.read(data)
 
+    def apply_initial(self, table: Table, *, source: str) -> dict:
+        """What the "Import now" form posts back: the file, its format and name."""
+        return {"content": table.text, "file_format": table.file_format, "source": source}
+
     def form_kwargs(self) -> dict:
         return {"max_bytes": self.max_bytes, "command": self.importer.command}
 
@@ -202,12 +207,7 @@ class TabularImportView(PermissionAdminView):
         context = {"summary": summary}
         if dry_run and summary.changes:
             context["apply_form"] = self.apply_form_class(
-                initial={
-                    "content": table.text,
-                    "file_format": table.file_format,
-                    "source": source,
-                },
-                **self.form_kwargs(),
+                initial=self.apply_initial(table, source=source), **self.form_kwargs()
             )
         if not dry_run:
             messages.success(request, self.success_message % summary.totals())

@@ -216,20 +216,9 @@ class TableSpec:
 
         Raises ``error_class`` for a file that is no such table.
         """
-        data = file if isinstance(file, str | bytes) else file.read()
         try:
-            if isinstance(data, bytes) and data.startswith(_ZIP):
-                cells = _read_workbook(data, self)
-                return self._table(cells, base64.b64encode(data).decode(), XLSX)
-            if isinstance(data, bytes) and data.startswith(_OLE):
-                raise TableError(
-                    _(
-                        "This is an old Excel file (.xls). In Excel, save it as “Excel "
-                        "workbook (.xlsx)” or as “CSV UTF-8 (comma delimited)”."
-                    )
-                )
-            text = _decode(data)
-            return self._table(_read_csv(text, self), text, CSV)
+            cells, text, file_format = read_cells(file, max_rows=self.max_rows)
+            return self._table(cells, text, file_format)
         except TableError as error:
             raise self.error_class.like(error) from None
 
@@ -284,6 +273,30 @@ class TableSpec:
             raise TableError(errors=[RowError((1,), "", f"{'; '.join(problems)}. {hint}")])
 
 
+def read_cells(
+    file: IO[str] | IO[bytes] | str | bytes, *, max_rows: int = MAX_ROWS
+) -> tuple[list[list[str]], str, str]:
+    """Every row of a CSV or .xlsx file as a list of cell texts, for readers whose header is
+    not one row of known columns (e.g. the HR exports of lms.people.hr_formats).
+
+    Returns ``(cells, text, file_format)``, where ``text`` and ``file_format`` are what
+    ``Table.text`` and ``Table.file_format`` hold. The same reading and limits as
+    ``TableSpec.read`` (which uses it); raises TableError.
+    """
+    data = file if isinstance(file, str | bytes) else file.read()
+    if isinstance(data, bytes) and data.startswith(_ZIP):
+        return _read_workbook(data, max_rows), base64.b64encode(data).decode(), XLSX
+    if isinstance(data, bytes) and data.startswith(_OLE):
+        raise TableError(
+            _(
+                "This is an old Excel file (.xls). In Excel, save it as “Excel "
+                "workbook (.xlsx)” or as “CSV UTF-8 (comma delimited)”."
+            )
+        )
+    text = _decode(data)
+    return _read_csv(text, max_rows), text, CSV
+
+
 @dataclass(frozen=True)
 class TableImport:
     """One import: the table it reads, the function that checks and stores a table, the
@@ -333,7 +346,7 @@ def _delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=columns)  # max keeps the first (the comma) on a tie
 
 
-def _read_csv(text: str, spec: TableSpec) -> list[list[str]]:
+def _read_csv(text: str, max_rows: int) -> list[list[str]]:
     if not text.strip():
         return []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.splitlines()[0]))
@@ -341,7 +354,7 @@ def _read_csv(text: str, spec: TableSpec) -> list[list[str]]:
     try:
         for row in reader:
             rows.append(row)
-            if len(rows) > spec.max_rows + 1:
+            if len(rows) > max_rows + 1:
                 break
     except csv.Error as error:
         raise TableError(
@@ -368,7 +381,7 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_workbook(data: bytes, spec: TableSpec) -> list[list[str]]:
+def _read_workbook(data: bytes, max_rows: int) -> list[list[str]]:
     """The first worksheet's cells as text."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -381,7 +394,7 @@ def _read_workbook(data: bytes, spec: TableSpec) -> list[list[str]]:
             % {"size": MAX_UNPACKED_BYTES // (1024 * 1024)}
         )
     try:
-        cells, errors = _workbook_cells(data, spec)
+        cells, errors = _workbook_cells(data, max_rows)
     except TableError:
         raise
     except Exception as error:
@@ -410,7 +423,7 @@ def _unreadable() -> str:
     )
 
 
-def _workbook_cells(data: bytes, spec: TableSpec) -> tuple[list[list[str]], list[RowError]]:
+def _workbook_cells(data: bytes, max_rows: int) -> tuple[list[list[str]], list[RowError]]:
     # openpyxl is needed for workbooks only; importing it takes time at start-up.
     from openpyxl import load_workbook
 
@@ -445,7 +458,7 @@ def _workbook_cells(data: bytes, spec: TableSpec) -> tuple[list[list[str]], list
             while row and not row[-1]:
                 row.pop()
             cells.append(row)
-            if len(cells) > spec.max_rows + 1:
+            if len(cells) > max_rows + 1:
                 break
     finally:
         stored_book.close()
