@@ -438,3 +438,37 @@ def test_admin_refuses_deactivate_missing_for_the_lms_csv(admin_client, sales):
     page = admin_client.post(URL, payload).content.decode()
     assert "needs an HR system" in page
     assert not User.objects.filter(username="anna").exists()
+
+
+@pytest.mark.usefixtures("response_context")
+def test_an_excel_export_through_the_admin_page(admin_client):
+    """Personio's export as an Excel workbook (numbers as numbers), applied via "Import now"."""
+    rows = [line.split(";") for line in sample("personio_de.csv").decode("utf-8-sig").split("\n")]
+    rows = [[int(cell) if cell.isdigit() else cell for cell in row] for row in rows if row != [""]]
+    payload = {"file": io.BytesIO(factories.workbook(rows)), "dry_run": "on"}
+    payload["file"].name = "Personio Export.xlsx"
+    response = admin_client.post(URL, {**payload, "hr_format": "personio"})
+    form = response.context["apply_form"]
+    assert form["file_format"].value() == "xlsx"
+    assert form["hr_format"].value() == "personio"
+    posted = {name: form[name].value() for name in ("content", "file_format", "hr_format")}
+    page = admin_client.post(URL, posted).content.decode()
+    assert "3 created" in page
+    assert person("1001").manager == person("1003")
+    assert person("1002").manager == person("1001"), "the supervisor named by full name"
+
+
+def test_admin_refuses_hostile_choices_and_content(admin_client):
+    response = upload(admin_client, "personio_en.csv", hr_format="nonsense")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    for content, expected in [
+        ("{not json", "The file is not valid JSON"),
+        ('{"data": [1, {"attributes": []}]}', "The file has 2 errors; nothing was imported."),
+        ('{"data": [{"attributes": {"id": {"value": [1]}}}]}', "<td>attributes.id</td>"),
+        ('{"something": []}', "Cannot tell which export this JSON is"),
+    ]:
+        response = admin_client.post(URL, {"content": content, "file_format": "json"})
+        assert response.status_code == 200
+        assert expected in response.content.decode(), content
+    assert not User.objects.exclude(username="boss").exists()

@@ -448,8 +448,7 @@ def _read_json(data: str | bytes, hr_format: str) -> HrExport:
             continue
         if hr_format == PERSONIO:
             values = _personio_values(item, number, errors)
-            columns = {our: f"attributes.{our}" for our in PERSONIO_COLUMNS}
-            columns[MANAGER] = "attributes.supervisor"
+            columns = {our: f"attributes.{key}" for key, our in _PERSONIO_KEYS.items()}
         else:
             values = _bamboohr_values(item)
             columns = dict(_BAMBOO_JSON_KEYS)
