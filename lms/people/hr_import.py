@@ -657,6 +657,23 @@ def _unique_slug(name: str, taken: set[str]) -> str:
     return slug
 
 
+def _managers_first(plans: list[_Plan], plan_by_number: dict[int, _Plan]) -> list[_Plan]:
+    """``plans`` (new people) ordered so that a new manager comes before their reports."""
+    ordered: list[_Plan] = []
+    placed: set[int] = set()
+    for plan in plans:
+        chain = []
+        current: _Plan | None = plan
+        while current is not None and current.record.number not in placed:
+            chain.append(current)
+            key = current.manager_key
+            current = plan_by_number[key[1]] if key is not None and key[0] == "r" else None
+        for link in reversed(chain):
+            placed.add(link.record.number)
+            ordered.append(link)
+    return ordered
+
+
 def _write(
     checker: _Checker,
     plans: list[_Plan],
@@ -671,25 +688,13 @@ def _write(
     employees, _created = Group.objects.get_or_create(name=roles.EMPLOYEES)
     change_of = {change.row: change for change in summary.rows}
     created: dict[int, User] = {}
-    to_write = [plan for plan in plans if change_of[plan.record.number].action != UNCHANGED]
-    for done, plan in enumerate(to_write, start=1):
-        if plan.user is None and not plan.skipped:
-            record = plan.record
-            user = User(
-                username=plan.username,
-                employee_id=record.employee_id,
-                first_name=record.first_name,
-                last_name=record.last_name,
-                email=record.email,
-                department=checker.departments.get(plan.department_key),
-                is_active=True,
-            )
-            user.set_unusable_password()
-            user.save()
-            user.groups.add(employees)
-            created[record.number] = user
-        if done % 1000 == 0:
-            say(_("%(done)s of %(count)s written …") % {"done": done, "count": len(to_write)})
+    new_plans = [plan for plan in plans if plan.user is None and not plan.skipped]
+    updates = [
+        plan
+        for plan in plans
+        if plan.user is not None and change_of[plan.record.number].action != UNCHANGED
+    ]
+    count, done = len(new_plans) + len(updates), 0
 
     def manager(plan: _Plan) -> User | None:
         if plan.manager_key is None:
@@ -697,18 +702,28 @@ def _write(
         kind, key = plan.manager_key
         return created[key] if kind == "r" else checker.users[key]
 
-    for plan in plans:
+    # New people after their new managers (there are no loops), so that each is saved once.
+    for plan in _managers_first(new_plans, checker.plan_by_number):
+        record = plan.record
+        user = User(
+            username=plan.username,
+            employee_id=record.employee_id,
+            first_name=record.first_name,
+            last_name=record.last_name,
+            email=record.email,
+            department=checker.departments.get(plan.department_key),
+            manager=manager(plan),
+            is_active=True,
+        )
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(employees)
+        created[record.number] = user
+        done += 1
+        if done % 1000 == 0:
+            say(_("%(done)s of %(count)s written …") % {"done": done, "count": count})
+    for plan in updates:
         record, user = plan.record, plan.user
-        if plan.skipped:
-            continue
-        if user is None:
-            if plan.manager_key is not None:
-                new = created[record.number]
-                new.manager = manager(plan)
-                new.save(update_fields=["manager"])
-            continue
-        if change_of[record.number].action == UNCHANGED:
-            continue
         user.employee_id = record.employee_id
         user.first_name, user.last_name = record.first_name, record.last_name
         user.email = record.email
@@ -728,6 +743,9 @@ def _write(
             services.set_active(user=user, active=True, source=SOURCE)
         elif not checker.protected(user):
             services.set_active(user=user, active=False, source=SOURCE)
+        done += 1
+        if done % 1000 == 0:
+            say(_("%(done)s of %(count)s written …") % {"done": done, "count": count})
     for change in summary.missing:
         if change.action == UPDATE:
             user = checker.by_username[change.key]
