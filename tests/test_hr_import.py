@@ -472,3 +472,31 @@ def test_admin_refuses_hostile_choices_and_content(admin_client):
         assert response.status_code == 200
         assert expected in response.content.decode(), content
     assert not User.objects.exclude(username="boss").exists()
+
+
+def test_a_loop_through_someone_not_in_the_file_is_refused():
+    greta = factories.user(username="greta", employee_id="E1003")
+    factories.user(username="board", employee_id="E5000", manager=greta)
+    text = sample("successfactors_udf.csv").decode().replace("NO_MANAGER", "E5000")
+    with pytest.raises(HrImportError) as caught:
+        run(text.encode())
+    assert (
+        "row 5, MANAGER: the reporting lines form a loop: E1003 → E5000 (existing user) → E1003"
+        in str(caught.value)
+    )
+
+
+def test_a_personio_supervisor_may_be_named_by_email():
+    text = (
+        sample("personio_en.csv").decode().replace(",Jürgen Weiß\n", ",JUERGEN.WEISS@example.com\n")
+    )
+    run(text.encode())
+    assert person("1002").manager == person("1001")
+
+
+def test_a_supervisor_name_that_fits_two_people_is_not_guessed():
+    text = sample("personio_en.csv").decode()
+    text += "1005,Jürgen,Weiß,jw2@example.com,active,Büro,Twin,1003\n"
+    with pytest.raises(HrImportError) as caught:
+        run(text.encode())
+    assert "row 3, Supervisor: “Jürgen Weiß” fits 2 people in this file" in str(caught.value)

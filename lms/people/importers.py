@@ -10,6 +10,10 @@ and reporting loops across rows), and all problems are raised together in one Or
 nothing is stored until the file is clean (one transaction). Running the same file again
 changes nothing. Users that the file does not name are left alone: they are never
 deactivated, deleted or moved, and keep their manager.
+
+The exports of HR systems (Personio, SAP SuccessFactors, BambooHR) are read by
+lms.people.hr_formats and applied by lms.people.hr_import; ``import_org`` and the admin page
+take either (``hr_formats.read_org_file`` tells them apart).
 """
 
 from __future__ import annotations
