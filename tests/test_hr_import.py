@@ -500,3 +500,15 @@ def test_a_supervisor_name_that_fits_two_people_is_not_guessed():
     with pytest.raises(HrImportError) as caught:
         run(text.encode())
     assert "row 3, Supervisor: “Jürgen Weiß” fits 2 people in this file" in str(caught.value)
+
+
+def test_an_address_of_someone_with_another_id_is_not_a_new_person():
+    """Excel drops leading zeros, HR systems renumber: a second account would split records."""
+    factories.user(username="anna", employee_id="0102", email="anna.berg@example.com")
+    with pytest.raises(HrImportError) as caught:
+        run(sample("bamboohr_directory.csv"))
+    assert (
+        "row 3, id: the address anna.berg@example.com belongs to anna here, whose employee ID "
+        "is 0102, not 102" in str(caught.value)
+    )
+    assert User.objects.count() == 1

@@ -200,10 +200,13 @@ class _Checker:
             user.pk: user for user in User.objects.select_related("department", "manager")
         }
         self.by_employee_id = {u.employee_id: u for u in self.users.values() if u.employee_id}
-        self.by_email: dict[str, list[User]] = {}
+        self.by_email: dict[str, list[User]] = {}  # people without an employee ID
+        self.with_id_by_email: dict[str, User] = {}
         for user in self.users.values():
             if user.email and not user.employee_id:
                 self.by_email.setdefault(user.email.casefold(), []).append(user)
+            elif user.email:
+                self.with_id_by_email.setdefault(user.email.casefold(), user)
         self.by_username = {user.username: user for user in self.users.values()}
         self.departments: dict[str, Department] = {}
         self.departments_by_slug: dict[str, Department] = {}
@@ -308,6 +311,28 @@ class _Checker:
                 return _Plan(record, None)
             if candidates:
                 return _Plan(record, candidates[0], found_by="email")
+            other = self.with_id_by_email.get(record.email.casefold())
+            # (An inactive record is skipped anyway: a leaver's old address may be reused.)
+            if other is not None and record.active:
+                # Most likely the same person under an ID written differently (Excel drops
+                # leading zeros) or changed in the HR system: creating a second account
+                # would split their records.
+                self.error(
+                    record.number,
+                    record.column(EMPLOYEE_ID),
+                    _(
+                        "the address %(email)s belongs to %(username)s here, whose employee "
+                        "ID is %(other)s, not %(id)s; if the ID changed, correct it in the "
+                        "user admin, then import again"
+                    )
+                    % {
+                        "email": record.email,
+                        "username": other.username,
+                        "other": other.employee_id,
+                        "id": record.employee_id,
+                    },
+                )
+                return _Plan(record, None)
         if record.username:
             user = self.by_username.get(record.username)
             if user is not None and not user.employee_id:
