@@ -512,3 +512,22 @@ def test_an_address_of_someone_with_another_id_is_not_a_new_person():
         "is 0102, not 102" in str(caught.value)
     )
     assert User.objects.count() == 1
+
+
+def test_what_the_export_leaves_out_stays_as_it_is(sales, manager):
+    """An export without a department or supervisor column, or a JSON attribute the API key
+    may not read, changes nothing of it."""
+    anna = factories.user(
+        username="anna", employee_id="1002", department=sales, manager=manager, last_name="B."
+    )
+    run(b"ID,First name,Email\n1002,Anna,anna.berg@example.com\n", hr_format="personio")
+    anna.refresh_from_db()
+    assert (anna.first_name, anna.last_name, anna.email) == ("Anna", "B.", "anna.berg@example.com")
+    assert anna.department == sales and anna.manager == manager
+
+    document = json.loads(sample("personio_employees.json"))
+    for item in document["data"]:
+        del item["attributes"]["department"], item["attributes"]["supervisor"]
+    run(json.dumps(document).encode())
+    anna.refresh_from_db()
+    assert (anna.last_name, anna.department, anna.manager) == ("Berg", sales, manager)

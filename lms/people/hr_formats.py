@@ -140,9 +140,15 @@ class HrRecord:
     manager: str = ""
     active: bool = True
     columns: dict[str, str] = field(default_factory=dict)
+    # The fields the export has for this person: one it leaves out (a column not exported,
+    # an attribute the API key may not read) is left as it is here.
+    present: frozenset[str] = frozenset()
 
     def column(self, name: str) -> str:
         return self.columns.get(name, name)
+
+    def has(self, name: str) -> bool:
+        return name in self.present
 
     @property
     def full_name(self) -> str:
@@ -336,7 +342,7 @@ def _table_records(
             our: (row[position].strip() if position < len(row) else "")
             for our, position in index.items()
         }
-        record = HrRecord(number, columns=names)
+        record = HrRecord(number, columns=names, present=frozenset(values))
         _fill(record, values, hr_format, errors)
         records.append(record)
     return records, errors
@@ -454,7 +460,7 @@ def _read_json(data: str | bytes, hr_format: str) -> HrExport:
             columns = dict(_BAMBOO_JSON_KEYS)
         if values is None:
             continue
-        record = HrRecord(number, columns=columns)
+        record = HrRecord(number, columns=columns, present=frozenset(values))
         _fill(record, values, hr_format, errors)
         records.append(record)
     return HrExport(hr_format, records, errors, text, JSON)
@@ -527,7 +533,7 @@ def _object_attribute(value: Any, name: str) -> str:
 
 
 def _bamboohr_values(item: dict) -> dict[str, str]:
-    return {our: _scalar(item.get(key)) for our, key in _BAMBOO_JSON_KEYS.items()}
+    return {our: _scalar(item[key]) for our, key in _BAMBOO_JSON_KEYS.items() if key in item}
 
 
 def export_of_posted(text: str, file_format: str) -> str | bytes:

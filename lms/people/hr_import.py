@@ -150,6 +150,7 @@ class _Plan:
     manager_key: tuple | None = None  # ("r", number) or ("u", pk)
     manager_note: str = ""
     skipped: bool = False  # inactive in the export and not here: not created
+    keep_manager: bool = False  # the export has no manager column: keep the one here
 
 
 def import_hr(
@@ -227,6 +228,8 @@ class _Checker:
             self.check_fields(record)
         records = self.without_duplicates(records)
         plans = [self.match(record) for record in records]
+        for plan in plans:
+            self.keep_what_the_export_leaves_out(plan)
         self.check_same_person(plans)
         self.name_new_people(plans)
         for plan in plans:
@@ -349,6 +352,20 @@ class _Checker:
                 )
         return _Plan(record, None, skipped=not record.active)
 
+    def keep_what_the_export_leaves_out(self, plan: _Plan) -> None:
+        """A field the export does not have (a column not exported, an attribute the API
+        key may not read) stays as it is here."""
+        record, user = plan.record, plan.user
+        if user is None:
+            return
+        for name in (FIRST_NAME, LAST_NAME, EMAIL):
+            if not record.has(name):
+                setattr(record, name, getattr(user, name))
+        if not record.has(DEPARTMENT):
+            record.department = user.department.name if user.department else ""
+        if not record.has(MANAGER):
+            plan.keep_manager = True
+
     def check_same_person(self, plans: list[_Plan]) -> None:
         by_user: dict[int, list[_Plan]] = {}
         for plan in plans:
@@ -402,6 +419,10 @@ class _Checker:
                 by_name.setdefault(plan.record.full_name.casefold(), []).append(plan)
         self.plan_of_user = {plan.user.pk: plan for plan in plans if plan.user is not None}
         for plan in plans:
+            if plan.keep_manager:
+                manager_id = plan.user.manager_id
+                plan.manager_key = ("u", manager_id) if manager_id is not None else None
+                continue
             reference = plan.record.manager
             if not reference or reference == plan.record.employee_id:
                 continue
