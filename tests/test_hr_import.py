@@ -531,3 +531,15 @@ def test_what_the_export_leaves_out_stays_as_it_is(sales, manager):
     run(json.dumps(document).encode())
     anna.refresh_from_db()
     assert (anna.last_name, anna.department, anna.manager) == ("Berg", sales, manager)
+
+
+def test_one_page_of_the_personio_api_does_not_deactivate_the_other_pages():
+    gone = factories.user(username="gone", employee_id="0999")
+    document = json.loads(sample("personio_employees.json"))
+    document["metadata"]["total_elements"] = 120
+    data = json.dumps(document).encode()
+    with pytest.raises(HrImportError, match="holds 4 of 120 employees"):
+        run(data, deactivate_missing=True)
+    assert run(data).created == 3, "without --deactivate-missing one page imports"
+    gone.refresh_from_db()
+    assert gone.is_active

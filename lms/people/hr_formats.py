@@ -165,6 +165,9 @@ class HrExport:
     text: str
     file_format: str
     manager_by: str = BY_EMPLOYEE_ID
+    # Why the file is not the whole company ("" if nothing says so), e.g. one page of the
+    # Personio API's answer: people missing from it must not be deactivated.
+    incomplete: str = ""
 
     @property
     def is_json(self) -> bool:
@@ -463,7 +466,21 @@ def _read_json(data: str | bytes, hr_format: str) -> HrExport:
         record = HrRecord(number, columns=columns, present=frozenset(values))
         _fill(record, values, hr_format, errors)
         records.append(record)
-    return HrExport(hr_format, records, errors, text, JSON)
+    return HrExport(
+        hr_format, records, errors, text, JSON, incomplete=_one_page_of_many(document, items)
+    )
+
+
+def _one_page_of_many(document: dict, items: list) -> str:
+    """Personio's API answers in pages; its ``metadata`` says how many people there are."""
+    metadata = document.get("metadata")
+    total = metadata.get("total_elements") if isinstance(metadata, dict) else None
+    if isinstance(total, int) and not isinstance(total, bool) and total > len(items):
+        return _(
+            "The file holds %(count)s of %(total)s employees (one page of the API's answer); "
+            "put all pages' “data” into one file to deactivate the people missing from it."
+        ) % {"count": len(items), "total": total}
+    return ""
 
 
 _PERSONIO_KEYS = {

@@ -167,6 +167,8 @@ def import_hr(
     ``progress`` (e.g. a command's stdout.write) hears how far a long import has come.
     """
     say = progress or (lambda line: None)
+    if deactivate_missing and export.incomplete:
+        raise HrImportError(export.incomplete)
     summary = HrImportSummary(dry_run=dry_run, format_name=export.format_name)
     try:
         with transaction.atomic():
