@@ -543,3 +543,10 @@ def test_one_page_of_the_personio_api_does_not_deactivate_the_other_pages():
     assert run(data).created == 3, "without --deactivate-missing one page imports"
     gone.refresh_from_db()
     assert gone.is_active
+
+
+def test_a_udf_without_its_label_row_is_refused():
+    lines = sample("successfactors_udf.csv").decode().splitlines()
+    with pytest.raises(HrImportError) as caught:
+        run("\n".join([lines[0], *lines[2:]]).encode())
+    assert "row 2, STATUS: row 2 holds a person" in str(caught.value)

@@ -396,6 +396,24 @@ def _read_successfactors(cells: list[list[str]], text: str, file_format: str) ->
                 )
             ]
         )
+    status_label = ""
+    if {"STATUS", "USERID"} <= set(header) and header.index("STATUS") < len(cells[1]):
+        status_label = cells[1][header.index("STATUS")].strip()
+    if fold(status_label) in ACTIVE_STATUSES | INACTIVE_STATUSES:
+        # SuccessFactors reads people from row 3 only: this one would be left out there.
+        raise HrImportError(
+            errors=[
+                RowError(
+                    (2,),
+                    "STATUS",
+                    _(
+                        "row 2 holds a person, but a user data file has the labels there "
+                        "and the people from row 3; add the label row (export a template "
+                        "from SuccessFactors)"
+                    ),
+                )
+            ]
+        )
     records, errors = _table_records(
         [header, *cells[1:]], 3, SUCCESSFACTORS_COLUMNS, SUCCESSFACTORS
     )
