@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test e2e install migrate seed lint format check messages clean bench bench-all serve worker loadtest
+.PHONY: run run-sso test e2e install migrate seed lint format check messages clean bench bench-all serve worker loadtest
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found as '$(PYTHON)'; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -33,6 +33,23 @@ seed: migrate
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)/ — log in as employee, manager, trainer or admin (password: bootcamp-demo)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The demo with company sign-in: a local OpenID provider (oidc-provider-mock, a test
+# dependency) on 127.0.0.1:$(SSO_PORT) beside the site. Its login page offers three people:
+# demo-emma (links the demo's Emma by her e-mail), lena (a new colleague, created at her first
+# sign-in) and tom (in the directory group lms-trainers: a trainer, into the admin).
+SSO_PORT ?= 9400
+SSO_ENV := OIDC_ISSUER=http://127.0.0.1:$(SSO_PORT) OIDC_CLIENT_ID=bootcamp-demo \
+	OIDC_CLIENT_SECRET=demo-secret OIDC_PROVIDER_NAME="Demo directory" \
+	LMS_OIDC_GROUP_ROLES="lms-trainers=Trainers"
+run-sso: seed
+	@echo "Serving on http://$(HOST):$(PORT)/ with company sign-in at http://127.0.0.1:$(SSO_PORT)/"
+	@$(PY) -m oidc_provider_mock --port $(SSO_PORT) \
+		--user-claims '{"sub": "demo-emma", "email": "employee@example.com", "locale": "de"}' \
+		--user-claims '{"sub": "lena", "email": "lena.koenig@example.com", "given_name": "Lena", "family_name": "König", "locale": "de", "employee_id": "1042"}' \
+		--user-claims '{"sub": "tom", "email": "tom.trainer@example.com", "given_name": "Tom", "family_name": "Richter", "locale": "en", "groups": ["lms-trainers"]}' \
+		2>sso-provider.log & provider=$$!; trap "kill $$provider" EXIT INT TERM; \
+	$(SSO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # On every core (pytest-xdist, one test database per worker); TEST_WORKERS=0 runs the suite in
 # one process, e.g. make test TEST_WORKERS=0 PYTEST_ARGS="tests/test_seed.py -x".
