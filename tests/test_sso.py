@@ -563,3 +563,12 @@ def test_failed_company_sign_ins_do_not_lock_anyone_out(client, idp):
     factories.user(username="anna", password="secret-pass-123")
     response = client.post(reverse("login"), {"username": "anna", "password": "secret-pass-123"})
     assert response.status_code == 302
+
+
+def test_the_client_secret_can_go_in_an_authorization_header(client, idp, settings):
+    settings.OIDC_TOKEN_USE_BASIC_AUTH = True
+    sub = new_subject()
+    idp.set_user(sub, email=f"{sub}@contoso.example")
+    assert sign_in(client, idp, sub).status_code == 302
+    assert "client_secret" not in idp.recorder.last("/oauth2/token")
+    assert signed_in_user(client) is not None

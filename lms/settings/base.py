@@ -244,6 +244,9 @@ OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
 OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
 OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+# The client secret in an Authorization header (client_secret_basic) instead of the token
+# request's body (client_secret_post, the default); some providers accept only one.
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", False)
 # Seconds to wait for the provider's answers (discovery, token, keys, userinfo).
 OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
 # Which claim fills which field (lms/sso/claims.py), e.g. "employee_id=employeeid".

@@ -197,7 +197,9 @@ def callback(request):
         user = services.sign_in(issuer=endpoints.issuer, claims=claims)
     except services.SignInRefused as refused:
         return failed(request, refused.reason, refused.detail)
-    next_url = request.session.get("oidc_login_next") or resolve_url(settings.LOGIN_REDIRECT_URL)
+    next_url = request.session.pop("oidc_login_next", None) or resolve_url(
+        settings.LOGIN_REDIRECT_URL
+    )
     auth.login(request, user, backend=SESSION_BACKEND)
     request.session[ID_TOKEN_KEY] = backend.id_token
     return HttpResponseRedirect(next_url)
