@@ -572,3 +572,17 @@ def test_the_client_secret_can_go_in_an_authorization_header(client, idp, settin
     assert sign_in(client, idp, sub).status_code == 302
     assert "client_secret" not in idp.recorder.last("/oauth2/token")
     assert signed_in_user(client) is not None
+
+
+def test_the_deploy_check_wants_an_https_provider(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("check", "--deploy", "--tag", "sso", stdout=out, stderr=out)
+    assert "sso.W002" in out.getvalue()
+    settings.OIDC_ISSUER = "https://login.example.com/tenant/v2.0"
+    out = StringIO()
+    call_command("check", "--deploy", "--tag", "sso", stdout=out, stderr=out)
+    assert "sso.W002" not in out.getvalue()

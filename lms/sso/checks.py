@@ -9,7 +9,7 @@ from lms.sso import provider
 KNOWN_ROLES = {*roles.ALL_GROUPS, roles.LEADERSHIP, roles.GUIDELINE_APPROVERS}
 
 
-@register()
+@register("sso")
 def company_sign_in_settings(app_configs=None, **kwargs):
     problems = []
     unknown = sorted(set(settings.LMS_OIDC_GROUP_ROLES.values()) - KNOWN_ROLES)
@@ -42,3 +42,17 @@ def company_sign_in_settings(app_configs=None, **kwargs):
     if provider.enabled() and not settings.OIDC_CLIENT_SECRET:
         problems.append(Error("OIDC_CLIENT_ID is set without OIDC_CLIENT_SECRET.", id="sso.E003"))
     return problems
+
+
+@register("sso", deploy=True)
+def company_sign_in_over_https(app_configs=None, **kwargs):
+    if provider.enabled() and not settings.OIDC_ISSUER.startswith("https://"):
+        return [
+            Warning(
+                "OIDC_ISSUER is not an https:// address: codes, tokens and the client secret "
+                "would cross the network unencrypted.",
+                hint="Use the provider's https:// issuer URL.",
+                id="sso.W002",
+            )
+        ]
+    return []
