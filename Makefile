@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run run-sso test e2e install migrate seed lint format check messages clean bench bench-all serve worker loadtest
+.PHONY: run run-sso test e2e install migrate seed lint format check messages clean bench bench-all serve worker loadtest scim-check
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 not found as '$(PYTHON)'; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -116,6 +116,11 @@ worker: install
 # answers to pass. E.g. make loadtest LOADTEST_ARGS="--users 100 --ramp-up 30"
 loadtest: install
 	$(PY) -m loadtest.run $(LOADTEST_ARGS)
+
+# scim2-tester against /scim/v2/ of a live server (127.0.0.1, a free port, a throwaway
+# SQLite database and SCIM token); prints every check, fails on any ERROR or CRITICAL.
+scim-check: install
+	$(PY) scripts/scim_check.py
 
 # ruff, then the layer contract (pyproject.toml [tool.importlinter], docs/architecture.md):
 # a lower layer importing a higher one fails the lint, and so CI (.ci/run).

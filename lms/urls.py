@@ -15,6 +15,7 @@ from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
 from lms.reminders import urls as reminder_urls
 from lms.rollout import urls as rollout_urls
+from lms.scim import urls as scim_urls
 from lms.sso import urls as sso_urls
 from lms.sso import views as sso_views
 from lms.workshops import urls as workshop_urls
@@ -49,6 +50,8 @@ urlpatterns = [
     path("rollout/", include(rollout_urls)),
     # The KPI API (django-ninja): /api/kpis/, /api/openapi.json, /api/docs.
     path("api/", include(kpi_api.urls[0])),
+    # SCIM 2.0 provisioning from the company directory (lms/scim/views.py).
+    path("scim/v2/", include(scim_urls)),
 ]
 
 if settings.DEBUG:

@@ -1,5 +1,6 @@
 """Settings shared by every environment; dev, test and production override them."""
 
+import json
 import os
 import re
 from datetime import timedelta
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "lms.core",
     "lms.people",
     "lms.sso",
+    "lms.scim",
     "lms.demo",
     "lms.quizzes",
     "lms.guidelines",
@@ -370,6 +372,33 @@ def env_rate(name: str, default: str) -> str:
 # shared with Redis; per process with the memory cache.
 API_FAILED_AUTH_RATE = env_rate("API_FAILED_AUTH_RATE", "10/10m")
 API_TOKEN_RATE = env_rate("API_TOKEN_RATE", "60/m")
+# SCIM (/scim/v2/, lms/scim/views.py) shares API_FAILED_AUTH_RATE per client address; a SCIM
+# token may send SCIM_TOKEN_RATE requests (a directory's first sync of a large company sends
+# thousands in a row, one per person and group membership).
+SCIM_TOKEN_RATE = env_rate("SCIM_TOKEN_RATE", "3000/m")
+
+
+def env_json_object(name: str, default: dict) -> dict:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        parsed = json.loads(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {error}") from None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(key, str) and isinstance(item, str) for key, item in parsed.items()
+    ):
+        raise ImproperlyConfigured(
+            f'{name} must map names to names, e.g. {{"LMS Trainers": "Trainers"}}'
+        )
+    return parsed
+
+
+# Which directory groups (SCIM Groups, by displayName, whatever the case) stand for a role
+# (a group of lms/people/roles.py); every other directory group is a department of its
+# name. E.g. LMS_SCIM_GROUP_ROLES='{"LMS Trainers": "Trainers", "LMS Managers": "Managers"}'.
+LMS_SCIM_GROUP_ROLES = env_json_object("LMS_SCIM_GROUP_ROLES", {})
 
 WAGTAIL_SITE_NAME = "Bootcamp LMS"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
