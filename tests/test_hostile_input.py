@@ -70,6 +70,8 @@ from lms.rollout.models import (
     DepartmentRollout,
     StageChange,
 )
+from lms.scim import services as scim_services
+from lms.scim.admin_views import ScimTokenForm
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 from lms.workshops.forms import AttendanceForm
 from lms.workshops.models import Booking, WorkshopIndexPage
@@ -79,7 +81,7 @@ pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"people", "quizzes", "guidelines", "assignments", "reminders", "rollout", "courses"}
 OUR_APPS |= {"award", "stories", "kpis"}
-OUR_APPS |= {"home", "demo", "workshops"}
+OUR_APPS |= {"home", "demo", "workshops", "scim"}
 OUR_PACKAGES = ("lms.", "courses.", "home.")
 # Field names tried everywhere besides the view's own form fields.
 COMMON_FIELDS = ["q", "p", "page", "next", "department", "module", "after", "item", "id"]
@@ -283,6 +285,7 @@ def build_world(sales) -> World:
         source="test",
     )
     token, raw_token = factories.kpi_token(name="CRM")
+    scim_token, _raw_scim_token = scim_services.issue_token(name="Entra ID", by=None)
     legacy_token = IntegrationToken.objects.create(
         name="Old CRM", token_hash=IntegrationToken.hash("old"), prefix="old"
     )
@@ -439,6 +442,10 @@ def build_world(sales) -> World:
         ),
         Target(reverse("rollout_kpi_token_new"), names(TokenForm())),
         Target(reverse("rollout_kpi_token_deactivate", args=[token.pk])),
+        Target(reverse("scim_root")),
+        Target(reverse("scim", args=["Users"]), ["filter", "startIndex", "count", "attributes"]),
+        Target(reverse("scim_tokens"), names(ScimTokenForm())),
+        Target(reverse("scim_token_revoke", args=[scim_token.pk])),
         Target(reverse("rollout_kpi_legacy_token_deactivate", args=[legacy_token.pk])),
     ]
     # The admin's create and edit forms of our models (snippets and model viewsets).

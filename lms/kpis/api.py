@@ -41,6 +41,7 @@ from lms.kpis.importers import (
     json_table,
 )
 from lms.kpis.models import SUBMIT_PERMISSION, IntegrationToken, Metric
+from lms.scim import selectors as scim_selectors
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -137,6 +138,9 @@ class KpiTokenAuth(BearerTokenAuth):
             # 403, as this API always answered (clients of the previous release rely on it).
             raise ApiError(_error(403, _("This token is unknown or has been deactivated.")))
         if isinstance(token, APIToken):
+            # A SCIM token opens /scim/v2/ only, whatever its user may do.
+            if scim_selectors.token_is_scim(token):
+                raise ApiError(_error(403, _("A SCIM token cannot send KPI records.")))
             if not token.user.has_perm(SUBMIT_PERMISSION):
                 raise ApiError(_error(403, _("This token's user may not send KPI records.")))
             _check_token_limit(request, key=f"apitoken-{token.pk}")

@@ -27,6 +27,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
+from lms.core.input_safety import whole_number
 from lms.scim.schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 
 
@@ -139,9 +140,9 @@ class _Translator:
         if column.kind == "id":
             if op != CompareOperator.eq:
                 raise _refuse(node)
-            text = str(value)
+            number = whole_number(str(value))
             # An id that is no number matches nobody (not an error: RFC 7644 §3.4.2).
-            return self._each(column, "exact", int(text)) if text.isdigit() else Q(pk__in=[])
+            return Q(pk__in=[]) if number is None else self._each(column, "exact", number)
         if column.kind == "date":
             if op not in _ORDER_LOOKUPS and op != CompareOperator.eq:
                 raise _refuse(node)

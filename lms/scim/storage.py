@@ -28,6 +28,7 @@ from scim2_models import (
 )
 from scim2_server.storage import ScimStorage, SearchPage
 
+from lms.core.input_safety import whole_number
 from lms.people.models import User
 from lms.scim import filters, selectors, services
 from lms.scim.models import ProvisionedGroup
@@ -42,12 +43,10 @@ def _version(resource: Resource[Any]) -> str:
 
 
 def _pk(resource_id: Any, resource_type: ResourceType) -> int:
-    text = str(resource_id or "")
-    if not text.isdigit() or len(text) > 18:
-        raise NotFoundException(
-            detail=_("%(type)s “%(id)s” not found") % {"type": resource_type.name, "id": text}
-        )
-    return int(text)
+    pk = whole_number(str(resource_id or ""))
+    if pk is None:
+        raise _not_found(resource_type, str(resource_id)[:100])
+    return pk
 
 
 def _not_found(resource_type: ResourceType, pk: Any) -> NotFoundException:
@@ -128,11 +127,11 @@ def person_values(resource: Resource[Any]) -> services.PersonValues:
     manager_id = None
     if enterprise is not None and enterprise.manager is not None and enterprise.manager.value:
         text = str(enterprise.manager.value)
-        if not text.isdigit():
+        manager_id = whole_number(text)
+        if manager_id is None:
             raise InvalidValueException(
-                detail=_("The manager “%(id)s” is not a provisioned User.") % {"id": text}
+                detail=_("The manager “%(id)s” is not a provisioned User.") % {"id": text[:100]}
             )
-        manager_id = int(text)
     return services.PersonValues(
         username=(resource.user_name or "").strip(),
         first_name=(resource.name.given_name or "") if resource.name else "",
@@ -180,12 +179,13 @@ def group_values(resource: Resource[Any]) -> services.GroupValues:
     if resource.members is not None:
         for member in resource.members:
             text = str(member.value or "")
-            if member.type not in (None, "User") or not text.isdigit():
+            pk = whole_number(text)
+            if member.type not in (None, "User") or pk is None:
                 raise InvalidValueException(
                     detail=_("Members are Users, given by their id: “%(id)s” is none.")
-                    % {"id": text}
+                    % {"id": text[:100]}
                 )
-            member_ids.add(int(text))
+            member_ids.add(pk)
     return services.GroupValues(
         display_name=resource.display_name or "",
         external_id=(resource.external_id or "")[:255],

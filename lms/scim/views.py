@@ -26,8 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from scim2_models import (
+    Context,
     Error,
     ForbiddenException,
+    InvalidSyntaxException,
     PayloadTooLargeException,
     SCIMException,
     UnauthorizedException,
@@ -41,6 +43,7 @@ from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.models import APIToken
 
 from lms.core import throttling
+from lms.core.input_safety import MalformedInput, load_json
 from lms.scim import entra, selectors
 from lms.scim.schema import PROVIDER
 from lms.scim.storage import DjangoStorage
@@ -48,7 +51,19 @@ from lms.scim.storage import DjangoStorage
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 
-SERVICE = ScimService(PROVIDER)
+
+class LmsScimService(ScimService):
+    def patch_response(self, base_url, resource, response_parameters) -> ScimResponse:
+        """200 with the resource, which RFC 7644 §3.5.2 allows for every PATCH and which
+        Entra ID and Okta read back, rather than the 204 scim2-server answers by default."""
+        return self.resource_response(
+            self.publish(base_url, resource),
+            Context.RESOURCE_REPLACEMENT_RESPONSE,
+            response_parameters,
+        )
+
+
+SERVICE = LmsScimService(PROVIDER)
 HANDLER = ScimHandler(SERVICE, DjangoStorage())
 
 
@@ -175,6 +190,12 @@ def scim(request: HttpRequest, path: str = "") -> HttpResponse:
                 detail=_("The body is larger than %(size)s MB.")
                 % {"size": MAX_BODY_BYTES // (1024 * 1024)}
             )
+        if request.method in ("POST", "PUT", "PATCH") and scim_request.body.strip():
+            try:
+                # NUL, lone surrogates, deep nesting, endless numbers: 400, before any parser.
+                load_json(scim_request.body)
+            except MalformedInput as error:
+                raise InvalidSyntaxException(detail=error.message) from None
         target = SERVICE.match(scim_request)
         operation = target.operation
         if operation is not Operation.service_provider_config:

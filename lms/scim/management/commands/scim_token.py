@@ -56,7 +56,7 @@ class Command(BaseCommand):
         tokens = selectors.scim_tokens()
         matches = list(
             tokens.filter(pk=int(reference))
-            if reference.isdigit()
+            if reference.isascii() and reference.isdigit()
             else tokens.filter(name__iexact=reference)
         )
         active = [token for token in matches if token.revoked_at is None]
