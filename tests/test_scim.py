@@ -602,3 +602,16 @@ def test_hostile_filters_are_a_400(scim, query):
     response = send_get(scim, {"filter": query, "startIndex": "9" * 30, "count": "-5"})
     assert 400 <= response.status_code < 500 or response.status_code == 200
     assert response.json()["schemas"][0].startswith("urn:ietf:params:scim:api:messages:2.0:")
+
+
+def test_search_with_a_body_and_what_is_not_supported(scim, employee):
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": 'userName eq "emma"',
+    }
+    found = send(scim, "POST", "/Users/.search", body).json()
+    assert [item["id"] for item in found["Resources"]] == [str(employee.pk)]
+    # Announced as unsupported in ServiceProviderConfig, answered 501 in SCIM's error schema.
+    assert_error(send(scim, "GET", "/", {"filter": 'userName eq "emma"'}), 501)
+    assert_error(send(scim, "POST", "/.search", body), 501)
+    assert_error(send(scim, "POST", "/Bulk", {}), 501)
