@@ -597,7 +597,10 @@ def test_a_body_over_a_megabyte_is_a_413(scim):
     assert_error(send(scim, "POST", "/Users", body), 413)
 
 
-@pytest.mark.parametrize("query", ['userName eq "\\u0000"', "x" * 10000, "9" * 5000, "(" * 500])
+@pytest.mark.parametrize(
+    "query",
+    ['userName eq "\\u0000"', 'userName co "\\ud800"', "x" * 10000, "9" * 5000, "(" * 500],
+)
 def test_hostile_filters_are_a_400(scim, query):
     response = send_get(scim, {"filter": query, "startIndex": "9" * 30, "count": "-5"})
     assert 400 <= response.status_code < 500 or response.status_code == 200
@@ -615,3 +618,10 @@ def test_search_with_a_body_and_what_is_not_supported(scim, employee):
     assert_error(send(scim, "GET", "/", {"filter": 'userName eq "emma"'}), 501)
     assert_error(send(scim, "POST", "/.search", body), 501)
     assert_error(send(scim, "POST", "/Bulk", {}), 501)
+
+
+def test_a_filter_value_that_cannot_be_stored_matches_nobody(scim, employee):
+    found = send_get(scim, {"filter": 'userName eq "emma\\u0000"'}).json()
+    assert found["totalResults"] == 0
+    found = send_get(scim, {"filter": 'userName ne "emma\\u0000"'}).json()
+    assert found["totalResults"] == 1

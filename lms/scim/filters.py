@@ -150,10 +150,24 @@ class _Translator:
             return self._each(column, _ORDER_LOOKUPS.get(op, "exact"), moment)
         if op in _ORDER_LOOKUPS or not isinstance(value, str):
             raise _refuse(node)
+        if not _storable(value):
+            # A NUL or a lone surrogate (written as \u0000 in the filter) is in no stored
+            # value, and PostgreSQL would refuse to compare it.
+            return Q(pk__in=[])
         lookup = _STRING_LOOKUPS[op]
         if not column.case_exact:
             lookup = f"i{lookup}"
         return self._each(column, lookup, value)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _datetime(value: Any, node: Any) -> datetime:
