@@ -625,3 +625,12 @@ def test_a_filter_value_that_cannot_be_stored_matches_nobody(scim, employee):
     assert found["totalResults"] == 0
     found = send_get(scim, {"filter": 'userName ne "emma\\u0000"'}).json()
     assert found["totalResults"] == 1
+
+
+def test_the_group_roles_setting_is_checked(settings):
+    from lms.scim.checks import check_group_roles
+
+    settings.LMS_SCIM_GROUP_ROLES = {"LMS Trainers": roles.TRAINERS}
+    assert check_group_roles() == []
+    settings.LMS_SCIM_GROUP_ROLES = {"LMS Gods": "Gods", "a": roles.ADMINS, "A": roles.ADMINS}
+    assert {error.id for error in check_group_roles()} == {"scim.E001", "scim.E002"}

@@ -9,3 +9,10 @@ class ScimConfig(AppConfig):
     label = "scim"
     verbose_name = _("SCIM provisioning")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from lms.scim.checks import check_group_roles
+
+        checks.register(check_group_roles)
