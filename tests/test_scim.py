@@ -185,8 +185,8 @@ def test_a_list_page_costs_a_fixed_number_of_queries(scim):
 def test_a_bad_filter_is_a_400(scim):
     assert_error(send_get(scim, {"filter": 'userName eq "x'}), 400, "invalidFilter")
     assert_error(send_get(scim, {"filter": 'nonsense eq "x"'}), 400, "invalidFilter")
-    # displayName is computed, so it cannot be filtered on in the database.
-    assert_error(send_get(scim, {"filter": 'displayName eq "x"'}), 400, "invalidFilter")
+    # An ordering comparison on a string, a $ref.
+    assert_error(send_get(scim, {"filter": 'userName gt "x"'}), 400, "invalidFilter")
 
 
 def test_replace_with_put(scim, employee):
@@ -634,3 +634,34 @@ def test_the_group_roles_setting_is_checked(settings):
     assert check_group_roles() == []
     settings.LMS_SCIM_GROUP_ROLES = {"LMS Gods": "Gods", "a": roles.ADMINS, "A": roles.ADMINS}
     assert {error.id for error in check_group_roles()} == {"scim.E001", "scim.E002"}
+
+
+def test_entra_default_mapping_is_accepted(scim, employee):
+    """Entra sends displayName, title, phone numbers and addresses, which the platform does
+    not keep: ignored, never refused; "False" as a string deactivates."""
+    body = {
+        "schemas": [USER, ENTERPRISE],
+        "userName": "zoe@example.com",
+        "active": "False",
+        "displayName": "Zoe Z",
+        "title": "CEO",
+        "phoneNumbers": [{"value": "+49 30 1", "type": "work"}],
+        "addresses": [{"type": "work", "locality": "Berlin"}],
+        "emails": [{"primary": True, "type": "work", "value": "zoe@example.com"}],
+        "name": {"givenName": "Zoe", "familyName": "Z", "formatted": "Zoe Z"},
+    }
+    response = send(scim, "POST", "/Users", body)
+    assert response.status_code == 201, response.content
+    zoe = User.objects.get(username="zoe@example.com")
+    assert not zoe.is_active and zoe.email == "zoe@example.com"
+    patch(
+        scim,
+        f"/Users/{employee.pk}",
+        {"op": "Replace", "path": "displayName", "value": "Emma E."},
+        {"op": "Add", "path": "title", "value": "CEO"},
+        {"op": "Replace", "path": 'addresses[type eq "work"].locality', "value": "Köln"},
+        {"op": "Replace", "value": {"displayName": "E", 'phoneNumbers[type eq "work"].value': "1"}},
+        {"op": "Replace", "path": "name.formatted", "value": "Emma E"},
+    )
+    employee.refresh_from_db()
+    assert employee.first_name == "Emma"

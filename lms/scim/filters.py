@@ -2,9 +2,9 @@
 
 scim2-models parses and validates a filter against the schema; this module turns its
 syntax tree into a ``Q`` over the people or the groups, so that a search counts and pages
-in the database. Every attribute the schemas declare can be filtered on, except the
-computed ``displayName`` of a person and ``$ref`` sub-attributes; such a filter, and an
-ordering comparison on a string, is refused with 400 invalidFilter.
+in the database. Every attribute the schemas declare can be filtered on, except ``$ref``
+sub-attributes; such a filter, one on an attribute no schema declares, and an ordering
+comparison on a string are refused with 400 invalidFilter.
 """
 
 from __future__ import annotations

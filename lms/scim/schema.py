@@ -4,7 +4,10 @@ what the service announces on ServiceProviderConfig, ResourceTypes and Schemas.
 The User and Group schemas carry the core URNs of RFC 7643 with the attributes that this
 platform stores (a service provider may support a subset, RFC 7643 §2): whatever else a
 directory sends (title, phone numbers, addresses...) is ignored, not refused, because
-Microsoft Entra ID sends its default attribute mapping whatever the schema says.
+Microsoft Entra ID sends its default attribute mapping whatever the schema says. A person's
+``displayName`` is not declared either: the platform shows the name from givenName and
+familyName, and a read-only displayName would make Entra's default mapping, which writes it,
+fail with 400 mutability (RFC 7644 §3.5.2).
 """
 
 from __future__ import annotations
@@ -73,9 +76,6 @@ class User(Resource[Any]):
 
     name: Name | None = None
     """The person's name."""
-
-    display_name: Annotated[str | None, Mutability.read_only] = None
-    """The full name as the platform shows it."""
 
     preferred_language: str | None = Field(
         None,

@@ -71,7 +71,6 @@ def user_resource(user: User) -> Resource[Any]:
     payload: dict[str, Any] = {
         "id": str(user.pk),
         "userName": user.username,
-        "displayName": user.get_full_name() or user.username,
         "active": user.is_active,
     }
     name = {
