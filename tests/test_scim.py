@@ -665,3 +665,36 @@ def test_entra_default_mapping_is_accepted(scim, employee):
     )
     employee.refresh_from_db()
     assert employee.first_name == "Emma"
+
+
+def test_manager_as_entra_sends_it_without_a_path(scim, employee, manager):
+    patch(
+        scim,
+        f"/Users/{employee.pk}",
+        {"op": "Replace", "value": {f"{ENTERPRISE}:manager": str(manager.pk)}},
+    )
+    employee.refresh_from_db()
+    assert employee.manager == manager
+    patch(
+        scim,
+        f"/Users/{employee.pk}",
+        {"op": "Replace", "path": f"{ENTERPRISE}:manager", "value": ""},
+    )
+    employee.refresh_from_db()
+    assert employee.manager is None
+
+
+def test_unknown_tokens_and_busy_tokens_are_throttled(db, settings, token):
+    settings.API_FAILED_AUTH_RATE = "2/m"
+    wrong = Client(HTTP_AUTHORIZATION="Bearer wagtail_guess")
+    assert [wrong.get(f"{BASE}/Users").status_code for _ in range(3)] == [401, 401, 429]
+    # The address is refused whatever token it sends now.
+    refused = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(f"{BASE}/Users")
+    assert_error(refused, 429)
+    assert int(refused["Retry-After"]) > 0
+
+
+def test_a_token_sending_too_many_requests_is_throttled(db, settings, token):
+    settings.SCIM_TOKEN_RATE = "2/m"
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert [client.get(f"{BASE}/Users").status_code for _ in range(3)] == [200, 200, 429]
