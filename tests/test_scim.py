@@ -698,3 +698,8 @@ def test_a_token_sending_too_many_requests_is_throttled(db, settings, token):
     settings.SCIM_TOKEN_RATE = "2/m"
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert [client.get(f"{BASE}/Users").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_without_a_token_even_a_broken_body_is_a_401(client):
+    response = client.post(f"{BASE}/Users", data=b"{broken", content_type=SCIM_JSON)
+    assert_error(response, 401)

@@ -153,7 +153,7 @@ def _scim_request(request: HttpRequest, path: str, body: bytes) -> ScimRequest:
     )
 
 
-def _response(response: ScimResponse, url: str) -> HttpResponse:
+def _response(response: ScimResponse) -> HttpResponse:
     response.headers.setdefault("Cache-Control", "no-store")
     body = b"" if response.body is None else json.dumps(response.body).encode()
     http = HttpResponse(body, status=response.status.value)
@@ -185,6 +185,10 @@ def scim(request: HttpRequest, path: str = "") -> HttpResponse:
     body = _read_body(request)
     scim_request = _scim_request(request, path, body or b"")
     try:
+        target = SERVICE.match(scim_request)
+        operation = target.operation
+        if operation is not Operation.service_provider_config:
+            scim_request.subject = authenticate(request)
         if body is None:
             raise PayloadTooLargeException(
                 detail=_("The body is larger than %(size)s MB.")
@@ -196,10 +200,6 @@ def scim(request: HttpRequest, path: str = "") -> HttpResponse:
                 load_json(scim_request.body)
             except MalformedInput as error:
                 raise InvalidSyntaxException(detail=error.message) from None
-        target = SERVICE.match(scim_request)
-        operation = target.operation
-        if operation is not Operation.service_provider_config:
-            scim_request.subject = authenticate(request)
         if operation is Operation.patch:
             scim_request.body = entra.normalize_patch(scim_request.body)
         if operation is Operation.create and str(target.endpoint).strip("/") == "Users":
@@ -214,4 +214,4 @@ def scim(request: HttpRequest, path: str = "") -> HttpResponse:
     except Exception as exception:  # a bug: logged with its traceback, answered in SCIM
         logger.exception("SCIM %s %s failed", request.method, path)
         response = SERVICE.error_response(exception)
-    return _response(response, scim_request.url)
+    return _response(response)
