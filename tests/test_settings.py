@@ -151,3 +151,23 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
         assert cursor.fetchone()[0] >= 5000
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
+
+
+def test_directory_group_mappings_read_json_or_pairs_the_same_way():
+    loaded = import_settings(
+        "lms.settings.dev",
+        LMS_SCIM_GROUP_ROLES='{"LMS Trainers": "Trainers"}',
+        LMS_OIDC_GROUP_ROLES="LMS Trainers=Trainers; lms-managers = Managers",
+        LMS_OIDC_CLAIMS="employee_id=employeeid",
+    )
+    assert loaded.LMS_SCIM_GROUP_ROLES == {"LMS Trainers": "Trainers"}
+    assert loaded.LMS_OIDC_GROUP_ROLES == {"LMS Trainers": "Trainers", "lms-managers": "Managers"}
+    assert loaded.LMS_OIDC_CLAIMS == {"employee_id": "employeeid"}
+
+
+@pytest.mark.parametrize("value", ['{"LMS Trainers": 3}', "{not json", "Trainers"])
+def test_a_mapping_that_cannot_be_read_stops_the_start(value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="LMS_OIDC_GROUP_ROLES"):
+        import_settings("lms.settings.dev", LMS_OIDC_GROUP_ROLES=value)

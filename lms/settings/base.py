@@ -217,16 +217,33 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 
-def env_pairs(name: str) -> dict[str, str]:
-    """``NAME="a=b,c d=e"`` → {"a": "b", "c d": "e"} (also separated by semicolons)."""
+def env_mapping(name: str) -> dict[str, str]:
+    """A name → name mapping from the environment, as a JSON object
+    (``{"LMS Trainers": "Trainers"}``) or as pairs (``LMS Trainers=Trainers,lms-managers=Managers``,
+    also separated by semicolons; a name may hold spaces, and "=" only in the key)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return {}
+    if value.startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name} is not a valid JSON object: {error}") from None
+        if not isinstance(parsed, dict) or not all(
+            isinstance(key, str) and isinstance(item, str) for key, item in parsed.items()
+        ):
+            raise ImproperlyConfigured(
+                f'{name} must map names to names, e.g. {{"LMS Trainers": "Trainers"}}'
+            )
+        return parsed
     pairs = {}
-    for item in os.environ.get(name, "").replace(";", ",").split(","):
+    for item in value.replace(";", ",").split(","):
         if not item.strip():
             continue
-        key, sep, value = item.rpartition("=")
-        if not sep or not key.strip() or not value.strip():
+        key, sep, target = item.rpartition("=")
+        if not sep or not key.strip() or not target.strip():
             raise ImproperlyConfigured(f"{name}: {item.strip()!r} is not of the form name=value")
-        pairs[key.strip()] = value.strip()
+        pairs[key.strip()] = target.strip()
     return pairs
 
 
@@ -252,11 +269,11 @@ OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", False)
 # Seconds to wait for the provider's answers (discovery, token, keys, userinfo).
 OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
 # Which claim fills which field (lms/sso/claims.py), e.g. "employee_id=employeeid".
-LMS_OIDC_CLAIMS = env_pairs("LMS_OIDC_CLAIMS")
+LMS_OIDC_CLAIMS = env_mapping("LMS_OIDC_CLAIMS")
 # Directory group (name or id, as the groups claim sends it) → role, e.g.
 # "LMS Trainers=Trainers,LMS Managers=Managers". The roles named here follow the
 # directory at every sign-in; other roles are left as they are.
-LMS_OIDC_GROUP_ROLES = env_pairs("LMS_OIDC_GROUP_ROLES")
+LMS_OIDC_GROUP_ROLES = env_mapping("LMS_OIDC_GROUP_ROLES")
 # Local passwords (site and admin). Off: only the usernames in LMS_PASSWORD_LOGIN_USERS
 # (the break-glass admin) sign in, reset or change a password; everyone else signs in with
 # the company account.
@@ -378,27 +395,10 @@ API_TOKEN_RATE = env_rate("API_TOKEN_RATE", "60/m")
 SCIM_TOKEN_RATE = env_rate("SCIM_TOKEN_RATE", "3000/m")
 
 
-def env_json_object(name: str, default: dict) -> dict:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        parsed = json.loads(value)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"{name} must be a JSON object: {error}") from None
-    if not isinstance(parsed, dict) or not all(
-        isinstance(key, str) and isinstance(item, str) for key, item in parsed.items()
-    ):
-        raise ImproperlyConfigured(
-            f'{name} must map names to names, e.g. {{"LMS Trainers": "Trainers"}}'
-        )
-    return parsed
-
-
 # Which directory groups (SCIM Groups, by displayName, whatever the case) stand for a role
 # (a group of lms/people/roles.py); every other directory group is a department of its
 # name. E.g. LMS_SCIM_GROUP_ROLES='{"LMS Trainers": "Trainers", "LMS Managers": "Managers"}'.
-LMS_SCIM_GROUP_ROLES = env_json_object("LMS_SCIM_GROUP_ROLES", {})
+LMS_SCIM_GROUP_ROLES = env_mapping("LMS_SCIM_GROUP_ROLES")
 
 WAGTAIL_SITE_NAME = "Bootcamp LMS"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
