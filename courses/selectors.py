@@ -800,3 +800,24 @@ def dashboard_from_rows(
             if course.pk not in taken
         ]
     return dashboard
+
+
+def course_standings(
+    *, user_ids: list[int], course_ids: list[int]
+) -> dict[tuple[int, int], datetime | None]:
+    """(learner id, course id) → when the learner completed the course (None: enrolled, not
+    completed yet) for every enrolment of these learners in these courses; a pair that is
+    missing is a course not started. One query, whatever the numbers.
+
+    Complete means what the dashboard and the rollout count: the enrolment's completion
+    time, set once when every required module is done (services.complete_module)."""
+    if not user_ids or not course_ids:
+        return {}
+    return {
+        (user_id, course_id): completed_at
+        for user_id, course_id, completed_at in Enrollment.objects.filter(
+            user_id__in=user_ids, course_id__in=course_ids
+        )
+        .order_by()
+        .values_list("user_id", "course_id", "completed_at")
+    }

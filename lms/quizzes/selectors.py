@@ -262,6 +262,21 @@ def has_passed(*, user: User, quiz_id: int) -> bool:
     return Sitting.objects.filter(user=user, quiz_id=quiz_id, passed=True).exists()
 
 
+def quiz_standings(*, user_ids: list[int], quiz_ids: list[int]) -> dict[tuple[int, int], bool]:
+    """(learner id, quiz id) → True if the learner passed the quiz (as has_passed), False if
+    they attempted it without passing yet (an open attempt, one awaiting marking, a failed
+    one); a pair that is missing is a quiz not attempted. One query, whatever the numbers."""
+    if not user_ids or not quiz_ids:
+        return {}
+    return {
+        (row["user_id"], row["quiz_id"]): bool(row["passes"])
+        for row in Sitting.objects.filter(user_id__in=user_ids, quiz_id__in=quiz_ids)
+        .order_by()
+        .values("user_id", "quiz_id")
+        .annotate(passes=Count("pk", filter=Q(passed=True)))
+    }
+
+
 def paper_question(*, given: SittingAnswer, seed: str) -> PaperQuestion:
     """The question of an answer as the learner saw it (its snapshot); answers stored before
     snapshots existed show the current question. Prefetch question__answers and

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lms.kpis",
     "courses",
     "lms.workshops",
+    "lms.programmes",
     "home",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -250,3 +250,27 @@ def bookings_from_rows(
 def workshop_links() -> dict[int, WorkshopPage]:
     """Every workshop with its title and URL (one query)."""
     return {workshop.pk: workshop for workshop in WorkshopPage.objects.only(*PAGE_LINK_FIELDS)}
+
+
+def workshop_standings(
+    *, user_ids: list[int], workshop_ids: list[int]
+) -> dict[tuple[int, int], bool]:
+    """(person id, workshop id) → True if the person attended a session of the workshop,
+    False if they hold a seat or a place on the waiting list and have not attended yet; a
+    pair that is missing is a workshop not booked. One query, whatever the numbers.
+    Attended is what the trainer marked (Booking.attended), as assignments count it."""
+    if not user_ids or not workshop_ids:
+        return {}
+    standings: dict[tuple[int, int], bool] = {}
+    for user_id, workshop_id, attended in (
+        Booking.objects.filter(
+            Q(attended=True) | Q(status__in=Booking.ACTIVE),
+            user_id__in=user_ids,
+            workshop_id__in=workshop_ids,
+        )
+        .order_by()
+        .values_list("user_id", "workshop_id", "attended")
+    ):
+        key = (user_id, workshop_id)
+        standings[key] = standings.get(key, False) or attended is True
+    return standings
