@@ -231,6 +231,8 @@ class ProgrammeItem(Orderable):
                     Q(unlock__in=["", "previous"], unlock_after_days__isnull=True)
                     | Q(
                         unlock="run_day",
+                        # NULL compares as unknown, which a CHECK lets pass: named apart.
+                        unlock_after_days__isnull=False,
                         unlock_after_days__gte=0,
                         unlock_after_days__lte=MAX_UNLOCK_DAYS,
                     )
