@@ -60,6 +60,7 @@ from lms.people import roles
 from lms.people.admin_views import UnlockForm
 from lms.people.forms import AccountForm
 from lms.people.models import User
+from lms.programmes.models import ProgrammeIndexPage, ProgrammeItem, ProgrammePage
 from lms.quizzes import services as quiz_services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
 from lms.quizzes.models import Category, Question, Sitting, SittingAnswer
@@ -81,7 +82,7 @@ pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"people", "quizzes", "guidelines", "assignments", "reminders", "rollout", "courses"}
 OUR_APPS |= {"award", "stories", "kpis"}
-OUR_APPS |= {"home", "demo", "workshops", "scim"}
+OUR_APPS |= {"home", "demo", "workshops", "scim", "sso", "programmes"}
 OUR_PACKAGES = ("lms.", "courses.", "home.")
 # Field names tried everywhere besides the view's own form fields.
 COMMON_FIELDS = ["q", "p", "page", "next", "department", "module", "after", "item", "id"]
@@ -293,6 +294,14 @@ def build_world(sales) -> World:
         title="Handout", file=ContentFile(b"Hello", name="handout.txt")
     )
 
+    programme_index = ProgrammeIndexPage.objects.get()
+    programme = ProgrammePage(title="Bootcamp", slug="bootcamp")
+    programme.items.add(ProgrammeItem(course=course, sort_order=0))
+    programme.items.add(ProgrammeItem(workshop=workshop, sort_order=1, unlock="previous"))
+    programme.items.add(ProgrammeItem(quiz=quiz, sort_order=2, required=False))
+    programme_index.add_child(instance=programme)
+    programme.save_revision().publish()
+
     pages = {
         type(page.specific): page.specific.url
         for page in [
@@ -306,6 +315,8 @@ def build_world(sales) -> World:
             guideline,
             story_index,
             story,
+            programme_index,
+            programme,
         ]
     }
     catalog_fields = names(CatalogFilterForm())
