@@ -10,6 +10,7 @@ from courses.models import CoursePage, ModulePage, Track
 from lms.assignments.models import Assignment
 from lms.people import roles
 from lms.people.models import Department, User
+from lms.programmes.models import ProgrammeItem, ProgrammePage
 from lms.quizzes.models import Question
 from lms.workshops.models import WorkshopPage, WorkshopSession
 
@@ -37,6 +38,10 @@ def snapshot():
         "questions": Question.objects.count(),
         "sessions": list(WorkshopSession.objects.order_by("pk").values("pk", "starts_at")),
         "assignments": list(Assignment.objects.order_by("pk").values("pk", "due_date")),
+        "programmes": list(
+            ProgrammePage.objects.order_by("pk").values("pk", "title", "latest_revision_id")
+        ),
+        "programme items": list(ProgrammeItem.objects.order_by("pk").values()),
     }
 
 
@@ -113,6 +118,28 @@ def test_seed_is_idempotent(seeded):
     assert "0 created" in output
     assert "courses: 0 created, 4 already there" in output
     assert "quizzes: 0 created, 4 already there" in output
+    assert "programmes: 0 created, 1 already there" in output
+
+
+def test_demo_programme(seeded):
+    from django.test import Client
+
+    from lms.programmes import selectors
+
+    programme = ProgrammePage.objects.live().get(title="Social-Media-Bootcamp")
+    items = selectors.programme_items(programme=programme)
+    courses = [item.course for item in items if item.kind == "course"]
+    assert {course.track.slug for course in courses} == {
+        track.slug for track in Track.objects.all()
+    }
+    assert [item.kind for item in items[-2:]] == ["workshop", "quiz"]
+    assert items[-2].workshop.slug == "linkedin-workshop-fuehrungskraefte"
+    assert items[-1].quiz.slug == "quiz-social-media-guidelines"
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    client.force_login(User.objects.get(username="employee"))
+    page = client.get(programme.url)
+    assert page.status_code == 200
+    assert courses[0].title in page.content.decode()
 
 
 def test_social_selling_is_recommended_to_sales(seeded):

@@ -23,6 +23,7 @@ from lms.guidelines.models import GuidelineIndexPage, GuidelinePage
 from lms.guidelines.services import publish_initial_text
 from lms.people import roles
 from lms.people.models import Department, User
+from lms.programmes.models import ProgrammeIndexPage, ProgrammeItem, ProgrammePage
 from lms.quizzes.models import Answer, Question, Quiz, QuizQuestion
 from lms.quizzes.models import Category as QuizCategory
 from lms.workshops.models import WorkshopIndexPage, WorkshopPage, WorkshopSession
@@ -54,6 +55,19 @@ HOME_INTRO = (
     "lernen Vertrieb, Marketing, HR und Führungskräfte in kurzen Modulen, wie sie "
     "Social Media für ihre eigenen Ziele nutzen – im eigenen Tempo.</p>"
 )
+
+PROGRAMME = {
+    "title": "Social-Media-Bootcamp",
+    "slug": "social-media-bootcamp",
+    "intro": (
+        "<p>Der Weg durch das Bootcamp: die Kernkurse der vier Lernpfade, der "
+        "LinkedIn-Workshop und zum Schluss das Quiz zu den Social-Media-Guidelines.</p>"
+    ),
+    "workshop": "linkedin-workshop-fuehrungskraefte",
+    "quiz": "quiz-social-media-guidelines",
+}
+# The tracks whose course every participant takes; the others' are optional.
+PROGRAMME_CORE = {"social-selling", "storytelling"}
 
 Report = Callable[[str], None]
 
@@ -90,6 +104,8 @@ class DemoSeeder:
             self.require_guidelines(data, documents)
             if data.get("quiz"):
                 self.seed_quiz(data, tracks[data["track"]])
+        self.report("Programme “Social-Media-Bootcamp” …")
+        self.seed_programme()
         self.report("Success stories …")
         RolloutDemo(seeder=self, departments=departments).seed_evidence_tracks()
         RolloutDemo(seeder=self, departments=departments).seed_stories()
@@ -294,6 +310,45 @@ class DemoSeeder:
                     capacity=12,
                 )
                 self._count("workshop sessions", True)
+
+    def seed_programme(self) -> None:
+        """The bootcamp's learning path: the key course of each track, the LinkedIn
+        workshop and the guidelines quiz as the final check."""
+        index = ProgrammeIndexPage.objects.first()
+        if index is None:
+            raise RuntimeError("No programme index page: run `python manage.py migrate` first.")
+        programme = ProgrammePage.objects.child_of(index).filter(slug=PROGRAMME["slug"]).first()
+        self._count("programmes", programme is None)
+        if programme is not None:
+            return
+        programme = ProgrammePage(
+            title=PROGRAMME["title"], slug=PROGRAMME["slug"], intro=PROGRAMME["intro"]
+        )
+        items = [
+            ProgrammeItem(
+                course=CoursePage.objects.get(slug=data["slug"]),
+                required=data["track"] in PROGRAMME_CORE,
+            )
+            for data in content.courses()
+        ]
+        items.append(
+            ProgrammeItem(
+                workshop=WorkshopPage.objects.get(slug=PROGRAMME["workshop"]),
+                unlock=ProgrammeItem.Unlock.RUN_DAY,
+                unlock_after_days=14,
+            )
+        )
+        items.append(
+            ProgrammeItem(
+                quiz=Quiz.objects.get(slug=PROGRAMME["quiz"]),
+                unlock=ProgrammeItem.Unlock.AFTER_PREVIOUS,
+            )
+        )
+        for order, item in enumerate(items):
+            item.sort_order = order
+            programme.items.add(item)
+        index.add_child(instance=programme)
+        programme.save_revision().publish()
 
     def require_guidelines(self, data: dict, documents: dict[str, GuidelinePage]) -> None:
         if data["track"] != "social-selling":
