@@ -458,3 +458,25 @@ class TestAdmin:
         response = self.add(trainer_client, [item_data(quiz=quiz_item.pk)])
         assert response.status_code == 200
         assert "This quiz is archived." in response.content.decode()
+
+
+class TestAdminPages:
+    def test_the_editor_opens_for_a_new_and_an_existing_programme(
+        self, trainer_client, three_items
+    ):
+        index = ProgrammeIndexPage.objects.get()
+        add = reverse("wagtailadmin_pages:add", args=["programmes", "programmepage", index.pk])
+        assert trainer_client.get(add).status_code == 200
+        edit = trainer_client.get(reverse("wagtailadmin_pages:edit", args=[three_items.pk]))
+        assert edit.status_code == 200
+        assert "After the previous required item" in edit.content.decode()
+
+    def test_a_quiz_in_a_programme_is_not_deleted(self, three_items, quiz_item):
+        admin = factories.user(username="root", is_superuser=True)
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(admin)
+        url = reverse("wagtailsnippets_quizzes_quiz:delete", args=[quiz_item.pk])
+        response = client.post(url, follow=True)
+        assert response.status_code == 200
+        assert quiz_item.__class__.objects.filter(pk=quiz_item.pk).exists()
+        assert "Programme items: 1" in response.content.decode()
