@@ -169,6 +169,7 @@ class TestLearnerPath:
         assert path.steps[2].waits_for.target == course_item
         html = employee_client.get(page.url).content.decode()
         assert "Opens once you have completed “Social Selling Basics”." in html
+        assert f'href="{workshop_item.url}"' not in html  # a locked item is not linked
 
         complete_course(employee, course_item)  # the optional course between stays open
         path = selectors.learner_path(programme=page, user=employee)
