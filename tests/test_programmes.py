@@ -472,6 +472,21 @@ class TestAdminPages:
         assert edit.status_code == 200
         assert "After the previous required item" in edit.content.decode()
 
+    def test_a_bulk_delete_of_a_section_with_a_programme_item_is_refused(
+        self, three_items, course_item
+    ):
+        admin = factories.user(username="root", is_superuser=True)
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(admin)
+        catalog = factories.catalog()
+        url = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "delete"])
+        explorer = reverse("wagtailadmin_explore", args=[catalog.get_parent().pk])
+        response = client.post(f"{url}?id={catalog.pk}&next={explorer}", follow=True)
+        assert response.status_code == 200
+        assert "Nothing was deleted" in response.content.decode()
+        assert course_item.__class__.objects.filter(pk=course_item.pk).exists()
+        assert catalog.__class__.objects.filter(pk=catalog.pk).exists()
+
     def test_a_quiz_in_a_programme_is_not_deleted(self, three_items, quiz_item):
         admin = factories.user(username="root", is_superuser=True)
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
