@@ -73,6 +73,7 @@ from lms.rollout.models import (
 )
 from lms.scim import services as scim_services
 from lms.scim.admin_views import ScimTokenForm
+from lms.sso.models import ExternalIdentity
 from lms.stories.models import SuccessStoryIndexPage, SuccessStoryPage
 from lms.workshops.forms import AttendanceForm
 from lms.workshops.models import Booking, WorkshopIndexPage
@@ -286,6 +287,7 @@ def build_world(sales) -> World:
         source="test",
     )
     token, raw_token = factories.kpi_token(name="CRM")
+    ExternalIdentity.objects.create(user=employee, issuer="https://login.example.com", subject="s1")
     scim_token, _raw_scim_token = scim_services.issue_token(name="Entra ID", by=None)
     legacy_token = IntegrationToken.objects.create(
         name="Old CRM", token_hash=IntegrationToken.hash("old"), prefix="old"
