@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
-from lms.people import lockouts, services
-from lms.people.models import Department, User
+from lms.people import lockouts, roles, services
+from lms.people.models import CustomerOrganisation, Department, User
 from lms.people.selectors import password_sign_in_allowed
 
 
@@ -112,11 +112,17 @@ class OrganisationFieldsMixin(forms.Form):
     department = forms.ModelChoiceField(
         queryset=Department.objects.all(), required=False, label=_("Department")
     )
-    # Active people only: a leaver is nobody's new manager. A person whose manager left
+    customer_organisation = forms.ModelChoiceField(
+        queryset=CustomerOrganisation.objects.all(),
+        required=False,
+        label=_("Customer organisation"),
+        help_text=_("Guests only: the company they come from."),
+    )
+    # Active employees only: a leaver or a guest is nobody's new manager. A person whose manager left
     # keeps them (marked inactive) until someone else is chosen, so that the rest of their
     # account can still be saved.
     manager = ManagerChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=User.objects.filter(is_active=True, is_guest=False).order_by("username"),
         required=False,
         label=_("Manager"),
     )
@@ -126,7 +132,7 @@ class OrganisationFieldsMixin(forms.Form):
         current = getattr(self.instance, "manager_id", None)
         if current is not None:
             self.fields["manager"].queryset = User.objects.filter(
-                Q(is_active=True) | Q(pk=current)
+                Q(is_active=True, is_guest=False) | Q(pk=current)
             ).order_by("username")
 
     def clean_manager(self):
@@ -135,15 +141,49 @@ class OrganisationFieldsMixin(forms.Form):
             raise forms.ValidationError(_("A person cannot be their own manager."))
         return manager
 
+    def clean(self):
+        """A guest: from a customer organisation, outside the organisation chart, in no
+        group but Guests (the database refuses the rest too; this says why)."""
+        cleaned = super().clean()
+        if not cleaned.get("is_guest"):
+            if cleaned.get("customer_organisation"):
+                self.add_error(
+                    "customer_organisation",
+                    _("Only guests belong to a customer organisation; employees do not."),
+                )
+            return cleaned
+        if not cleaned.get("customer_organisation"):
+            self.add_error(
+                "customer_organisation", _("A guest belongs to a customer organisation.")
+            )
+        for name in ("department", "manager"):
+            if cleaned.get(name):
+                self.add_error(name, _("A guest has no department and no manager."))
+        if cleaned.get("is_superuser") or getattr(self.instance, "is_staff", False):
+            self.add_error(None, _("A guest cannot be staff or a superuser."))
+        groups = cleaned.get("groups")
+        if groups is not None and any(group.name != roles.GUESTS for group in groups):
+            self.add_error(
+                "groups",
+                _("A guest holds no role: they can only be in the group “%(group)s”.")
+                % {"group": roles.GUESTS},
+            )
+        return cleaned
+
+
+GUEST_FIELDS = {"is_guest", "customer_organisation"}
+
 
 class LmsUserCreationForm(OrganisationFieldsMixin, UserCreationForm):
     class Meta(UserCreationForm.Meta):
-        fields = UserCreationForm.Meta.fields | {"department", "manager", "employee_id"}
+        fields = (
+            UserCreationForm.Meta.fields | {"department", "manager", "employee_id"} | GUEST_FIELDS
+        )
 
 
 class LmsUserEditForm(OrganisationFieldsMixin, UserEditForm):
     class Meta(UserEditForm.Meta):
-        fields = UserEditForm.Meta.fields | {"department", "manager", "employee_id"}
+        fields = UserEditForm.Meta.fields | {"department", "manager", "employee_id"} | GUEST_FIELDS
 
     def save(self, commit=True):
         """Wagtail's "active" box goes through people.services.set_active, as SCIM and the

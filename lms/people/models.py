@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,48 @@ class Department(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerOrganisation(index.Indexed, models.Model):
+    """A customer company whose people take part in bootcamps as guests.
+
+    Guests (``User.is_guest``) belong to exactly one; it cannot be deleted while it has
+    guests (PROTECT): deactivate or move them first.
+    """
+
+    name = models.CharField(_("company name"), max_length=200, unique=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contact's guest account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_guest": True},
+        help_text=_("Optional: the contact person's own guest account in this company."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer organisation")
+        verbose_name_plural = _("customer organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        contact = self.contact_user
+        if contact is not None and contact.customer_organisation_id != self.pk:
+            raise ValidationError(
+                {"contact_user": _("The contact's account must be a guest of this company.")}
+            )
 
 
 # A save that touches only these fields changes nothing another app counts or shows in an
@@ -68,9 +111,50 @@ class User(AbstractUser):
         help_text=_("The person's number in the HR system or company directory."),
     )
 
+    # An external participant (a customer's employee in a bootcamp), not an employee: reaches
+    # only the pages meant for guests (lms.people.guest_access), never the admin, and is
+    # left out of everything that lists the company's people.
+    is_guest = models.BooleanField(
+        _("guest"),
+        default=False,
+        help_text=_("An external participant from a customer organisation, not an employee."),
+    )
+    customer_organisation = models.ForeignKey(
+        CustomerOrganisation,
+        verbose_name=_("customer organisation"),
+        null=True,
+        blank=True,
+        # A guest must have one (user_guest_has_organisation): a company with guests
+        # cannot be deleted, SET_NULL would break that rule.
+        on_delete=models.PROTECT,
+        related_name="guests",
+    )
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(is_guest=False) | Q(customer_organisation__isnull=False),
+                name="user_guest_has_organisation",
+                violation_error_message=_("A guest belongs to a customer organisation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_guest=True) | Q(customer_organisation__isnull=True),
+                name="user_employee_has_no_organisation",
+                violation_error_message=_(
+                    "Only guests belong to a customer organisation; employees do not."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_guest=False) | Q(department__isnull=True, manager__isnull=True),
+                name="user_guest_outside_organisation_chart",
+                violation_error_message=_("A guest has no department and no manager."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_guest=False) | Q(is_staff=False, is_superuser=False),
+                name="user_guest_not_staff",
+                violation_error_message=_("A guest cannot be staff or a superuser."),
+            ),
             models.CheckConstraint(
                 condition=~Q(manager=F("id")),
                 name="user_is_not_own_manager",
@@ -107,6 +191,9 @@ class User(AbstractUser):
     known_roles: set[str] | None = None
 
     def in_group(self, name: str) -> bool:
+        if self.is_guest:
+            # A guest holds no internal role, whatever group they were put in.
+            return name == roles.GUESTS
         if self.is_superuser:
             return True
         if self.known_roles is None:

@@ -9,4 +9,8 @@ LEADERSHIP = "Leadership"
 # Created by the guidelines app's migration: members approve guideline changes.
 GUIDELINE_APPROVERS = "Guideline approvers"
 
+# External participants (customers' people in a bootcamp); created by people's migration
+# 0008. Holds no permission; a guest is in no other group (lms.people.signals refuses it).
+GUESTS = "Guests"
+
 ALL_GROUPS = (EMPLOYEES, MANAGERS, TRAINERS, ADMINS)

@@ -15,9 +15,14 @@ import logging
 
 from axes.utils import reset as reset_failed_logins
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from lms.people.models import User
+from lms.people import roles
+from lms.people.models import CustomerOrganisation, User
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +127,61 @@ def unlock_sign_in(*, username: str, ip_address: str | None, unlocked_by: User) 
         removed,
     )
     return removed
+
+
+def create_guest(
+    *,
+    organisation: CustomerOrganisation,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    username: str = "",
+    language: str = "",
+    password: str | None = None,
+) -> User:
+    """An external participant of ``organisation``: a guest account in the Guests group.
+
+    The username is the e-mail address unless given. Without ``password`` the account has
+    none it can sign in with yet (an invitation sets it). Raises
+    django.core.exceptions.ValidationError for an address or username already taken, an
+    unknown language, or a guest the constraints refuse (nothing is stored then).
+    """
+    email = email.strip()
+    validate_email(email)
+    username = (username or email).strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(
+            _("An account with the username “%(username)s” exists already."),
+            code="username_taken",
+            params={"username": username},
+        )
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            _("An account with the e-mail address “%(email)s” exists already."),
+            code="email_taken",
+            params={"email": email},
+        )
+    language = language or settings.LANGUAGE_CODE
+    if language not in site_languages():
+        raise ValidationError(
+            _("Unknown language “%(language)s”."), code="language", params={"language": language}
+        )
+    guest = User(
+        username=username,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        language=language,
+        is_guest=True,
+        customer_organisation=organisation,
+    )
+    if password is None:
+        guest.set_unusable_password()
+    else:
+        guest.set_password(password)
+    guest.full_clean(exclude=["password"])
+    with transaction.atomic():
+        guest.save()
+        guest.groups.add(Group.objects.get(name=roles.GUESTS))
+    logger.info("Created guest %r of %r.", guest.get_username(), organisation.name)
+    return guest
