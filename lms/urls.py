@@ -10,6 +10,7 @@ from lms.award import urls as award_urls
 from lms.guidelines import urls as guideline_urls
 from lms.kpis.api import api as kpi_api
 from lms.notifications import urls as notification_urls
+from lms.people import guest_access
 from lms.people import urls as people_urls
 from lms.people import views as people_views
 from lms.quizzes import urls as quiz_urls
@@ -64,8 +65,11 @@ if settings.DEBUG:
             rf"^{settings.MEDIA_URL.lstrip('/')}(?!documents/)(?P<path>.*)$",
             serve,
             {"document_root": settings.MEDIA_ROOT},
+            name="media",
         )
     ]
+    # Images are not internal to guests by themselves; a page that shows one is.
+    guest_access.allow("media")
 
 # Wagtail serves every page path, so it must stay last.
 urlpatterns += [path("", include(wagtail_urls))]

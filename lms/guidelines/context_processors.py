@@ -8,7 +8,8 @@ def outstanding_guidelines(request):
 
     def load():
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        # Guests (customers) are shown nothing internal (lms.people.guest_access).
+        if user is None or not user.is_authenticated or user.is_guest:
             return []
         return outstanding_documents(user=user)
 

@@ -10,3 +10,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from lms.notifications import signals  # noqa: F401
+        from lms.people import guest_access
+
+        # A guest's profile (name, language, password, e-mail choices of their kinds).
+        # The notification list stays closed to guests until an app sends them any.
+        guest_access.allow("notifications:profile")

@@ -8,7 +8,8 @@ def unread_notifications(request):
 
     def load():
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        # Guests (customers) are shown nothing internal (lms.people.guest_access).
+        if user is None or not user.is_authenticated or user.is_guest:
             return 0
         return unread_count(user=user)
 

@@ -21,6 +21,15 @@ class Kind(models.TextChoices):
     GUIDELINE_VERSION = "guideline_version", _("New guideline version to accept")
 
 
+# What a guest (a customer in a bootcamp) can be notified of: no assignment (guests have
+# no manager) and no guideline (internal documents). Their profile offers only these.
+GUEST_KINDS = (Kind.ESSAY_MARKED, Kind.BOOKING_PROMOTED)
+
+
+def kinds_for(user) -> tuple[str, ...]:
+    return tuple(GUEST_KINDS) if getattr(user, "is_guest", False) else tuple(Kind.values)
+
+
 def _day(value: Any) -> str:
     try:
         return date_format(date.fromisoformat(str(value)), "DATE_FORMAT")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lms.core.input_safety import whole_number
 from lms.notifications import selectors, services
 from lms.notifications.forms import EmailChoicesForm
+from lms.notifications.kinds import kinds_for
 from lms.people.forms import AccountForm
 
 
@@ -62,7 +63,9 @@ def mark_all_read(request):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     choices = selectors.email_choices(user=request.user)
-    form = EmailChoicesForm(request.POST or None, initial_choices=choices)
+    form = EmailChoicesForm(
+        request.POST or None, initial_choices=choices, kinds=kinds_for(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         services.save_email_choices(user=request.user, choices=form.choices())
         messages.success(request, _("Your e-mail settings have been saved."))

@@ -13,6 +13,8 @@ urlpatterns = [
         name="login",
     ),
     path("account/", views.account, name="account"),
+    # A guest's start page (the site root sends them here).
+    path("bootcamps/", views.guest_home, name="guest_home"),
     # Django's names: its views redirect to each other by them.
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path(

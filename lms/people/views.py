@@ -14,7 +14,7 @@ from django.views.i18n import set_language as django_set_language
 from wagtail.admin.views import account as wagtail_account
 
 from lms.core import throttling
-from lms.people import services
+from lms.people import guest_access, services
 from lms.people.forms import AccountForm, SitePasswordResetForm
 from lms.people.selectors import password_sign_in_allowed
 
@@ -50,6 +50,22 @@ def account(request):
     with translation.override(request.user.language):
         messages.success(request, _("Your name and language have been saved."))
     return redirect("notifications:profile")
+
+
+@login_required
+def guest_home(request):
+    """A guest's start page: the bootcamps they are in (registered by the apps that own
+    them, lms.people.guest_access), or that there is none yet. Employees have theirs."""
+    if not request.user.is_guest:
+        return redirect("/")
+    return render(
+        request,
+        "people/guest_home.html",
+        {
+            "entries": guest_access.start_entries(request),
+            "organisation": request.user.customer_organisation,
+        },
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.people.middleware.UserLanguageMiddleware",
+    # Guests (customers in a bootcamp) reach only what the apps opened to them: 404 else.
+    "lms.people.middleware.GuestAccessMiddleware",
     # 400 for NUL, lone surrogates and non-UTF-8 bytes, in the visitor's language.
     "lms.core.input_safety.MalformedInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
