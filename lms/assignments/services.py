@@ -31,9 +31,10 @@ class AssignResult:
 
 
 def assignable_people(*, manager: User):
-    """Whom this person may assign to: their team, or everyone for admins."""
+    """Whom this person may assign to: their team, or every employee for admins (guests,
+    customers in a bootcamp, are nobody's to assign: they have no manager either)."""
     if is_admin(manager):
-        return User.objects.filter(is_active=True)
+        return User.objects.filter(is_active=True, is_guest=False)
     return team_of(manager=manager).filter(is_active=True)
 
 

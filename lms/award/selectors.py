@@ -102,10 +102,15 @@ def _counted(period: AwardPeriod) -> QuerySet[CountedPeriod]:
 
 
 def _period_rows(*, starts_on: date, ends_on: date, departments: list[int]) -> QuerySet:
-    """The period's kept points of active people (in these departments, if any)."""
+    """The period's kept points of active employees (in these departments, if any): guests
+    (customers in a bootcamp) are never on the leaderboard."""
     counted = CountedPeriod.objects.filter(starts_on=starts_on, ends_on=ends_on)
     rows = PeriodPoints.objects.filter(
-        Exists(counted), starts_on=starts_on, ends_on=ends_on, user__is_active=True
+        Exists(counted),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        user__is_active=True,
+        user__is_guest=False,
     )
     if departments:
         rows = rows.filter(user__department_id__in=departments)
@@ -269,7 +274,7 @@ LEADERBOARD_SQL = """
         GROUP BY scored.person
     ) AS totals
     JOIN {users} AS people ON people.id = totals.person
-    WHERE people.is_active AND totals.points > 0{eligible}
+    WHERE people.is_active AND NOT people.is_guest AND totals.points > 0{eligible}
     ORDER BY points DESC, people.last_name, people.first_name, people.username
     LIMIT %s
 """

@@ -18,7 +18,9 @@ class SignForm(forms.Form):
 
 class OnBehalfForm(forms.Form):
     employee = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("last_name", "username"),
+        queryset=User.objects.filter(is_active=True, is_guest=False).order_by(
+            "last_name", "username"
+        ),
         label=_("Employee"),
     )
     document = forms.ModelChoiceField(

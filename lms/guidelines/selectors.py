@@ -228,7 +228,7 @@ def _employee_states(document: GuidelinePage, employees: QuerySet[User]) -> Quer
 
 
 def employees_in_scope(*, document: GuidelinePage) -> QuerySet[User]:
-    employees = User.objects.filter(is_active=True)
+    employees = User.objects.filter(is_active=True, is_guest=False)
     if not document.applies_to_all:
         employees = employees.filter(department__in=document.departments.all())
     return employees

@@ -55,11 +55,16 @@ result_notes.connect(_documents_to_accept, dispatch_uid="guidelines-documents-to
 
 # --- The sign-off report's summary (lms.guidelines.tallies), in the write's transaction ---
 
-_COUNTED_FIELDS = frozenset({"department", "department_id", "is_active"})
+_COUNTED_FIELDS = frozenset({"department", "department_id", "is_active", "is_guest"})
 
 
 def _stored_person(user_id: int) -> tallies.PersonState:
-    return User._base_manager.filter(pk=user_id).values_list("department_id", "is_active").first()
+    row = (
+        User._base_manager.filter(pk=user_id)
+        .values_list("department_id", "is_active", "is_guest")
+        .first()
+    )
+    return None if row is None else (row[0], tallies.is_counted(active=row[1], guest=row[2]))
 
 
 @receiver(pre_save, sender=User, dispatch_uid="guidelines-tally-user-before")
@@ -79,7 +84,16 @@ def _person_saved(sender, instance, created=False, **kwargs):
     if before == "unchanged":
         return
     tallies.people_changed(
-        [(instance.pk, None if created else before, (instance.department_id, instance.is_active))]
+        [
+            (
+                instance.pk,
+                None if created else before,
+                (
+                    instance.department_id,
+                    tallies.is_counted(active=instance.is_active, guest=instance.is_guest),
+                ),
+            )
+        ]
     )
 
 

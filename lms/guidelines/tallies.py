@@ -36,9 +36,24 @@ from lms.people.models import User
 
 NO_DEPARTMENT = 0
 
-# (department_id or None, is_active) of a person; None: the person does not exist.
+# (department_id or None, counted: active and not a guest) of a person; None: the person
+# does not exist. Guests (customers in a bootcamp) sign no internal document and are in no
+# department's headcount, not even "no department".
 PersonState = tuple[int | None, bool] | None
 TallyKey = tuple[int, int, int]  # document id, department key, newest number signed
+
+
+def is_counted(*, active: bool, guest: bool) -> bool:
+    return active and not guest
+
+
+def _person(user_id: int) -> PersonState:
+    row = (
+        User.objects.filter(pk=user_id)
+        .values_list("department_id", "is_active", "is_guest")
+        .first()
+    )
+    return None if row is None else (row[0], is_counted(active=row[1], guest=row[2]))
 
 
 def department_key(department_id: int | None) -> int:
@@ -125,7 +140,7 @@ def _counted(state: PersonState) -> int | None:
 
 def signoff_added(*, user_id: int, document_id: int, signoff_id: int, number: int) -> None:
     """A sign-off was recorded: its signer moves to the newest number they signed."""
-    person = User.objects.filter(pk=user_id).values_list("department_id", "is_active").first()
+    person = _person(user_id)
     if person is None or not person[1]:
         return
     before = (
@@ -144,7 +159,7 @@ def signoff_added(*, user_id: int, document_id: int, signoff_id: int, number: in
 
 def signoffs_removed(*, user_id: int, document_id: int) -> None:
     """Sign-offs were erased: the signer's department is counted again for the document."""
-    person = User.objects.filter(pk=user_id).values_list("department_id", "is_active").first()
+    person = _person(user_id)
     if person is not None and person[1]:
         recount(document_id=document_id, department_id=person[0])
 
@@ -180,6 +195,10 @@ def count(*, apps=None, document_id: int | None = None, department_id: int | Non
     _tally, _heads, SignOff, User = _models(apps)
     people = User.objects.filter(is_active=True)
     signoffs = SignOff.objects.filter(user__is_active=True)
+    if any(field.name == "is_guest" for field in User._meta.get_fields()):
+        # (a migration before people 0007 knows no guests)
+        people = people.filter(is_guest=False)
+        signoffs = signoffs.filter(user__is_guest=False)
     if department_id is not None:
         if department_id == NO_DEPARTMENT:
             people = people.filter(department__isnull=True)

@@ -12,7 +12,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from wagtail.users.views.bulk_actions import SetActiveStateBulkAction
 
 from lms.people import admin_views, services
-from lms.people.models import Department
+from lms.people.models import CustomerOrganisation, Department
 
 
 class DepartmentViewSet(SnippetViewSet):
@@ -27,6 +27,29 @@ class DepartmentViewSet(SnippetViewSet):
 
 
 register_snippet(DepartmentViewSet)
+
+
+class CustomerOrganisationViewSet(SnippetViewSet):
+    """Customer companies whose people take part in bootcamps as guests (trainers and
+    admins: people migration 0008). One with guests cannot be deleted."""
+
+    model = CustomerOrganisation
+    icon = "site"
+    menu_label = _("Customer organisations")
+    menu_order = 211
+    add_to_admin_menu = True
+    list_display = ["name", "contact_name", "contact_email", "created_at"]
+    search_fields = ["name"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("contact_name"),
+        FieldPanel("contact_email"),
+        FieldPanel("contact_user"),
+        FieldPanel("notes"),
+    ]
+
+
+register_snippet(CustomerOrganisationViewSet)
 
 
 class PeopleAdminMenuItem(MenuItem):
