@@ -78,6 +78,13 @@ def warm_up() -> None:
 
 
 class RoleAwareModelBackend(ModelBackend):
+    def get_all_permissions(self, user_obj, obj=None):
+        # A guest holds no permission, whatever a group of theirs was given: the admin
+        # and every permission check stay closed (lms.people.guest_access).
+        if getattr(user_obj, "is_guest", False):
+            return set()
+        return super().get_all_permissions(user_obj, obj)
+
     def get_user(self, user_id):
         try:
             user = load_request_user(int(user_id))

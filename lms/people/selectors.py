@@ -31,11 +31,14 @@ def password_sign_in_allowed(*, username: str) -> bool:
 
     Always, unless local passwords are off (``LMS_PASSWORD_LOGIN``, when the company signs
     in by single sign-on): then only the break-glass accounts of
-    ``LMS_PASSWORD_LOGIN_USERS`` may.
+    ``LMS_PASSWORD_LOGIN_USERS`` may, and guests (customers, who are not in the company's
+    directory and sign in with a password of their own).
     """
     if settings.LMS_PASSWORD_LOGIN:
         return True
-    return username.casefold() in {name.casefold() for name in settings.LMS_PASSWORD_LOGIN_USERS}
+    if username.casefold() in {name.casefold() for name in settings.LMS_PASSWORD_LOGIN_USERS}:
+        return True
+    return bool(username) and User.objects.filter(username__iexact=username, is_guest=True).exists()
 
 
 def team_of(*, manager: User) -> QuerySet[User]:

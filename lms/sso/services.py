@@ -80,15 +80,17 @@ def _sign_in(*, issuer: str, subject: str, claims: dict) -> User:
 
 
 def _imported_person(*, issuer: str, claims: dict) -> User | None:
-    """A person who exists without this identity: by employee ID, else by e-mail."""
+    """A person who exists without this identity: by employee ID, else by e-mail. Never a
+    guest (a customer's account): the directory's people are employees."""
     employee_id = claim_map.text(claims, "employee_id")
     email = claim_map.text(claims, "email")
+    employees = User.objects.filter(is_guest=False)
     person = None
     if employee_id:
-        person = User.objects.filter(employee_id=employee_id).first()
+        person = employees.filter(employee_id=employee_id).first()
     # An address the provider says it has not verified links nobody.
     if person is None and email and claims.get("email_verified") is not False:
-        matches = list(User.objects.filter(email__iexact=email)[:2])
+        matches = list(employees.filter(email__iexact=email)[:2])
         if len(matches) > 1:
             raise SignInRefused(AMBIGUOUS, email)
         person = matches[0] if matches else None
