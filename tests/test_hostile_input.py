@@ -57,9 +57,10 @@ from lms.kpis.models import IntegrationToken, KpiRecord
 from lms.notifications import services as notification_services
 from lms.notifications.forms import EmailChoicesForm
 from lms.people import roles
+from lms.people import services as people_services
 from lms.people.admin_views import UnlockForm
 from lms.people.forms import AccountForm
-from lms.people.models import User
+from lms.people.models import CustomerOrganisation, User
 from lms.programmes.models import ProgrammeIndexPage, ProgrammeItem, ProgrammePage
 from lms.quizzes import services as quiz_services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
@@ -216,6 +217,8 @@ class World:
     token: str
     targets: list[Target]
     pages: dict[type, str]
+    # A customer's guest (tests/test_guests.py sweeps the targets as them).
+    guest: User | None = None
 
 
 def names(form) -> list[str]:
@@ -295,6 +298,17 @@ def build_world(sales) -> World:
     document = get_document_model().objects.create(
         title="Handout", file=ContentFile(b"Hello", name="handout.txt")
     )
+    organisation = CustomerOrganisation.objects.create(
+        name="Kunde GmbH", contact_name="Karl Kunde", contact_email="karl@kunde.example"
+    )
+    guest = people_services.create_guest(
+        organisation=organisation,
+        email="kim@kunde.example",
+        first_name="Kim",
+        last_name="Gast",
+        language="en",
+        password="secret-pass-123",
+    )
 
     programme_index = ProgrammeIndexPage.objects.get()
     programme = ProgrammePage(title="Bootcamp", slug="bootcamp")
@@ -354,6 +368,7 @@ def build_world(sales) -> World:
             ["new_password1", "new_password2"],
         ),
         Target(reverse("set_language"), ["language"]),
+        Target(reverse("guest_home")),
         Target(reverse("courses:catalog")),
         Target(reverse("workshops:index")),
         Target(reverse("courses:enrol", args=[course.pk])),
@@ -514,7 +529,7 @@ def build_world(sales) -> World:
         "admin": admin,
     }
     assert Category.objects.exists() and ChecklistTick is not None
-    return World(users=users, token=raw_token, targets=targets, pages=pages)
+    return World(users=users, token=raw_token, targets=targets, pages=pages, guest=guest)
 
 
 # --- the walk -----------------------------------------------------------------------------------
