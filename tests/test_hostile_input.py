@@ -196,6 +196,11 @@ def our_page_models() -> set[type]:
     }
 
 
+# The user list's filters (ours: guests and their company; Wagtail's) and its search.
+USER_LIST_FIELDS = ["q", "p", "ordering", "is_guest", "customer_organisation", "is_active"]
+USER_LIST_FIELDS += ["is_superuser", "group", "last_login_after", "last_login_before"]
+
+
 # --- a world in which every route has something to show ------------------------------------------
 
 
@@ -508,6 +513,8 @@ def build_world(sales) -> World:
         Target(reverse("workshop-sessions:index"), ["q", "p", "workshop", "ordering"]),
         Target(reverse("workshop-sessions:index_results"), ["q", "p", "workshop", "ordering"]),
         Target(reverse("sso_identities:index"), ["q", "p", "issuer", "ordering"]),
+        Target(reverse("wagtailusers_users:index"), USER_LIST_FIELDS),
+        Target(reverse("wagtailusers_users:index_results"), USER_LIST_FIELDS),
         Target(reverse("sso_identities:index_results"), ["q", "p", "issuer", "ordering"]),
         Target(reverse("wagtailsnippets_quizzes_quiz:delete", args=[quiz.pk])),
         Target(reverse("wagtailsnippets_quizzes_question:delete", args=[essay.question_id])),

@@ -8,6 +8,8 @@ from wagtail.users.views.users import IndexView, UserFilterSet, UserViewSet
 from lms.people.forms import LmsUserCreationForm, LmsUserEditForm
 from lms.people.models import CustomerOrganisation
 
+LONGEST_SEARCHED_FIELD = 254
+
 
 class LmsUserFilterSet(UserFilterSet):
     """Wagtail's filters, and whether a person is a guest and from which company."""
@@ -23,6 +25,13 @@ class LmsUserIndexView(IndexView):
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("customer_organisation")
+
+    def search_queryset(self, queryset):
+        # A search longer than any username, name or address (254 characters at most)
+        # finds nobody; SQLite refuses a LIKE pattern of 50,000 bytes (a 500 otherwise).
+        if self.is_searching and len(self.search_query) > LONGEST_SEARCHED_FIELD:
+            return queryset.none()
+        return super().search_queryset(queryset)
 
     @cached_property
     def columns(self):
