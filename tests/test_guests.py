@@ -157,6 +157,13 @@ def test_a_guest_is_refused_any_role_or_permission(guest):
     )
     assert list(guest.groups.values_list("name", flat=True)) == [roles.GUESTS]
     assert not guest.user_permissions.exists()
+    # A trainer cannot be turned into a guest while they hold the role.
+    trainer = factories.user(username="tina", groups=(roles.TRAINERS,))
+    refused(
+        lambda: User.objects.filter(pk=trainer.pk).update(
+            is_guest=True, customer_organisation=guest.customer_organisation
+        )
+    )
     # The Guests group itself given the admin: a guest still holds no permission.
     Group.objects.get(name=roles.GUESTS).permissions.add(access_admin)
     guest = User.objects.get(pk=guest.pk)
