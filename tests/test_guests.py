@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.test import Client
@@ -27,13 +29,17 @@ from django.utils import timezone, translation
 from courses import services as course_services
 from courses.models import CoursePage
 from lms.assignments.models import Assignment
+from lms.assignments.services import assignable_people
 from lms.award import selectors as award_selectors
 from lms.award.models import AwardPeriod
 from lms.guidelines import selectors as guideline_selectors
 from lms.guidelines import tallies
+from lms.notifications.selectors import email_choices
 from lms.people import guest_access, roles, services
 from lms.people.models import CustomerOrganisation, User
 from lms.rollout import summary
+from lms.rollout.models import EvidenceTally
+from lms.sso import services as sso_services
 from tests import factories
 from tests.test_hostile_input import build_world
 
@@ -430,8 +436,6 @@ def test_the_profile_offers_a_guest_only_their_notification_kinds(guest):
         assert internal not in content
     response = client.post(reverse("notifications:profile"), {"essay_marked": "on"})
     assert response.status_code == 302
-    from lms.notifications.selectors import email_choices
-
     choices = email_choices(user=guest)
     assert choices["essay_marked"] is True and choices["booking_promoted"] is False
     assert choices["assignment_received"] is True  # untouched, and never sent to a guest
@@ -517,8 +521,6 @@ def test_guests_are_not_in_team_views_or_assignment_pickers(guest, sales, manage
     )
     assert forged.status_code in (200, 400, 403)
     assert not Assignment.objects.filter(assignee=guest).exists()
-    from lms.assignments.services import assignable_people
-
     assert guest not in assignable_people(manager=admin)
 
 
@@ -556,8 +558,6 @@ def test_guests_are_not_in_the_rollout_evidence(guest, sales):
     course_services.enrol(user=employee, course=course)
     counted = summary.facts(None, versions=summary.current_versions())
     assert summary.contributions(counted[guest.pk]) == {}
-    from lms.rollout.models import EvidenceTally
-
     members = EvidenceTally.objects.filter(key=summary.MEMBERS).values_list("value", flat=True)
     assert sum(members) == 1
     enrolled = EvidenceTally.objects.filter(key=summary.ENROLLED).values_list("value", flat=True)
@@ -576,3 +576,27 @@ def test_the_middleware_adds_no_query_for_employees(employee_client, settings):
     with CaptureQueriesContext(transaction.get_connection()) as without:
         assert employee_client.get("/").status_code == 200
     assert len(with_middleware) == len(without)
+
+
+def test_the_create_guest_command(organisation):
+    out = StringIO()
+    call_command("create_guest", "lu@kunde.example", "--company", "kunde gmbh", stdout=out)
+    assert "Created guest 'lu@kunde.example' of 'Kunde GmbH' (no password yet)." in out.getvalue()
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("create_guest", "LU@kunde.example", "--company", "Kunde GmbH", stdout=out)
+    with pytest.raises(CommandError, match="--create-company"):
+        call_command("create_guest", "x@new.example", "--company", "New AG", stdout=out)
+    assert not CustomerOrganisation.objects.filter(name="New AG").exists()
+    call_command(
+        "create_guest", "x@new.example", "--company", "New AG", "--create-company", stdout=out
+    )
+    assert User.objects.get(username="x@new.example").customer_organisation.name == "New AG"
+
+
+def test_company_sign_in_never_links_a_directory_identity_to_a_guest(guest):
+    person = sso_services.sign_in(
+        issuer="https://id.example",
+        claims={"sub": "dir-1", "email": guest.email, "email_verified": True},
+    )
+    assert person.pk != guest.pk and not person.is_guest
+    assert not guest.external_identities.exists()
