@@ -9,6 +9,7 @@ manager picker) shows one.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from io import StringIO
@@ -39,6 +40,7 @@ from lms.people import guest_access, roles, services
 from lms.people.models import CustomerOrganisation, User
 from lms.rollout import summary
 from lms.rollout.models import EvidenceTally
+from lms.scim import services as scim_services
 from lms.sso import services as sso_services
 from tests import factories
 from tests.test_hostile_input import build_world
@@ -279,6 +281,7 @@ REGEX_SAMPLES = {
     r"^.*/$": "anything/",
     r"^(\d+)/(.*)$": "1/handout.txt",
     r"^((?:[\w\-]+/)*)$": "",
+    r"^(?P<path>.+)$": "Users",
 }
 CONVERTER_SAMPLES = {None: "x", "str": "x", "slug": "x", "int": "1", "path": "x/y"}
 
@@ -600,3 +603,39 @@ def test_company_sign_in_never_links_a_directory_identity_to_a_guest(guest):
     )
     assert person.pk != guest.pk and not person.is_guest
     assert not guest.external_identities.exists()
+
+
+SCIM_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def test_a_directory_never_sees_or_changes_a_guest(guest, settings):
+    _token, raw = scim_services.issue_token(name="Entra ID", by=None)
+    scim = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en")
+    assert scim.get(f"/scim/v2/Users/{guest.pk}").status_code == 404
+    assert scim.get("/scim/v2/Users").json()["totalResults"] == 0
+    patched = scim.patch(
+        f"/scim/v2/Users/{guest.pk}",
+        data=json.dumps(
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": False}],
+            }
+        ),
+        content_type="application/scim+json",
+    )
+    assert patched.status_code == 404
+    settings.LMS_SCIM_GROUP_ROLES = {"LMS Trainers": roles.TRAINERS}
+    refused = scim.post(
+        "/scim/v2/Groups",
+        data=json.dumps(
+            {
+                "schemas": [SCIM_GROUP],
+                "displayName": "LMS Trainers",
+                "members": [{"value": str(guest.pk)}],
+            }
+        ),
+        content_type="application/scim+json",
+    )
+    assert refused.status_code == 400
+    guest.refresh_from_db()
+    assert guest.is_active and list(guest.groups.values_list("name", flat=True)) == [roles.GUESTS]

@@ -16,10 +16,12 @@ def scim_users() -> QuerySet[User]:
     """The people a directory provisions, in id order.
 
     Superusers are left out (a directory cannot deactivate the break-glass admin), and so
-    are the SCIM service user and the people the directory deleted (``removed_at``).
+    are the SCIM service user, the people the directory deleted (``removed_at``) and guests
+    (customers in a bootcamp: not the directory's people, never listed, changed or made a
+    member of a group by it).
     """
     return (
-        User.objects.filter(is_superuser=False)
+        User.objects.filter(is_superuser=False, is_guest=False)
         .exclude(username=SERVICE_USERNAME)
         .exclude(scim__removed_at__isnull=False)
         .select_related("scim", "department", "manager")
