@@ -457,6 +457,15 @@ def test_a_guest_signs_in_with_a_password_when_the_company_uses_sso(guest, emplo
     assert refused.status_code == 200 and "company account" in refused.content.decode()
 
 
+@override_settings(LMS_PASSWORD_LOGIN=False)
+def test_a_guest_without_a_password_sets_one_by_e_mail(organisation, mailoutbox):
+    services.create_guest(organisation=organisation, email="neu@kunde.example")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(reverse("password_reset"), {"email": "neu@kunde.example"})
+    assert response.status_code == 302
+    assert [message.to for message in mailoutbox] == [["neu@kunde.example"]]
+
+
 def test_a_deactivated_guest_is_signed_out(guest):
     client = login(guest)
     services.set_active(user=guest, active=False, source="test")
@@ -548,6 +557,9 @@ def test_guests_are_not_in_the_signoff_report_or_its_export(guest, sales):
     export = login(admin).get(reverse("guidelines:export", args=[document.pk]))
     content = b"".join(export.streaming_content if export.streaming else [export.content])
     assert b"erin" in content and b"kim@kunde.example" not in content
+    # Nobody records a sign-off on a guest's behalf: the picker lists employees only.
+    record = login(admin).get(reverse("guidelines:record")).content.decode()
+    assert "erin" in record and "Kim" not in record and "Gast" not in record
     # A guest who is deactivated and reactivated is counted nowhere either.
     services.set_active(user=guest, active=False, source="test")
     services.set_active(user=guest, active=True, source="test")
