@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models.functions import Coalesce
@@ -99,6 +100,16 @@ class SingleQueryViewRestrictionsMixin:
         return PageViewRestriction.objects.filter(page_id__in=governing) | (
             PageViewRestriction.objects.filter(page_id=own)
         )
+
+
+class SignInRequiredMixin:
+    """A page only signed-in people read (courses, workshops, guidelines, programmes):
+    an anonymous visitor is sent to the sign-in page and comes back after it."""
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().serve(request, *args, **kwargs)
 
 
 class SectionIndexPage(SingleQueryViewRestrictionsMixin, Page):

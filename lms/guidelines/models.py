@@ -7,7 +7,6 @@ import json
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Now
@@ -20,7 +19,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page, PagePermissionTester
 
-from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+from lms.core.pages import SectionIndexPage, SignInRequiredMixin, SingleQueryViewRestrictionsMixin
 from lms.guidelines.blocks import GuidelineContentBlock
 from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
 from lms.quizzes.selectors import quiz_states
@@ -101,7 +100,7 @@ class GuidelinePageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
+class GuidelinePage(SignInRequiredMixin, SingleQueryViewRestrictionsMixin, Page):
     class Kind(models.TextChoices):
         GUIDELINES = "guidelines", _("Social media guidelines")
         CRISIS_PLAN = "crisis_plan", _("Crisis plan")
@@ -223,11 +222,6 @@ class GuidelinePage(SingleQueryViewRestrictionsMixin, Page):
             default=str,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def serve(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         from lms.guidelines import selectors

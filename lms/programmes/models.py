@@ -8,7 +8,6 @@ will be a dated instance of a programme: `unlock_after_days` counts from its sta
 
 from __future__ import annotations
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -20,7 +19,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+from lms.core.pages import SectionIndexPage, SignInRequiredMixin, SingleQueryViewRestrictionsMixin
 from lms.quizzes.admin_forms import ARCHIVED_QUIZ, refuse_newly_archived
 
 TARGETS = ("course", "workshop", "quiz")
@@ -114,7 +113,7 @@ class ProgrammeItemsPanel(InlinePanel):
         return options
 
 
-class ProgrammePage(SingleQueryViewRestrictionsMixin, Page):
+class ProgrammePage(SignInRequiredMixin, SingleQueryViewRestrictionsMixin, Page):
     intro = RichTextField(
         _("introduction"), blank=True, features=["bold", "italic", "link", "ul", "ol"]
     )
@@ -131,11 +130,6 @@ class ProgrammePage(SingleQueryViewRestrictionsMixin, Page):
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
-
-    def serve(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         from lms.programmes import selectors

@@ -6,7 +6,6 @@ The tables keep the names they had when workshops were part of the courses app
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -17,7 +16,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from lms.core.blocks import LearningContentBlock
-from lms.core.pages import SectionIndexPage, SingleQueryViewRestrictionsMixin
+from lms.core.pages import SectionIndexPage, SignInRequiredMixin, SingleQueryViewRestrictionsMixin
 
 
 class WorkshopIndexPage(SectionIndexPage):
@@ -37,7 +36,7 @@ class WorkshopIndexPage(SectionIndexPage):
         return context
 
 
-class WorkshopPage(SingleQueryViewRestrictionsMixin, Page):
+class WorkshopPage(SignInRequiredMixin, SingleQueryViewRestrictionsMixin, Page):
     track = models.ForeignKey(
         "courses.Track",
         verbose_name=_("track"),
@@ -103,11 +102,6 @@ class WorkshopPage(SingleQueryViewRestrictionsMixin, Page):
         db_table = "courses_workshoppage"
         verbose_name = _("workshop")
         verbose_name_plural = _("workshops")
-
-    def serve(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         from lms.workshops import selectors
