@@ -13,6 +13,7 @@ from lms.notifications import urls as notification_urls
 from lms.people import guest_access
 from lms.people import urls as people_urls
 from lms.people import views as people_views
+from lms.programmes import run_urls
 from lms.quizzes import urls as quiz_urls
 from lms.reminders import urls as reminder_urls
 from lms.rollout import urls as rollout_urls
@@ -45,6 +46,8 @@ urlpatterns = [
     path("learn/", include(workshop_urls)),
     path("quizzes/", include(quiz_urls)),
     path("guidelines/", include(guideline_urls)),
+    # Bootcamp runs; the programme index page is /bootcamps/ (a Wagtail page).
+    path("bootcamps/runs/", include(run_urls)),
     path("team/", include(assignment_urls)),
     path("reminders/", include(reminder_urls)),
     path("rollout/award/", include(award_urls)),

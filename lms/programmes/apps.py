@@ -7,3 +7,11 @@ class ProgrammesConfig(AppConfig):
     name = "lms.programmes"
     label = "programmes"
     verbose_name = _("Programmes")
+
+    def ready(self):
+        from lms.people import guest_access
+        from lms.programmes import guests
+
+        # A run's pages are open to guests; its views check that the guest takes part.
+        guest_access.allow_namespace("runs")
+        guest_access.register_start_entries(guests.start_entries)

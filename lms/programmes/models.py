@@ -8,9 +8,13 @@ will be a dated instance of a programme: `unlock_after_days` counts from its sta
 
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
@@ -199,11 +203,26 @@ class ProgrammeItem(Orderable):
         validators=[MaxValueValidator(MAX_UNLOCK_DAYS)],
         help_text=_("Days after the run's start (0: the first day)."),
     )
+    due_after_days = models.PositiveSmallIntegerField(
+        _("due on day"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_UNLOCK_DAYS)],
+        help_text=_(
+            "In a bootcamp run, the item is due so many days after the run's start "
+            "(empty: no due date)."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("course"), FieldPanel("workshop"), FieldPanel("quiz")]),
         FieldRowPanel(
-            [FieldPanel("required"), FieldPanel("unlock"), FieldPanel("unlock_after_days")]
+            [
+                FieldPanel("required"),
+                FieldPanel("unlock"),
+                FieldPanel("unlock_after_days"),
+                FieldPanel("due_after_days"),
+            ]
         ),
     ]
 
@@ -237,6 +256,14 @@ class ProgrammeItem(Orderable):
                     "the run (0 to 365 days after its start)."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(due_after_days__isnull=True)
+                | Q(due_after_days__gte=0, due_after_days__lte=MAX_UNLOCK_DAYS),
+                name="programme_item_due_days",
+                violation_error_message=_(
+                    "An item is due 0 to 365 days after the run's start, or has no due date."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -246,3 +273,98 @@ class ProgrammeItem(Orderable):
     @property
     def kind(self) -> str:
         return next((name for name in TARGETS if getattr(self, f"{name}_id")), "")
+
+
+class BootcampRun(models.Model):
+    """A dated instance of a programme (a cohort): its participants follow the programme's
+    path from `starts_on`, items open on "a day of the run" and fall due relative to it."""
+
+    programme = models.ForeignKey(
+        ProgrammePage,
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="runs",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("The most participants the run takes (empty: no limit)."),
+    )
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("trainers"),
+        blank=True,
+        related_name="trained_runs",
+        limit_choices_to={"is_guest": False, "is_active": True},
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bootcamp run")
+        verbose_name_plural = _("bootcamp runs")
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="bootcamp_run_ends_after_start",
+                violation_error_message=_("A run cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gte=1),
+                name="bootcamp_run_capacity_positive",
+                violation_error_message=_("A run takes at least one participant."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("runs:detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A run cannot end before it starts.")})
+
+
+class RunParticipant(models.Model):
+    """One person in a run: an employee, or a customer's guest. Capacity is counted under
+    the run's row lock (lms.programmes.services.add_participants)."""
+
+    run = models.ForeignKey(
+        BootcampRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="run_participations",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("run participant")
+        verbose_name_plural = _("run participants")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "user"], name="run_participant_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.run})"

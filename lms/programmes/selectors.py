@@ -16,16 +16,24 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
 from courses.selectors import PAGE_LINK_FIELDS, course_standings
-from lms.programmes.models import ProgrammeIndexPage, ProgrammeItem, ProgrammePage
+from lms.core import exports
+from lms.people.models import User
+from lms.programmes.models import (
+    BootcampRun,
+    ProgrammeIndexPage,
+    ProgrammeItem,
+    ProgrammePage,
+    RunParticipant,
+)
 from lms.quizzes.selectors import quiz_standings
 from lms.workshops.selectors import workshop_standings
 
 if TYPE_CHECKING:
     from courses.models import CoursePage
-    from lms.people.models import User
     from lms.quizzes.models import Quiz
     from lms.workshops.models import WorkshopPage
 
@@ -275,3 +283,148 @@ def learner_path(
     return path_states(programme=programme, user_ids=[user.pk], run_starts_on=run_starts_on)[
         user.pk
     ]
+
+
+# --- bootcamp runs ------------------------------------------------------------------------------
+
+
+def due_on(*, item: ProgrammeItem, run: BootcampRun) -> date | None:
+    """The item's due date in the run (its start + `due_after_days`), or None."""
+    if item.due_after_days is None:
+        return None
+    return run.starts_on + timedelta(days=item.due_after_days)
+
+
+def run_with_programme(*, run_id: int) -> BootcampRun | None:
+    """The run with its programme page, or None (one query)."""
+    return BootcampRun.objects.select_related("programme").filter(pk=run_id).first()
+
+
+def is_run_trainer(*, run: BootcampRun, user: User) -> bool:
+    return user.is_authenticated and not user.is_guest and run.trainers.filter(pk=user.pk).exists()
+
+
+def is_participant(*, run: BootcampRun, user: User) -> bool:
+    return user.is_authenticated and RunParticipant.objects.filter(run=run, user=user).exists()
+
+
+def run_trainers(*, run: BootcampRun) -> list[User]:
+    return list(
+        run.trainers.order_by("last_name", "first_name", "username").only(
+            "username", "first_name", "last_name", "email"
+        )
+    )
+
+
+def runs_of_participant(*, user: User) -> QuerySet[BootcampRun]:
+    """The runs the person takes part in, the latest start first, with their trainers."""
+    return (
+        BootcampRun.objects.filter(participants__user=user)
+        .select_related("programme")
+        .prefetch_related("trainers")
+        .order_by("-starts_on", "title")
+    )
+
+
+@dataclass(frozen=True)
+class RunStep:
+    step: PathStep
+    due_on: date | None
+    overdue: bool
+
+
+def run_path(*, run: BootcampRun, user: User) -> tuple[LearnerPath, list[RunStep]]:
+    """The person's path through the run's programme, counted from the run's start, with
+    each item's due date."""
+    path = learner_path(programme=run.programme, user=user, run_starts_on=run.starts_on)
+    today = timezone.localdate()
+    steps = []
+    for step in path.steps:
+        due = due_on(item=step.item, run=run)
+        steps.append(
+            RunStep(
+                step=step, due_on=due, overdue=due is not None and due < today and not step.is_done
+            )
+        )
+    return path, steps
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    participant: User
+    path: LearnerPath
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    run: BootcampRun
+    items: list[ProgrammeItem]
+    due_dates: list[date | None]
+    rows: list[ProgressRow]
+
+
+def run_progress(*, run: BootcampRun) -> RunProgress:
+    """Participants × items: each participant's path, counted from the run's start. A
+    fixed number of queries whatever the number of participants (one for them, one for the
+    items, one per kind of item)."""
+    participants = list(
+        User.objects.filter(run_participations__run=run)
+        .select_related("department", "customer_organisation")
+        .order_by("last_name", "first_name", "username")
+    )
+    items = programme_items(programme=run.programme)
+    paths = path_states(
+        programme=run.programme,
+        user_ids=[person.pk for person in participants],
+        run_starts_on=run.starts_on,
+        items=items,
+    )
+    return RunProgress(
+        run=run,
+        items=items,
+        due_dates=[due_on(item=item, run=run) for item in items],
+        rows=[ProgressRow(participant=person, path=paths[person.pk]) for person in participants],
+    )
+
+
+STATE_LABELS = {
+    NOT_STARTED: gettext_lazy("Not started"),
+    IN_PROGRESS: gettext_lazy("In progress"),
+    DONE: gettext_lazy("Done"),
+    LOCKED: gettext_lazy("Locked"),
+}
+
+RUN_PROGRESS_EXPORT = exports.ExportSpec(
+    columns=(
+        exports.Column(gettext_lazy("Username")),
+        exports.Column(gettext_lazy("Name"), width=28),
+        exports.Column(gettext_lazy("Department or company"), width=24),
+        exports.Column(gettext_lazy("Item"), width=36),
+        exports.Column(
+            gettext_lazy("Kind"),
+            exports.LABEL,
+            labels={
+                "course": gettext_lazy("Course"),
+                "workshop": gettext_lazy("Workshop"),
+                "quiz": gettext_lazy("Quiz"),
+            },
+            width=12,
+        ),
+        exports.Column(gettext_lazy("Required"), exports.YES_NO, width=10),
+        exports.Column(gettext_lazy("Due date"), exports.DATE, width=12),
+        exports.Column(gettext_lazy("State"), exports.LABEL, labels=STATE_LABELS, width=14),
+    )
+)
+
+
+def run_progress_rows(*, progress: RunProgress):
+    """The rows of RUN_PROGRESS_EXPORT: one per participant and item."""
+    for row in progress.rows:
+        person = row.participant
+        if person.is_guest:
+            where = person.customer_organisation.name if person.customer_organisation else ""
+        else:
+            where = person.department.name if person.department else ""
+        base = [person.username, person.get_full_name(), where]
+        for step, due in zip(row.path.steps, progress.due_dates, strict=True):
+            yield [*base, str(step.target), step.kind, step.required, due, step.state]

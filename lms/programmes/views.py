@@ -1,0 +1,88 @@
+"""A bootcamp run's pages: the participant's run page and the trainers' progress grid.
+
+Who may open what is checked here, on every request: a run's page is for its
+participants, its trainers and admins; its progress (and export) for its trainers and
+admins. Anyone else gets a 404, so that a run's existence is not given away. Guests reach
+this namespace (apps.py opens it) and are then held to the same checks.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from lms.core import exports
+from lms.people.selectors import is_admin
+from lms.programmes import selectors
+
+
+def _run_or_404(run_id: int):
+    run = selectors.run_with_programme(run_id=run_id)
+    if run is None:
+        raise Http404
+    return run
+
+
+def _may_manage(run, user) -> bool:
+    return is_admin(user) or selectors.is_run_trainer(run=run, user=user)
+
+
+@login_required
+@require_safe
+def run_detail(request, run_id: int):
+    run = _run_or_404(run_id)
+    user = request.user
+    participant = selectors.is_participant(run=run, user=user)
+    manages = not user.is_guest and _may_manage(run, user)
+    if not participant and not manages:
+        raise Http404
+    # A trainer who is not a participant sees the path as it stands for them: the
+    # items, their opening and due dates.
+    path, steps = selectors.run_path(run=run, user=user)
+    return render(
+        request,
+        "programmes/run_detail.html",
+        {
+            "run": run,
+            "path": path,
+            "steps": steps,
+            "participant": participant,
+            "manages": manages,
+            "trainers": selectors.run_trainers(run=run),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _progress_or_404(request, run_id: int):
+    run = _run_or_404(run_id)
+    if request.user.is_guest or not _may_manage(run, request.user):
+        raise Http404
+    return selectors.run_progress(run=run)
+
+
+@login_required
+@require_safe
+def run_progress(request, run_id: int):
+    progress = _progress_or_404(request, run_id)
+    return render(
+        request,
+        "programmes/run_progress.html",
+        {"run": progress.run, "progress": progress, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_safe
+def run_progress_export(request, run_id: int, file_format: str = exports.CSV):
+    """The grid as CSV or .xlsx: one row per participant and item."""
+    progress = _progress_or_404(request, run_id)
+    return exports.export_response(
+        spec=selectors.RUN_PROGRESS_EXPORT,
+        rows=selectors.run_progress_rows(progress=progress),
+        filename=f"run-{progress.run.pk}-progress",
+        file_format=file_format,
+        sheet_title=_("Run progress"),
+    )
