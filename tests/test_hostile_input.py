@@ -61,7 +61,14 @@ from lms.people import services as people_services
 from lms.people.admin_views import UnlockForm
 from lms.people.forms import AccountForm
 from lms.people.models import CustomerOrganisation, User
-from lms.programmes.models import ProgrammeIndexPage, ProgrammeItem, ProgrammePage
+from lms.programmes.forms import AddParticipantsForm
+from lms.programmes.models import (
+    BootcampRun,
+    ProgrammeIndexPage,
+    ProgrammeItem,
+    ProgrammePage,
+    RunParticipant,
+)
 from lms.quizzes import services as quiz_services
 from lms.quizzes.forms import AnswerForm, MarkEssayForm, MarkingFilterForm
 from lms.quizzes.models import Category, Question, Sitting, SittingAnswer
@@ -322,6 +329,15 @@ def build_world(sales) -> World:
     programme.items.add(ProgrammeItem(quiz=quiz, sort_order=2, required=False))
     programme_index.add_child(instance=programme)
     programme.save_revision().publish()
+    run = BootcampRun.objects.create(
+        programme=programme,
+        title="Bootcamp run",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=30),
+        capacity=10,
+    )
+    run.trainers.add(trainer)
+    RunParticipant.objects.create(run=run, user=employee)
 
     pages = {
         type(page.specific): page.specific.url
@@ -453,6 +469,10 @@ def build_world(sales) -> World:
             names(TickForm()),
             {"note": "Documented"},
         ),
+        Target(reverse("runs:detail", args=[run.pk])),
+        Target(reverse("runs:progress", args=[run.pk])),
+        Target(reverse("runs:progress_csv", args=[run.pk])),
+        Target(reverse("runs:progress_xlsx", args=[run.pk])),
         Target(reverse("api_kpis"), json_api=True),
         Target(reverse("api-root")),
         Target(reverse("openapi-json")),
@@ -527,6 +547,15 @@ def build_world(sales) -> World:
         ),
         Target(reverse("workshop-sessions:delete", args=[session.pk])),
         Target(reverse("workshop-sessions:cancel", args=[upcoming.pk])),
+        Target(reverse("bootcamp-runs:index"), ["q", "p", "programme", "language", "ordering"]),
+        Target(
+            reverse("bootcamp-runs:index_results"), ["q", "p", "programme", "language", "ordering"]
+        ),
+        Target(
+            reverse("bootcamp-runs:participants", args=[run.pk]),
+            names(AddParticipantsForm()),
+            {"person": str(manager.pk)},
+        ),
     ]
     users = {
         "anonymous": None,

@@ -219,6 +219,8 @@ def test_only_participants_trainers_and_admins_open_the_run_page(run, trainer, o
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
     assert login(admin).get(reverse("runs:detail", args=[run.pk + 999])).status_code == 404
     assert login(learner).post(url).status_code == 405
+    # Someone outside the run learns nothing from a POST either.
+    assert login(factories.user()).post(url).status_code == 404
 
 
 def test_a_guest_in_the_run_sees_it_and_it_is_on_their_start_page(run, trainer, organisation):

@@ -7,15 +7,22 @@ this namespace (apps.py opens it) and are then held to the same checks.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from lms.core import exports
 from lms.people.selectors import is_admin
 from lms.programmes import selectors
+
+
+def _read_only(request):
+    """Reading only; checked after who may open the run, so that a POST from someone
+    outside it is the same 404 as a GET."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return None
 
 
 def _run_or_404(run_id: int):
@@ -30,7 +37,6 @@ def _may_manage(run, user) -> bool:
 
 
 @login_required
-@require_safe
 def run_detail(request, run_id: int):
     run = _run_or_404(run_id)
     user = request.user
@@ -38,6 +44,8 @@ def run_detail(request, run_id: int):
     manages = not user.is_guest and _may_manage(run, user)
     if not participant and not manages:
         raise Http404
+    if refused := _read_only(request):
+        return refused
     # A trainer who is not a participant sees the path as it stands for them: the
     # items, their opening and due dates.
     path, steps = selectors.run_path(run=run, user=user)
@@ -64,9 +72,10 @@ def _progress_or_404(request, run_id: int):
 
 
 @login_required
-@require_safe
 def run_progress(request, run_id: int):
     progress = _progress_or_404(request, run_id)
+    if refused := _read_only(request):
+        return refused
     return render(
         request,
         "programmes/run_progress.html",
@@ -75,10 +84,11 @@ def run_progress(request, run_id: int):
 
 
 @login_required
-@require_safe
 def run_progress_export(request, run_id: int, file_format: str = exports.CSV):
     """The grid as CSV or .xlsx: one row per participant and item."""
     progress = _progress_or_404(request, run_id)
+    if refused := _read_only(request):
+        return refused
     return exports.export_response(
         spec=selectors.RUN_PROGRESS_EXPORT,
         rows=selectors.run_progress_rows(progress=progress),

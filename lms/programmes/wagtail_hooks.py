@@ -147,7 +147,6 @@ class BootcampRunViewSet(ModelViewSet):
     add_to_admin_menu = True
     list_display = ["title", "programme", "starts_on", "ends_on", "language", "capacity"]
     list_filter = ["programme", "language"]
-    search_fields = ["title"]
     form_fields = ["programme", "title", "starts_on", "ends_on", "language", "capacity", "trainers"]
     index_view_class = RunIndexView
 
