@@ -338,6 +338,7 @@ def build_world(sales) -> World:
     )
     run.trainers.add(trainer)
     RunParticipant.objects.create(run=run, user=employee)
+    run.sessions.add(session)
 
     pages = {
         type(page.specific): page.specific.url
@@ -470,6 +471,7 @@ def build_world(sales) -> World:
             {"note": "Documented"},
         ),
         Target(reverse("runs:detail", args=[run.pk])),
+        Target(reverse("runs:calendar", args=[run.pk])),
         Target(reverse("runs:progress", args=[run.pk])),
         Target(reverse("runs:progress_csv", args=[run.pk])),
         Target(reverse("runs:progress_xlsx", args=[run.pk])),

@@ -479,3 +479,75 @@ def test_two_concurrent_adds_never_exceed_the_capacity(course, trainer):
         thread.join()
     assert sorted(outcomes) == ["added", "refused"]
     assert RunParticipant.objects.filter(run=run).count() == 1
+
+
+# --- live sessions and the calendar file --------------------------------------------------------
+
+
+@pytest.fixture
+def workshop_run(trainer):
+    workshop = factories.workshop(title="LinkedIn for Leaders", open_to_all=True, trainer=trainer)
+    page = programme({"workshop": workshop}, title="Workshop programme")
+    today = timezone.localdate()
+    run = BootcampRun.objects.create(
+        programme=page,
+        title="Run with sessions",
+        starts_on=today,
+        ends_on=today + timedelta(days=9),
+    )
+    run.trainers.add(trainer)
+    first = factories.session(workshop=workshop, starts_in_days=2, location="Room 1")
+    second = factories.session(workshop=workshop, starts_in_days=5, location="Room; 2, north")
+    run.sessions.add(first, second)
+    return run, workshop, first, second
+
+
+def test_the_calendar_lists_the_runs_sessions_for_those_who_may_open_the_run(
+    workshop_run, trainer, organisation
+):
+    import icalendar
+
+    run, _workshop, first, second = workshop_run
+    learner = factories.user()
+    services.add_participants(run=run, users=[learner], added_by=trainer)
+    second.cancelled_at = timezone.now()
+    second.save()
+    page = login(learner).get(reverse("runs:detail", args=[run.pk])).content.decode()
+    assert "Room 1" in page and reverse("runs:calendar", args=[run.pk]) in page
+    url = reverse("runs:calendar", args=[run.pk])
+    response = login(learner).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    events = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert [str(event["location"]) for event in events] == ["Room 1", "Room; 2, north"]
+    assert [str(event["status"]) for event in events] == ["CONFIRMED", "CANCELLED"]
+    assert str(events[0]["uid"]).startswith(f"run-{run.pk}-session-{first.pk}@")
+    assert login(trainer).get(url).status_code == 200
+    for outsider in [factories.user(), make_guest(organisation)]:
+        assert login(outsider).get(url).status_code == 404
+        assert login(outsider).post(url).status_code == 404
+    assert Client().get(url).status_code == 302
+
+
+def test_only_sessions_of_the_programmes_workshops_belong_to_a_run(workshop_run, trainer):
+    run, _workshop, first, _second = workshop_run
+    stranger = factories.session(workshop=factories.workshop(title="Other workshop"))
+    data = {
+        "programme": run.programme_id,
+        "title": run.title,
+        "starts_on": run.starts_on.isoformat(),
+        "ends_on": run.ends_on.isoformat(),
+        "language": "de",
+        "trainers": [trainer.pk],
+        "sessions": [first.pk, stranger.pk],
+    }
+    client = login(trainer)
+    response = client.post(reverse("bootcamp-runs:edit", args=[run.pk]), data)
+    assert response.status_code == 200
+    assert "Only sessions of the programme’s workshops belong to a run" in response.content.decode()
+    assert run.sessions.count() == 2
+    response = client.post(
+        reverse("bootcamp-runs:edit", args=[run.pk]), {**data, "sessions": [first.pk]}
+    )
+    assert response.status_code == 302
+    assert list(run.sessions.all()) == [first]

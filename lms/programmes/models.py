@@ -305,6 +305,13 @@ class BootcampRun(models.Model):
         related_name="trained_runs",
         limit_choices_to={"is_guest": False, "is_active": True},
     )
+    sessions = models.ManyToManyField(
+        "workshops.WorkshopSession",
+        verbose_name=_("live sessions"),
+        blank=True,
+        related_name="bootcamp_runs",
+        help_text=_("Sessions of the programme's workshops that belong to this run."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

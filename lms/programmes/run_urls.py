@@ -9,6 +9,7 @@ app_name = "runs"
 # page is /bootcamps/ and a programme page slugged "runs" would be hidden by these.
 urlpatterns = [
     path("<int:run_id>/", views.run_detail, name="detail"),
+    path("<int:run_id>/calendar.ics", views.run_calendar, name="calendar"),
     path("<int:run_id>/progress/", views.run_progress, name="progress"),
     path(
         "<int:run_id>/progress/export.csv",

@@ -30,6 +30,7 @@ from lms.programmes.models import (
     RunParticipant,
 )
 from lms.quizzes.selectors import quiz_standings
+from lms.workshops.models import WorkshopSession
 from lms.workshops.selectors import workshop_standings
 
 if TYPE_CHECKING:
@@ -324,6 +325,11 @@ def runs_of_participant(*, user: User) -> QuerySet[BootcampRun]:
         .prefetch_related("trainers")
         .order_by("-starts_on", "title")
     )
+
+
+def run_sessions(*, run: BootcampRun) -> list[WorkshopSession]:
+    """The run's live sessions in time order, with their workshops (one query)."""
+    return list(run.sessions.select_related("workshop").order_by("starts_at", "pk"))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ this namespace (apps.py opens it) and are then held to the same checks.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from lms.core import exports
 from lms.people.selectors import is_admin
 from lms.programmes import selectors
+from lms.programmes.calendar import run_ics
 
 
 def _read_only(request):
@@ -36,14 +37,22 @@ def _may_manage(run, user) -> bool:
     return is_admin(user) or selectors.is_run_trainer(run=run, user=user)
 
 
-@login_required
-def run_detail(request, run_id: int):
+def _viewable_run(request, run_id: int):
+    """The run, whether the person takes part and whether they manage it; 404 for anyone
+    else."""
     run = _run_or_404(run_id)
     user = request.user
     participant = selectors.is_participant(run=run, user=user)
     manages = not user.is_guest and _may_manage(run, user)
     if not participant and not manages:
         raise Http404
+    return run, participant, manages
+
+
+@login_required
+def run_detail(request, run_id: int):
+    run, participant, manages = _viewable_run(request, run_id)
+    user = request.user
     if refused := _read_only(request):
         return refused
     # A trainer who is not a participant sees the path as it stands for them: the
@@ -59,6 +68,7 @@ def run_detail(request, run_id: int):
             "participant": participant,
             "manages": manages,
             "trainers": selectors.run_trainers(run=run),
+            "sessions": selectors.run_sessions(run=run),
             "today": timezone.localdate(),
         },
     )
@@ -96,3 +106,20 @@ def run_progress_export(request, run_id: int, file_format: str = exports.CSV):
         file_format=file_format,
         sheet_title=_("Run progress"),
     )
+
+
+@login_required
+def run_calendar(request, run_id: int):
+    """The run's live sessions as one calendar file (cancelled ones as cancellations)."""
+    run, _participant, _manages = _viewable_run(request, run_id)
+    if refused := _read_only(request):
+        return refused
+    content = run_ics(
+        run=run,
+        sessions=selectors.run_sessions(run=run),
+        url=request.build_absolute_uri(run.get_absolute_url()),
+        host=request.get_host(),
+    )
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bootcamp-run-{run.pk}.ics"'
+    return response

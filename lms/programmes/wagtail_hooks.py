@@ -147,7 +147,16 @@ class BootcampRunViewSet(ModelViewSet):
     add_to_admin_menu = True
     list_display = ["title", "programme", "starts_on", "ends_on", "language", "capacity"]
     list_filter = ["programme", "language"]
-    form_fields = ["programme", "title", "starts_on", "ends_on", "language", "capacity", "trainers"]
+    form_fields = [
+        "programme",
+        "title",
+        "starts_on",
+        "ends_on",
+        "language",
+        "capacity",
+        "trainers",
+        "sessions",
+    ]
     index_view_class = RunIndexView
 
     def get_form_class(self, for_update=False):
