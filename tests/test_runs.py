@@ -449,7 +449,9 @@ def test_employees_cannot_reach_the_runs_admin(run):
 # --- two trainers at once (PostgreSQL) ----------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback restores what the migrations created (groups, pages), which the
+# flush after a transactional test would otherwise remove for the tests after it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_adds_never_exceed_the_capacity(course, trainer):
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's; SQLite serialises every write")
