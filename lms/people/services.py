@@ -19,10 +19,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from lms.people import roles
-from lms.people.models import CustomerOrganisation, User
+from lms.people.models import CustomerOrganisation, Department, User
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,26 @@ def update_account(*, user: User, first_name: str, last_name: str, language: str
         # The post_save signal copies a new language to the Wagtail profile.
         user.save(update_fields=changed)
     return changed
+
+
+def department_named(*, name: str, source: str, match_slug: bool = False) -> Department:
+    """The department of this name (whatever its case; runs of spaces count as one), or
+    with ``match_slug`` the one whose slug the name gives; created if there is none, with a
+    slug of its own. ``source`` says who asked ("scim", "company sign-in") for the log."""
+    name = " ".join(name.split())
+    department = Department.objects.filter(name__iexact=name).first()
+    if department is None and match_slug:
+        department = Department.objects.filter(slug=slugify(name)).first()
+    if department is not None:
+        return department
+    base = slugify(name)[:90] or "department"
+    slug, number = base, 1
+    while Department.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    department = Department.objects.create(name=name[:100], slug=slug)
+    logger.info("Department %r created (%s).", department.name, source)
+    return department
 
 
 def set_active(*, user: User, active: bool, source: str) -> bool:

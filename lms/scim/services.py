@@ -18,7 +18,6 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from scim2_models import InvalidValueException, UniquenessException
 from wagtail.log_actions import log
@@ -107,18 +106,7 @@ def language_of(tag: str | None) -> str | None:
 
 def department_named(name: str) -> Department:
     """The department of this name (whatever its case), created if there is none."""
-    name = " ".join(name.split())
-    department = Department.objects.filter(name__iexact=name).first()
-    if department is not None:
-        return department
-    base = slugify(name)[:90] or "department"
-    slug, number = base, 1
-    while Department.objects.filter(slug=slug).exists():
-        number += 1
-        slug = f"{base}-{number}"
-    department = Department.objects.create(name=name, slug=slug)
-    logger.info("Department %r created by SCIM provisioning.", name)
-    return department
+    return people_services.department_named(name=name, source="SCIM provisioning")
 
 
 def _manager(manager_id: int | None, *, user_pk: int | None) -> User | None:

@@ -15,11 +15,10 @@ import re
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 
 from lms.people import roles
-from lms.people.models import Department, User
-from lms.people.services import site_languages
+from lms.people.models import User
+from lms.people.services import department_named, site_languages
 from lms.sso import claims as claim_map
 from lms.sso.models import ExternalIdentity
 
@@ -135,22 +134,6 @@ def _language(claims: dict) -> str:
     return ""
 
 
-def _department(name: str) -> Department:
-    department = (
-        Department.objects.filter(name__iexact=name).first()
-        or Department.objects.filter(slug=slugify(name)).first()
-    )
-    if department is None:
-        slug, number = slugify(name)[:90] or "department", 1
-        base = slug
-        while Department.objects.filter(slug=slug).exists():
-            number += 1
-            slug = f"{base}-{number}"
-        department = Department.objects.create(name=name[:100], slug=slug)
-        logger.info("Company sign-in created the department %r.", department.name)
-    return department
-
-
 def _manager(user: User, reference: str) -> User | None:
     manager = User.objects.filter(employee_id=reference).first()
     if manager is None and "@" in reference:
@@ -193,7 +176,9 @@ def _update_person(user: User, claims: dict) -> None:
         else:
             values["employee_id"] = employee_id
     if department := claim_map.text(claims, "department"):
-        values["department"] = _department(department)
+        values["department"] = department_named(
+            name=department, source="company sign-in", match_slug=True
+        )
     reference = claim_map.text(claims, "manager")
     if reference and (manager := _manager(user, reference)) is not None:
         values["manager"] = manager
