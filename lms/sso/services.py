@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
 from lms.people import roles
+from lms.people.importers import split_name
 from lms.people.models import User
 from lms.people.services import department_named, site_languages
 from lms.sso import claims as claim_map
@@ -121,11 +122,6 @@ def _new_person(claims: dict) -> User:
     return user
 
 
-def _split(name: str) -> tuple[str, str]:
-    first, _space, last = " ".join(name.split()).rpartition(" ")
-    return (first, last) if first else (last, "")
-
-
 def _language(claims: dict) -> str:
     locale = claim_map.text(claims, "language").replace("_", "-").lower()
     for code in (locale, locale.split("-")[0]):
@@ -158,7 +154,7 @@ def _update_person(user: User, claims: dict) -> None:
     values: dict[str, object] = {}
     first, last = claim_map.text(claims, "first_name"), claim_map.text(claims, "last_name")
     if not (first or last) and claim_map.text(claims, "name"):
-        first, last = _split(claim_map.text(claims, "name"))
+        first, last = split_name(claim_map.text(claims, "name"))
     if first:
         values["first_name"] = first[:150]
     if last:
